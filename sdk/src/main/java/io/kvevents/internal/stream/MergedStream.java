@@ -1,0 +1,117 @@
+package io.kvevents.internal.stream;
+
+import io.kvevents.sdk.SourceSpec;
+import io.kvevents.sdk.SourceStats;
+import io.kvevents.sdk.StreamItem;
+import io.kvevents.sdk.StreamOptions;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.ArrayBlockingQueue;
+import java.util.concurrent.BlockingQueue;
+import java.util.concurrent.TimeUnit;
+import org.zeromq.ZContext;
+
+/**
+ * Several sources merged into one queue: each source's items stay in its own order; a slow
+ * consumer blocks the source threads (and so, upstream, the publisher's high-water mark, whose
+ * drops the sequencers then recover by replay).
+ */
+public final class MergedStream implements AutoCloseable {
+    private static final int CAPACITY = 65_536;
+
+    private final BlockingQueue<StreamItem> queue = new ArrayBlockingQueue<>(CAPACITY);
+    private final List<SourceWorker> workers = new ArrayList<>();
+    private final ZContext context;
+    private volatile boolean closed;
+
+    private MergedStream(ZContext context) {
+        this.context = context;
+    }
+
+    /** Connects to live publishers. */
+    public static MergedStream connect(List<SourceSpec> sources, StreamOptions options) {
+        MergedStream s = new MergedStream(new ZContext(1));
+        for (SourceSpec spec : sources) {
+            s.workers.add(new ZmqSource(s.context, spec, options, s::emit));
+        }
+        s.workers.forEach(SourceWorker::start);
+        return s;
+    }
+
+    /** Plays recordings back. */
+    public static MergedStream replay(List<Path> recordings, StreamOptions options) {
+        MergedStream s = new MergedStream(null);
+        for (Path file : recordings) {
+            s.workers.add(new RecordingPlayback(file, options, s::emit));
+        }
+        s.workers.forEach(SourceWorker::start);
+        return s;
+    }
+
+    private void emit(StreamItem item) {
+        try {
+            while (!closed && !queue.offer(item, 100, TimeUnit.MILLISECONDS)) {
+                // the consumer is behind: wait for room (or for close)
+            }
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+    }
+
+    /** The next item, or null when none arrives within the timeout or the stream is finished. */
+    public StreamItem poll(Duration timeout) {
+        long deadline = System.nanoTime() + timeout.toNanos();
+        try {
+            while (true) {
+                boolean wasDone = allDone();
+                long left = deadline - System.nanoTime();
+                StreamItem item = queue.poll(Math.max(0, Math.min(left, TimeUnit.MILLISECONDS.toNanos(50))),
+                        TimeUnit.NANOSECONDS);
+                if (item != null) {
+                    return item;
+                }
+                if (wasDone || left <= 0) {
+                    return null;
+                }
+            }
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            return null;
+        }
+    }
+
+    /** True when every source has ended and every item was taken. */
+    public boolean finished() {
+        return allDone() && queue.isEmpty();
+    }
+
+    private boolean allDone() {
+        for (SourceWorker w : workers) {
+            if (!w.done()) {
+                return false;
+            }
+        }
+        return true;
+    }
+
+    /** The counters of every source known so far. */
+    public List<SourceStats> stats() {
+        List<SourceStats> out = new ArrayList<>();
+        workers.forEach(w -> out.addAll(w.stats()));
+        return out;
+    }
+
+    @Override
+    public void close() {
+        if (closed) {
+            return;
+        }
+        closed = true;
+        workers.forEach(SourceWorker::stop);
+        if (context != null) {
+            context.close();
+        }
+    }
+}

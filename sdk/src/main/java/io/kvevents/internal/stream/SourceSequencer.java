@@ -1,0 +1,280 @@
+package io.kvevents.internal.stream;
+
+import io.kvevents.internal.wire.WireDecoder;
+import io.kvevents.sdk.EventBatch;
+import io.kvevents.sdk.MalformedMessage;
+import io.kvevents.sdk.MalformedPayloadException;
+import io.kvevents.sdk.RawMessage;
+import io.kvevents.sdk.ReceivedBatch;
+import io.kvevents.sdk.SourceStats;
+import io.kvevents.sdk.StreamNotice;
+import io.kvevents.sdk.StreamNotice.Kind;
+import io.kvevents.sdk.StreamOptions;
+import java.util.ArrayDeque;
+
+/**
+ * The ordering rules of one source (SPEC §4), free of I/O so that live sockets and recordings share
+ * them: every batch is applied once, in sequence order; gaps are replayed; a sequence that goes back
+ * is a publisher restart; what cannot be recovered is reported, never skipped silently.
+ *
+ * <p>Not thread-safe: one owner thread drives it (only {@link #stats()} may be called from elsewhere).
+ */
+public final class SourceSequencer {
+
+    /** Asks the publisher to replay from a sequence number. */
+    @FunctionalInterface
+    public interface Replayer {
+        void request(long fromSeq);
+    }
+
+    private final String source;
+    private final ItemSink sink;
+    private final Replayer replayer;
+    private final StreamOptions options;
+    private final SourceCounters counters;
+    private final ArrayDeque<RawMessage> held = new ArrayDeque<>();
+
+    private long last = -1;
+    private boolean recovering;
+    private long lastActivityNanos;
+    private boolean progressSinceRequest;
+    private boolean replayHoled;
+    private int silentAttempts;
+    private long retriedGapAt = -1;
+
+    /**
+     * @param replayer null when the source has no replay endpoint
+     */
+    public SourceSequencer(String source, ItemSink sink, Replayer replayer, StreamOptions options) {
+        this.source = source;
+        this.sink = sink;
+        this.replayer = replayer;
+        this.options = options;
+        this.counters = new SourceCounters(source);
+    }
+
+    /** Starts the source: replays from {@code options.fromSeq()} when a replay endpoint exists. */
+    public void start(long nowNanos) {
+        last = options.fromSeq() - 1;
+        if (replayer != null) {
+            requestReplay(options.fromSeq(), nowNanos, "replaying from seq " + options.fromSeq());
+        }
+    }
+
+    /** A message from the live stream. */
+    public void onLive(RawMessage m, long nowNanos) {
+        if (recovering) {
+            hold(m, nowNanos);
+            return;
+        }
+        long seq = m.seq();
+        if (seq == last + 1) {
+            apply(m);
+        } else if (seq <= last) {
+            restart(m, nowNanos);
+        } else {
+            gap(m, nowNanos);
+        }
+    }
+
+    /** A batch replayed by the publisher. */
+    public void onReplayed(RawMessage m, long nowNanos) {
+        if (!recovering) {
+            return; // a late answer to an earlier request: everything it holds is applied already
+        }
+        lastActivityNanos = nowNanos;
+        long seq = m.seq();
+        if (seq <= last || replayHoled) {
+            return;
+        }
+        if (seq > last + 1) {
+            if (progressSinceRequest) {
+                // A hole in the middle of a replay: the ROUTER dropped replies at its high-water mark.
+                // They are still buffered upstream; ask again once this replay is over.
+                replayHoled = true;
+                return;
+            }
+            // The first answer starts later than asked: the publisher's buffer no longer holds the start.
+            lost(last + 1, seq - 1, "older than the publisher's replay buffer");
+        }
+        apply(m);
+        progressSinceRequest = true;
+        silentAttempts = 0;
+    }
+
+    /** The publisher's end-of-replay marker. */
+    public void onReplayEnd(long nowNanos) {
+        if (!recovering) {
+            return;
+        }
+        lastActivityNanos = nowNanos;
+        if (replayHoled) {
+            emit(Kind.REPLAY_CUT, last + 1, -1, "replay dropped batches after seq " + last
+                    + " (publisher high-water mark); re-requesting from " + (last + 1));
+            sendRequest(last + 1, nowNanos);
+        } else {
+            finishRecovery(nowNanos);
+        }
+    }
+
+    /** Lets time pass: a replay that paused was cut short; a request without answer is sent again. */
+    public void tick(long nowNanos) {
+        if (!recovering) {
+            return;
+        }
+        boolean answering = progressSinceRequest || replayHoled;
+        long timeout = (answering ? options.replayIdleTimeout() : options.replayAnswerTimeout()).toNanos();
+        if (nowNanos - lastActivityNanos < timeout) {
+            return;
+        }
+        if (answering) {
+            emit(Kind.REPLAY_CUT, last + 1, -1, "replay stopped after seq " + last
+                    + " without its end marker (publisher high-water mark); re-requesting from " + (last + 1));
+            sendRequest(last + 1, nowNanos);
+        } else if (++silentAttempts < options.maxReplayAttempts()) {
+            emit(Kind.REPLAY, last + 1, -1, "replay endpoint silent for " + options.replayAnswerTimeout().toMillis()
+                    + " ms; asking again from seq " + (last + 1) + " (attempt " + (silentAttempts + 1) + " of "
+                    + options.maxReplayAttempts() + ")");
+            sendRequest(last + 1, nowNanos);
+        } else {
+            silentAttempts = 0;
+            retriedGapAt = last + 1; // answered with nothing: do not ask again for this gap
+            if (held.isEmpty()) {
+                counters.unrecoverable(0);
+                emit(Kind.UNRECOVERABLE_GAP, last + 1, -1, "replay endpoint did not answer after "
+                        + options.maxReplayAttempts() + " attempts; history from seq " + (last + 1) + " is unavailable");
+            }
+            finishRecovery(nowNanos);
+        }
+    }
+
+    /** True while a replay is outstanding. */
+    public boolean recovering() {
+        return recovering;
+    }
+
+    /** The last applied sequence number, -1 before the first. */
+    public long lastSeq() {
+        return last;
+    }
+
+    /** The source's counters. */
+    public SourceStats stats() {
+        return counters.snapshot();
+    }
+
+    /** Counts a message whose frames are not a vLLM message at all. */
+    public void malformedFrames(String reason) {
+        counters.decodeError(-1);
+        sink.emit(new MalformedMessage(source, null, reason));
+    }
+
+    private void hold(RawMessage m, long nowNanos) {
+        RawMessage newest = held.peekLast();
+        if (newest != null && m.seq() <= newest.seq()) {
+            // The live sequence went back while we were replaying: the publisher restarted meanwhile.
+            held.clear();
+            restart(m, nowNanos);
+            return;
+        }
+        if (held.size() >= options.bufferLimit()) {
+            return; // the next replay brings it back: a gap is detected once live again
+        }
+        held.addLast(m);
+    }
+
+    private void gap(RawMessage m, long nowNanos) {
+        counters.gap();
+        long from = last + 1;
+        String what = last < 0 && from == 0
+                ? "joined at seq " + m.seq() + " (slow joiner): seqs 0.." + (m.seq() - 1) + " not seen live"
+                : "gap: seqs " + from + ".." + (m.seq() - 1) + " missing";
+        if (replayer == null) {
+            emit(Kind.GAP, from, m.seq() - 1, what + "; no replay endpoint");
+            lost(from, m.seq() - 1, "no replay endpoint");
+            apply(m);
+            return;
+        }
+        held.addLast(m);
+        emit(Kind.GAP, from, m.seq() - 1, what + "; replaying from " + from);
+        requestReplay(from, nowNanos, null);
+    }
+
+    private void restart(RawMessage m, long nowNanos) {
+        counters.restart();
+        emit(Kind.RESTART, 0, -1, "publisher restarted (seq went from " + last + " to " + m.seq()
+                + "): clearing this source's state" + (m.seq() == 0 ? "" : " and replaying from 0"));
+        last = -1;
+        retriedGapAt = -1;
+        recovering = false;
+        if (m.seq() == 0 || replayer == null) {
+            onLive(m, nowNanos);
+            return;
+        }
+        held.addLast(m);
+        requestReplay(0, nowNanos, null);
+    }
+
+    private void requestReplay(long from, long nowNanos, String notice) {
+        if (notice != null) {
+            emit(Kind.REPLAY, from, -1, notice);
+        }
+        recovering = true;
+        silentAttempts = 0;
+        sendRequest(from, nowNanos);
+    }
+
+    private void sendRequest(long from, long nowNanos) {
+        counters.replay();
+        progressSinceRequest = false;
+        replayHoled = false;
+        lastActivityNanos = nowNanos;
+        replayer.request(from);
+    }
+
+    private void finishRecovery(long nowNanos) {
+        recovering = false;
+        while (!held.isEmpty()) {
+            RawMessage m = held.peekFirst();
+            if (m.seq() <= last) {
+                held.pollFirst();
+            } else if (m.seq() == last + 1) {
+                apply(held.pollFirst());
+            } else if (retriedGapAt != last + 1) {
+                // Live messages were dropped around the replay: ask once more for exactly what is missing.
+                retriedGapAt = last + 1;
+                counters.gap();
+                requestReplay(last + 1, nowNanos, "seqs " + (last + 1) + ".." + (m.seq() - 1)
+                        + " still missing after the replay; replaying from " + (last + 1));
+                return;
+            } else {
+                lost(last + 1, m.seq() - 1, "not in the publisher's replay");
+                apply(held.pollFirst());
+            }
+        }
+    }
+
+    private void lost(long from, long to, String why) {
+        counters.unrecoverable(to - from + 1);
+        emit(Kind.UNRECOVERABLE_GAP, from, to,
+                "lost seqs " + from + ".." + to + " (" + (to - from + 1) + " batches): " + why);
+    }
+
+    private void apply(RawMessage m) {
+        last = m.seq();
+        EventBatch batch;
+        try {
+            batch = WireDecoder.decode(m.payload());
+        } catch (MalformedPayloadException e) {
+            counters.decodeError(m.seq());
+            sink.emit(new MalformedMessage(source, m, "seq " + m.seq() + ": malformed payload: " + e.getMessage()));
+            return;
+        }
+        counters.applied(m.seq(), batch);
+        sink.emit(new ReceivedBatch(m, batch));
+    }
+
+    private void emit(Kind kind, long from, long to, String message) {
+        sink.emit(new StreamNotice(source, kind, message, from, to));
+    }
+}

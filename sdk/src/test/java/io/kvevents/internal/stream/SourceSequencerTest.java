@@ -1,0 +1,231 @@
+package io.kvevents.internal.stream;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import io.kvevents.sdk.AllBlocksCleared;
+import io.kvevents.sdk.EventBatch;
+import io.kvevents.sdk.RawMessage;
+import io.kvevents.sdk.ReceivedBatch;
+import io.kvevents.sdk.StreamItem;
+import io.kvevents.sdk.StreamNotice;
+import io.kvevents.sdk.StreamNotice.Kind;
+import io.kvevents.sdk.StreamOptions;
+import io.kvevents.sdk.Wire;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.List;
+import org.junit.jupiter.api.Test;
+
+/** The ordering rules of SPEC §4, driven message by message (the libzmq peer tests drive them over sockets). */
+class SourceSequencerTest {
+    private static final long MS = 1_000_000L;
+    private final List<StreamItem> items = new ArrayList<>();
+    private final List<Long> replayRequests = new ArrayList<>();
+    private final StreamOptions options = StreamOptions.DEFAULT.replayAnswerTimeout(Duration.ofMillis(100))
+            .replayIdleTimeout(Duration.ofMillis(100));
+
+    private SourceSequencer withReplay() {
+        SourceSequencer s = new SourceSequencer("pod-a", items::add, replayRequests::add, options);
+        s.start(0);
+        return s;
+    }
+
+    private static RawMessage msg(long seq) {
+        return new RawMessage("pod-a", "", seq, Instant.EPOCH,
+                Wire.encode(new EventBatch(seq, List.of(new AllBlocksCleared()), 0)));
+    }
+
+    private List<Long> applied() {
+        return items.stream().filter(ReceivedBatch.class::isInstance).map(i -> ((ReceivedBatch) i).seq()).toList();
+    }
+
+    private List<Kind> notices() {
+        return items.stream().filter(StreamNotice.class::isInstance).map(i -> ((StreamNotice) i).kind()).toList();
+    }
+
+    @Test
+    void connectReplaysHistoryThenAppliesBufferedLiveMessagesOnce() {
+        SourceSequencer s = withReplay();
+        assertEquals(List.of(0L), replayRequests);
+        s.onLive(msg(3), 1);
+        s.onLive(msg(4), 1);
+        for (long i = 0; i <= 3; i++) {
+            s.onReplayed(msg(i), 2);
+        }
+        s.onReplayEnd(3);
+        s.onLive(msg(5), 4);
+        assertEquals(List.of(0L, 1L, 2L, 3L, 4L, 5L), applied());
+        assertFalse(s.recovering());
+    }
+
+    @Test
+    void aGapIsReplayedWhileLaterLiveMessagesWait() {
+        SourceSequencer s = withReplay();
+        s.onReplayEnd(0);
+        s.onLive(msg(0), 0);
+        s.onLive(msg(3), 0);
+        s.onLive(msg(4), 0);
+        assertEquals(List.of(0L, 1L), replayRequests);
+        s.onReplayed(msg(1), 0);
+        s.onReplayed(msg(2), 0);
+        s.onReplayed(msg(3), 0);
+        s.onReplayEnd(0);
+        assertEquals(List.of(0L, 1L, 2L, 3L, 4L), applied());
+        assertEquals(1, s.stats().gaps());
+        assertEquals(0, s.stats().unrecoverableGaps());
+    }
+
+    @Test
+    void aSlowJoinerIsAGapFromTheStart() {
+        SourceSequencer s = new SourceSequencer("pod-a", items::add, replayRequests::add,
+                options);
+        s.start(0);
+        s.onReplayEnd(0); // the publisher had nothing buffered yet
+        s.onLive(msg(7), 0);
+        assertEquals(List.of(0L, 0L), replayRequests);
+        assertTrue(items.stream().anyMatch(i -> i instanceof StreamNotice n && n.message().contains("slow joiner")));
+    }
+
+    @Test
+    void aSequenceThatGoesBackIsARestartThatClearsAndReplaysFromZero() {
+        SourceSequencer s = withReplay();
+        s.onReplayEnd(0);
+        for (long i = 0; i < 5; i++) {
+            s.onLive(msg(i), 0);
+        }
+        s.onLive(msg(2), 0); // the engine restarted and already published 0 and 1
+        assertTrue(notices().contains(Kind.RESTART));
+        assertEquals(0L, replayRequests.get(replayRequests.size() - 1));
+        s.onReplayed(msg(0), 0);
+        s.onReplayed(msg(1), 0);
+        s.onReplayed(msg(2), 0);
+        s.onReplayEnd(0);
+        assertEquals(List.of(0L, 1L, 2L, 3L, 4L, 0L, 1L, 2L), applied());
+        assertEquals(1, s.stats().restarts());
+    }
+
+    @Test
+    void aRestartAtSeqZeroNeedsNoReplay() {
+        SourceSequencer s = withReplay();
+        s.onReplayEnd(0);
+        s.onLive(msg(0), 0);
+        s.onLive(msg(1), 0);
+        int requests = replayRequests.size();
+        s.onLive(msg(0), 0);
+        assertEquals(requests, replayRequests.size());
+        assertEquals(List.of(0L, 1L, 0L), applied());
+    }
+
+    @Test
+    void aReplayCutWithoutEndMarkerIsRequestedAgainFromWhereItStopped() {
+        SourceSequencer s = withReplay();
+        s.onLive(msg(6), 0);
+        s.onReplayed(msg(0), 10 * MS);
+        s.onReplayed(msg(1), 10 * MS);
+        s.tick(50 * MS);
+        assertEquals(List.of(0L), replayRequests);
+        s.tick(200 * MS); // silent for longer than the idle timeout
+        assertEquals(List.of(0L, 2L), replayRequests);
+        assertTrue(notices().contains(Kind.REPLAY_CUT));
+        for (long i = 2; i <= 5; i++) {
+            s.onReplayed(msg(i), 210 * MS);
+        }
+        s.onReplayEnd(210 * MS);
+        assertEquals(List.of(0L, 1L, 2L, 3L, 4L, 5L, 6L), applied());
+        assertEquals(0, s.stats().unrecoverableGaps());
+    }
+
+    @Test
+    void aHoleInTheMiddleOfAReplayIsFetchedAgainNotReportedLost() {
+        SourceSequencer s = withReplay();
+        s.onLive(msg(9), 0);
+        s.onReplayed(msg(0), 0);
+        s.onReplayed(msg(1), 0);
+        s.onReplayed(msg(5), 0); // 2..4 dropped at the ROUTER's high-water mark
+        s.onReplayed(msg(6), 0);
+        s.onReplayEnd(0);
+        assertEquals(List.of(0L, 2L), replayRequests);
+        for (long i = 2; i <= 8; i++) {
+            s.onReplayed(msg(i), 0);
+        }
+        s.onReplayEnd(0);
+        assertEquals(List.of(0L, 1L, 2L, 3L, 4L, 5L, 6L, 7L, 8L, 9L), applied());
+        assertEquals(0, s.stats().lostBatches());
+    }
+
+    @Test
+    void batchesOlderThanTheReplayBufferAreReportedLost() {
+        SourceSequencer s = withReplay();
+        s.onLive(msg(20_005), 0);
+        s.onReplayed(msg(10_000), 0); // the buffer starts here
+        for (long i = 10_001; i < 20_005; i++) {
+            s.onReplayed(msg(i), 0);
+        }
+        s.onReplayEnd(0);
+        assertEquals(10_000, s.stats().lostBatches());
+        assertEquals(1, s.stats().unrecoverableGaps());
+        assertEquals(20_005, s.stats().lastSeq());
+        StreamNotice lost = (StreamNotice) items.stream()
+                .filter(i -> i instanceof StreamNotice n && n.kind() == Kind.UNRECOVERABLE_GAP).findFirst().orElseThrow();
+        assertEquals(0, lost.fromSeq());
+        assertEquals(9_999, lost.toSeq());
+    }
+
+    @Test
+    void aSilentReplayEndpointIsAskedAgainThenReportedAndTheStreamGoesOn() {
+        SourceSequencer s = withReplay();
+        s.onLive(msg(3), 0);
+        s.onLive(msg(4), 0);
+        s.tick(150 * MS);
+        s.tick(300 * MS);
+        assertEquals(3, replayRequests.size());
+        s.tick(450 * MS); // third silent attempt: give up
+        assertFalse(s.recovering());
+        assertEquals(List.of(3L, 4L), applied());
+        assertEquals(3, s.stats().lostBatches());
+        s.onLive(msg(5), 500 * MS);
+        assertEquals(List.of(3L, 4L, 5L), applied());
+    }
+
+    @Test
+    void withoutReplayEndpointAGapIsReportedAndTheMessageApplied() {
+        SourceSequencer s = new SourceSequencer("pod-a", items::add, null, options);
+        s.start(0);
+        s.onLive(msg(0), 0);
+        s.onLive(msg(4), 0);
+        assertEquals(List.of(0L, 4L), applied());
+        assertEquals(3, s.stats().lostBatches());
+        assertEquals(List.of(Kind.GAP, Kind.UNRECOVERABLE_GAP), notices());
+    }
+
+    @Test
+    void liveMessagesDroppedAroundTheReplayAreAskedForOnceMore() {
+        SourceSequencer s = withReplay();
+        s.onLive(msg(8), 0); // 5..7 were neither live nor, yet, in the replay snapshot
+        for (long i = 0; i <= 4; i++) {
+            s.onReplayed(msg(i), 0);
+        }
+        s.onReplayEnd(0);
+        assertEquals(List.of(0L, 5L), replayRequests);
+        s.onReplayed(msg(5), 0);
+        s.onReplayed(msg(6), 0);
+        s.onReplayed(msg(7), 0);
+        s.onReplayed(msg(8), 0);
+        s.onReplayEnd(0);
+        assertEquals(List.of(0L, 1L, 2L, 3L, 4L, 5L, 6L, 7L, 8L), applied());
+    }
+
+    @Test
+    void fromSeqStartsTheReplayThere() {
+        SourceSequencer s = new SourceSequencer("pod-a", items::add, replayRequests::add, options.fromSeq(40));
+        s.start(0);
+        assertEquals(List.of(40L), replayRequests);
+        s.onReplayed(msg(40), 0);
+        s.onReplayEnd(0);
+        s.onLive(msg(41), 0);
+        assertEquals(List.of(40L, 41L), applied());
+    }
+}

@@ -1,0 +1,229 @@
+package io.kvevents.sdk;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+import static org.junit.jupiter.api.Assertions.fail;
+
+import io.kvevents.sdk.StreamNotice.Kind;
+import io.kvevents.testing.VllmPeer;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.function.Predicate;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
+
+/**
+ * The ZeroMQ client against a real libzmq publisher that behaves as vLLM's: the client must end
+ * with exactly the publisher's batches, in order, each once.
+ */
+@Timeout(60)
+class EventStreamPeerTest {
+    private static final StreamOptions FAST = StreamOptions.DEFAULT.replayAnswerTimeout(Duration.ofMillis(500));
+
+    /** What the client saw, and checks on it. */
+    private static final class Seen {
+        final List<StreamItem> items = new ArrayList<>();
+        final List<long[]> batches = new ArrayList<>(); // {epoch, seq}
+        int epoch;
+
+        void add(StreamItem item) {
+            items.add(item);
+            if (item instanceof StreamNotice n && n.kind() == Kind.RESTART) {
+                epoch++;
+            } else if (item instanceof ReceivedBatch b) {
+                BlockStored stored = (BlockStored) b.events().get(0);
+                assertEquals(VllmPeer.hashOf(epoch, b.seq()), stored.blockHashes()[0],
+                        "batch " + b.seq() + " of run " + epoch + " carries the publisher's hash");
+                batches.add(new long[] {epoch, b.seq()});
+            }
+        }
+
+        long count(Kind kind) {
+            return items.stream().filter(i -> i instanceof StreamNotice n && n.kind() == kind).count();
+        }
+
+        long malformed() {
+            return items.stream().filter(MalformedMessage.class::isInstance).count();
+        }
+
+        /** Exactly runs[e] batches 0..runs[e]-1 of each publisher run e, in order. */
+        void assertExactly(int... runs) {
+            List<String> want = new ArrayList<>();
+            for (int e = 0; e < runs.length; e++) {
+                for (int s = 0; s < runs[e]; s++) {
+                    want.add(e + ":" + s);
+                }
+            }
+            List<String> got = batches.stream().map(b -> b[0] + ":" + b[1]).toList();
+            assertEquals(want, got);
+        }
+    }
+
+    private static Seen until(EventStream stream, Seen seen, Predicate<Seen> done) {
+        long deadline = System.nanoTime() + Duration.ofSeconds(30).toNanos();
+        while (!done.test(seen)) {
+            if (System.nanoTime() > deadline) {
+                List<StreamItem> notices = seen.items.stream().filter(i -> !(i instanceof ReceivedBatch)).toList();
+                fail("gave up waiting; saw " + seen.batches.size() + " batches; last notices: "
+                        + notices.subList(Math.max(0, notices.size() - 5), notices.size()));
+            }
+            StreamItem item = stream.poll(Duration.ofMillis(100));
+            if (item != null) {
+                seen.add(item);
+            }
+        }
+        return seen;
+    }
+
+    private static EventStream connect(VllmPeer peer) {
+        return EventStream.connect(List.of(SourceSpec.parse(peer.endpointSpec("pod-a"))), FAST);
+    }
+
+    private static void awaitConnected(EventStream stream, Seen seen) {
+        until(stream, seen, s -> s.count(Kind.CONNECTED) > 0);
+    }
+
+    @ParameterizedTest(name = "{0}")
+    @ValueSource(strings = {"--format=map", "--format=array", "--topic-frame", "--hashes=bytes"})
+    void historyComesFromReplayThenLiveEventsFollowEachOnce(String option) {
+        try (VllmPeer peer = VllmPeer.start(option)) {
+            peer.publish(50);
+            try (EventStream stream = connect(peer)) {
+                Seen seen = new Seen();
+                awaitConnected(stream, seen);
+                until(stream, seen, s -> s.batches.size() == 50);
+                peer.publish(50);
+                until(stream, seen, s -> s.batches.size() == 100);
+                seen.assertExactly(100);
+                assertEquals(0, seen.count(Kind.UNRECOVERABLE_GAP));
+                SourceStats stats = stream.stats().get(0);
+                assertEquals(100, stats.batches());
+                assertEquals(99, stats.lastSeq());
+                assertEquals(100, stats.stored());
+                assertEquals(20, stats.removed());
+            }
+        }
+    }
+
+    @Test
+    void droppedLiveMessagesAreRecoveredByReplay() {
+        try (VllmPeer peer = VllmPeer.start()) {
+            try (EventStream stream = connect(peer)) {
+                Seen seen = new Seen();
+                awaitConnected(stream, seen);
+                until(stream, seen, s -> s.count(Kind.REPLAY) > 0);
+                peer.publish(10);
+                until(stream, seen, s -> s.batches.size() == 10);
+                peer.drop(7);
+                peer.publish(3);
+                until(stream, seen, s -> s.batches.size() == 20);
+                seen.assertExactly(20);
+                assertEquals(1, seen.count(Kind.GAP));
+                assertEquals(0, seen.count(Kind.UNRECOVERABLE_GAP));
+            }
+        }
+    }
+
+    @Test
+    void aPublisherRestartClearsTheSourceAndStartsAgainFromZero() {
+        try (VllmPeer peer = VllmPeer.start()) {
+            peer.publish(30);
+            try (EventStream stream = connect(peer)) {
+                Seen seen = new Seen();
+                until(stream, seen, s -> s.batches.size() == 30);
+                peer.restart();
+                until(stream, seen, s -> s.count(Kind.CONNECTED) >= 2);
+                peer.publish(12);
+                until(stream, seen, s -> s.batches.size() == 42);
+                seen.assertExactly(30, 12);
+                assertEquals(1, seen.count(Kind.RESTART));
+                assertTrue(seen.count(Kind.DISCONNECTED) >= 1);
+                assertEquals(1, stream.stats().get(0).restarts());
+            }
+        }
+    }
+
+    @Test
+    void aFullBufferReplayedThroughASmallHighWaterMarkArrivesWhole() {
+        try (VllmPeer peer = VllmPeer.start("--router-hwm=1000")) {
+            peer.publish(10_000);
+            try (EventStream stream = connect(peer)) {
+                Seen seen = new Seen();
+                until(stream, seen, s -> s.batches.size() == 10_000);
+                peer.publish(5);
+                until(stream, seen, s -> s.batches.size() == 10_005);
+                seen.assertExactly(10_005);
+                assertEquals(0, seen.count(Kind.UNRECOVERABLE_GAP));
+                assertTrue(seen.count(Kind.REPLAY_CUT) >= 1, "the high-water mark should have cut the replay");
+            }
+        }
+    }
+
+    @Test
+    void aReplayCutShortIsRequestedAgain() {
+        try (VllmPeer peer = VllmPeer.start()) {
+            peer.publish(40);
+            peer.cutNextReplay(15);
+            try (EventStream stream = connect(peer)) {
+                Seen seen = new Seen();
+                until(stream, seen, s -> s.batches.size() == 40);
+                seen.assertExactly(40);
+                assertTrue(seen.count(Kind.REPLAY_CUT) >= 1);
+            }
+        }
+    }
+
+    @Test
+    void batchesOlderThanThePublishersBufferAreReportedAsAnUnrecoverableGap() {
+        try (VllmPeer peer = VllmPeer.start("--buffer=100")) {
+            peer.publish(300);
+            try (EventStream stream = connect(peer)) {
+                Seen seen = new Seen();
+                until(stream, seen, s -> s.batches.size() == 100);
+                assertEquals(1, seen.count(Kind.UNRECOVERABLE_GAP));
+                assertEquals(200, stream.stats().get(0).lostBatches());
+                assertEquals(200, seen.batches.get(0)[1]);
+                assertEquals(299, seen.batches.get(99)[1]);
+            }
+        }
+    }
+
+    @Test
+    void malformedMessagesAreCountedAndTheStreamGoesOn() {
+        try (VllmPeer peer = VllmPeer.start()) {
+            try (EventStream stream = connect(peer)) {
+                Seen seen = new Seen();
+                awaitConnected(stream, seen);
+                until(stream, seen, s -> s.count(Kind.REPLAY) > 0);
+                peer.publish(2);
+                until(stream, seen, s -> s.batches.size() == 2);
+                peer.garbage();
+                until(stream, seen, s -> s.malformed() == 2);
+                peer.publish(2); // seqs 3 and 4
+                until(stream, seen, s -> s.batches.size() == 4);
+                assertEquals(List.of(0L, 1L, 3L, 4L), seen.batches.stream().map(b -> b[1]).toList());
+                assertEquals(2, stream.stats().get(0).decodeErrors());
+                assertEquals(0, seen.count(Kind.GAP));
+            }
+        }
+    }
+
+    @Test
+    void anUnreachableReplayEndpointIsReportedAndLiveEventsStillFlow() {
+        try (VllmPeer peer = VllmPeer.start()) {
+            SourceSpec spec = SourceSpec.of("pod-a", peer.liveEndpoint(), "tcp://127.0.0.1:1");
+            try (EventStream stream = EventStream.connect(List.of(spec),
+                    StreamOptions.DEFAULT.replayAnswerTimeout(Duration.ofMillis(200)))) {
+                Seen seen = new Seen();
+                awaitConnected(stream, seen);
+                until(stream, seen, s -> s.count(Kind.UNRECOVERABLE_GAP) > 0);
+                peer.publish(3);
+                until(stream, seen, s -> s.batches.size() == 3);
+                seen.assertExactly(3);
+            }
+        }
+    }
+}
