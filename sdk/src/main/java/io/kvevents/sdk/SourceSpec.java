@@ -76,6 +76,10 @@ public record SourceSpec(String name, String liveEndpoint, String replayEndpoint
     }
 
     private static void requireEndpoint(String endpoint, String what) {
+        if (endpoint != null && (endpoint.startsWith("tcp://*:") || endpoint.startsWith("tcp://0.0.0.0:"))) {
+            throw new IllegalArgumentException(what + " '" + endpoint + "' is the address vLLM binds to; connect to"
+                    + " the pod's address instead, e.g. tcp://10.0.0.7:" + endpoint.substring(endpoint.lastIndexOf(':') + 1));
+        }
         if (endpoint == null || !ENDPOINT.matcher(endpoint).matches()) {
             throw new IllegalArgumentException("invalid " + what + " '" + endpoint
                     + "': expected tcp://HOST:PORT (or ipc://PATH)");

@@ -118,7 +118,7 @@ final class ZmqSource implements SourceWorker {
             }
         } catch (RuntimeException e) {
             if (running) {
-                sink.emit(StreamNotice.of(spec.name(), Kind.FAILED, "cannot read " + spec.liveEndpoint() + ": "
+                sink.emit(StreamNotice.of(spec.name(), Kind.FAILED, spec.name() + ": cannot read " + spec.liveEndpoint() + ": "
                         + (e.getMessage() == null ? e.toString() : e.getMessage())));
             }
         } finally {

@@ -14,6 +14,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import org.msgpack.core.MessageFormat;
+import org.msgpack.core.MessageFormatException;
 import org.msgpack.core.MessageInsufficientBufferException;
 import org.msgpack.core.MessagePack;
 import org.msgpack.core.MessageSizeException;
@@ -58,11 +59,14 @@ public final class WireDecoder {
         } catch (MessageInsufficientBufferException e) {
             throw new MalformedPayloadException("truncated: the payload ends inside a value", e);
         } catch (MessageSizeException e) {
-            throw new MalformedPayloadException("truncated or too large: " + e.getMessage(), e);
+            throw new MalformedPayloadException("truncated or too large: a length header claims more than the payload holds", e);
+        } catch (MessageFormatException e) {
+            throw new MalformedPayloadException("not msgpack: " + e.getMessage(), e);
         } catch (MessageTypeException e) {
             throw new MalformedPayloadException("wrong type: " + e.getMessage(), e);
         } catch (IOException | RuntimeException e) {
-            throw new MalformedPayloadException("undecodable msgpack: " + e, e);
+            throw new MalformedPayloadException("undecodable msgpack: "
+                    + (e.getMessage() == null ? e.getClass().getSimpleName() : e.getMessage()), e);
         } finally {
             try {
                 d.in.close();

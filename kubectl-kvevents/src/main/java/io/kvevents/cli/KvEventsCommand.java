@@ -1,0 +1,19 @@
+package io.kvevents.cli;
+
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.ScopeType;
+
+/** {@code kubectl kvevents}: only holds the subcommands. */
+@Command(name = "kubectl kvevents",
+        mixinStandardHelpOptions = true,
+        versionProvider = VersionProvider.class,
+        description = "See, probe and manage vLLM KV-cache event sync.",
+        subcommands = {TailCommand.class, VersionCommand.class},
+        usageHelpAutoWidth = true)
+final class KvEventsCommand {
+
+    @Option(names = {"-v", "--verbose"}, scope = ScopeType.INHERIT,
+            description = "Print stack traces with errors.")
+    boolean verbose;
+}

@@ -1,0 +1,256 @@
+package io.kvevents.cli;
+
+import io.kvevents.sdk.AllBlocksCleared;
+import io.kvevents.sdk.BlockRemoved;
+import io.kvevents.sdk.BlockStored;
+import io.kvevents.sdk.EventJson;
+import io.kvevents.sdk.EventStream;
+import io.kvevents.sdk.KvEvent;
+import io.kvevents.sdk.MalformedMessage;
+import io.kvevents.sdk.ReceivedBatch;
+import io.kvevents.sdk.Recording;
+import io.kvevents.sdk.SourceSpec;
+import io.kvevents.sdk.SourceStats;
+import io.kvevents.sdk.StreamItem;
+import io.kvevents.sdk.StreamNotice;
+import io.kvevents.sdk.StreamOptions;
+import java.io.PrintWriter;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.EnumSet;
+import java.util.HashSet;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.concurrent.Callable;
+import java.util.concurrent.CountDownLatch;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Spec;
+
+/** {@code kubectl kvevents tail}: live events (or a recording) one line each, gaps and restarts on stderr. */
+@Command(name = "tail",
+        description = {"Print KV-cache events: each publisher's replayed history first, then live.",
+            "Gaps, replays and restarts are announced on stderr; a recording (--from) plays back the same way."},
+        sortOptions = false,
+        usageHelpAutoWidth = true)
+final class TailCommand implements Callable<Integer> {
+
+    /** Event types for {@code --types}. */
+    enum EventType { stored, removed, cleared, unknown }
+
+    /** Output formats. */
+    enum Format { text, json }
+
+    @Spec
+    CommandSpec spec;
+
+    @Option(names = "--endpoint", paramLabel = "NAME=tcp://HOST:PORT[,replay=tcp://HOST:PORT]",
+            converter = EndpointConverter.class,
+            description = "A publisher to read without Kubernetes (repeatable).")
+    List<SourceSpec> endpoints = List.of();
+
+    @Option(names = "--from", paramLabel = "FILE", arity = "1..*",
+            description = "Play recordings back instead (written by --record).")
+    List<Path> recordings = List.of();
+
+    @Option(names = "--from-seq", paramLabel = "N", defaultValue = "0",
+            description = "Replay from this sequence number (default: ${DEFAULT-VALUE}, all the publisher holds).")
+    long fromSeq;
+
+    @Option(names = "--max-events", paramLabel = "N", description = "Stop after N events.")
+    Long maxEvents;
+
+    @Option(names = "--timeout", paramLabel = "D", converter = DurationConverter.class,
+            description = "Stop after this long (e.g. 30s, 5m).")
+    Duration timeout;
+
+    @Option(names = "--types", split = ",", paramLabel = "TYPE",
+            description = "Only these event types: ${COMPLETION-CANDIDATES}.")
+    Set<EventType> types = EnumSet.allOf(EventType.class);
+
+    @Option(names = "--record", paramLabel = "FILE", description = "Also write every received message to FILE (JSON Lines).")
+    Path record;
+
+    @Option(names = "--stats", description = "Print per-source counters on stderr at the end.")
+    boolean stats;
+
+    @Option(names = {"-o", "--output"}, paramLabel = "FORMAT", defaultValue = "text",
+            description = "Output format: ${COMPLETION-CANDIDATES} (JSON Lines).")
+    Format output;
+
+    /** How long a live source may stay unconnected before the user is told. */
+    private static final Duration CONNECT_WARNING = Duration.ofSeconds(5);
+
+    private final Set<String> failedSources = new HashSet<>();
+    private final Map<String, SourceSpec> unconnected = new LinkedHashMap<>();
+    private volatile boolean interrupted;
+
+    @Override
+    public Integer call() {
+        if (endpoints.isEmpty() && recordings.isEmpty()) {
+            throw CliException.usage("nothing to tail: give --endpoint NAME=tcp://HOST:PORT[,replay=tcp://HOST:PORT]"
+                    + " or --from FILE");
+        }
+        if (!endpoints.isEmpty() && !recordings.isEmpty()) {
+            throw CliException.usage("give either --endpoint or --from, not both");
+        }
+        if (fromSeq < 0) {
+            throw CliException.usage("--from-seq must be 0 or more, got " + fromSeq);
+        }
+        StreamOptions options = StreamOptions.DEFAULT.fromSeq(fromSeq);
+        PrintWriter out = spec.commandLine().getOut();
+        PrintWriter err = spec.commandLine().getErr();
+        endpoints.forEach(e -> unconnected.put(e.name(), e));
+        long started = System.nanoTime();
+        boolean warnedUnconnected = false;
+        long deadline = timeout == null ? Long.MAX_VALUE : started + timeout.toNanos();
+        long printed = 0;
+        CountDownLatch finished = new CountDownLatch(1);
+        Thread onInterrupt = new Thread(() -> {
+            interrupted = true;
+            try {
+                finished.await();
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+        }, "kvevents-tail-shutdown");
+        Runtime.getRuntime().addShutdownHook(onInterrupt);
+        try (EventStream stream = recordings.isEmpty() ? EventStream.connect(endpoints, options)
+                : EventStream.replay(recordings, options);
+                Recording.Writer recorder = record == null ? null : Recording.writer(record)) {
+            while (!interrupted && (maxEvents == null || printed < maxEvents)) {
+                long left = deadline - System.nanoTime();
+                if (left <= 0) {
+                    break;
+                }
+                if (!warnedUnconnected && !unconnected.isEmpty()
+                        && System.nanoTime() - started > CONNECT_WARNING.toNanos()) {
+                    warnedUnconnected = true;
+                    unconnected.values().forEach(e -> err.println("warning: " + e.name() + ": not connected to "
+                            + e.liveEndpoint() + " after " + CONNECT_WARNING.toSeconds() + "s; still trying"));
+                }
+                StreamItem item = stream.poll(Duration.ofNanos(Math.min(left, 200_000_000L)));
+                if (item == null) {
+                    out.flush();
+                    if (recorder != null) {
+                        recorder.flush();
+                    }
+                    if (stream.finished()) {
+                        break;
+                    }
+                    continue;
+                }
+                printed += handle(item, out, err, recorder, maxEvents == null ? Long.MAX_VALUE : maxEvents - printed);
+            }
+            out.flush();
+            if (stats) {
+                printStats(stream.stats(), err);
+            }
+        } finally {
+            finished.countDown();
+            try {
+                Runtime.getRuntime().removeShutdownHook(onInterrupt);
+            } catch (IllegalStateException shuttingDown) {
+                // Ctrl-C: the hook is running and waits for the latch released above
+            }
+        }
+        unconnected.values().forEach(e -> err.println("error: " + e.name() + ": could not connect to " + e.liveEndpoint()
+                + " (is the engine running with --kv-events-config and the port reachable?)"));
+        // each failure was printed as it happened
+        return failedSources.isEmpty() && unconnected.isEmpty() ? ExitCodes.OK : ExitCodes.FAILURE;
+    }
+
+    /** Prints one item; returns how many events it printed. */
+    private long handle(StreamItem item, PrintWriter out, PrintWriter err, Recording.Writer recorder, long budget) {
+        if (item instanceof ReceivedBatch batch) {
+            if (recorder != null) {
+                recorder.write(batch.message());
+            }
+            long n = 0;
+            for (KvEvent event : batch.events()) {
+                if (n >= budget) {
+                    break;
+                }
+                if (types.contains(typeOf(event))) {
+                    out.println(output == Format.json ? EventJson.line(batch, event) : EventText.line(batch, event));
+                    n++;
+                }
+            }
+            return n;
+        }
+        out.flush(); // keep stderr notices in place among the events
+        if (item instanceof MalformedMessage bad) {
+            if (recorder != null && bad.message() != null) {
+                recorder.write(bad.message());
+            }
+            err.println("warning: " + bad.source() + ": " + bad.reason() + " (skipped)");
+        } else if (item instanceof StreamNotice notice) {
+            notice(notice, err);
+        }
+        return 0;
+    }
+
+    private void notice(StreamNotice n, PrintWriter err) {
+        switch (n.kind()) {
+            case FAILED -> {
+                failedSources.add(n.source());
+                err.println("error: " + n.message());
+            }
+            case CONNECTED -> {
+                unconnected.remove(n.source());
+                err.println(n.source() + ": " + n.message());
+            }
+            case UNRECOVERABLE_GAP, RESTART, DISCONNECTED -> err.println("warning: " + n.source() + ": " + n.message());
+            case FINISHED -> {
+                if (((KvEventsCommand) spec.parent().userObject()).verbose) {
+                    err.println(n.source() + ": " + n.message());
+                }
+            }
+            default -> err.println(n.source() + ": " + n.message());
+        }
+    }
+
+    private static EventType typeOf(KvEvent e) {
+        if (e instanceof BlockStored) {
+            return EventType.stored;
+        }
+        if (e instanceof BlockRemoved) {
+            return EventType.removed;
+        }
+        if (e instanceof AllBlocksCleared) {
+            return EventType.cleared;
+        }
+        return EventType.unknown;
+    }
+
+    private static void printStats(List<SourceStats> all, PrintWriter err) {
+        Table t = new Table("SOURCE", "BATCHES", "STORED", "REMOVED", "CLEARED", "UNKNOWN", "DECODE-ERRORS", "GAPS",
+                "REPLAYS", "LOST", "RESTARTS", "LAST-SEQ", "LAG");
+        for (SourceStats s : all) {
+            t.row(s.source(), s.batches(), s.stored(), s.removed(), s.cleared(), s.unknown(), s.decodeErrors(), s.gaps(),
+                    s.replays(), s.lostBatches(), s.restarts(), s.lastSeq(), s.lag() == null ? "-" : human(s.lag()));
+        }
+        t.print(err);
+    }
+
+    private static String human(Duration d) {
+        long ms = d.toMillis();
+        if (ms < 1000) {
+            return ms + "ms";
+        }
+        long s = ms / 1000;
+        if (s < 120) {
+            return s + "s";
+        }
+        if (s < 7200) {
+            return (s / 60) + "m";
+        }
+        if (s < 172_800) {
+            return (s / 3600) + "h";
+        }
+        return (s / 86_400) + "d";
+    }
+}

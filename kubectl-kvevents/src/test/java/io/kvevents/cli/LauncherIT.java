@@ -1,0 +1,122 @@
+package io.kvevents.cli;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+import static org.junit.jupiter.api.Assumptions.assumeTrue;
+
+import io.kvevents.testing.GoldenVectors;
+import io.kvevents.testing.VllmPeer;
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
+import org.junit.jupiter.api.io.TempDir;
+
+/** End to end through the built launcher {@code target/kubectl-kvevents}, as a user runs it. */
+@Timeout(120)
+class LauncherIT {
+    static final Path LAUNCHER = Path.of(System.getProperty("kvevents.launcher", "target/kubectl-kvevents"));
+    static final Path EXAMPLES = Path.of(System.getProperty("kvevents.examples", "../examples"));
+
+    @TempDir
+    Path home;
+
+    record Run(int exit, String out, String err) {
+        List<String> outLines() {
+            return out.isEmpty() ? List.of() : List.of(out.split("\n"));
+        }
+    }
+
+    private Run run(Map<String, String> env, String... args) throws IOException, InterruptedException {
+        List<String> command = new ArrayList<>();
+        command.add(args.length > 0 && args[0].equals("kubectl") ? "kubectl" : LAUNCHER.toAbsolutePath().toString());
+        command.addAll(List.of(args).subList(args.length > 0 && args[0].equals("kubectl") ? 1 : 0, args.length));
+        ProcessBuilder pb = new ProcessBuilder(command);
+        pb.environment().put("XDG_CACHE_HOME", home.resolve("cache").toString());
+        pb.environment().putAll(env);
+        Path out = Files.createTempFile(home, "out", ".txt");
+        Path err = Files.createTempFile(home, "err", ".txt");
+        Process p = pb.redirectOutput(out.toFile()).redirectError(err.toFile()).start();
+        assertTrue(p.waitFor(100, TimeUnit.SECONDS), "launcher did not finish");
+        return new Run(p.exitValue(), Files.readString(out, StandardCharsets.UTF_8), Files.readString(err, StandardCharsets.UTF_8));
+    }
+
+    private Run run(String... args) throws IOException, InterruptedException {
+        return run(Map.of(), args);
+    }
+
+    @Test
+    void tailOfTheGoldenRecordingPrintsEveryEvent() throws Exception {
+        Run r = run("tail", "--from", EXAMPLES.resolve("recordings/vllm-golden-vectors.jsonl").toString(), "-o", "json");
+        assertEquals(0, r.exit(), r.err());
+        long events = GoldenVectors.good().stream().mapToLong(v -> v.expected().getAsJsonArray("events").size()).sum();
+        assertEquals(events, r.outLines().size());
+        assertEquals(GoldenVectors.malformed().size(), r.err().lines().filter(l -> l.startsWith("warning:")).count());
+        // a second run uses the class-data archive the first one left in the cache
+        Run again = run("tail", "--from", EXAMPLES.resolve("recordings/vllm-golden-vectors.jsonl").toString(), "-o", "json");
+        assertEquals(r.out(), again.out());
+        try (var files = Files.list(home.resolve("cache/kvevents"))) {
+            assertTrue(files.anyMatch(f -> f.toString().endsWith(".jsa")), "no class-data archive was written");
+        }
+    }
+
+    @Test
+    void tailAgainstALibzmqPublisherReplaysHistoryThenStops() throws Exception {
+        try (VllmPeer peer = VllmPeer.start("--topic-frame")) {
+            peer.publish(30);
+            Run r = run("tail", "--endpoint", peer.endpointSpec("pod-a"), "--types", "stored", "--max-events", "30",
+                    "--timeout", "60s");
+            assertEquals(0, r.exit(), r.err());
+            assertEquals(30, r.outLines().size());
+            assertTrue(r.outLines().get(29).contains("pod-a  seq=29  BlockStored"), r.outLines().get(29));
+        }
+    }
+
+    @Test
+    void errorsAreOneLineWithoutAStackTraceUnlessVerbose() throws Exception {
+        Run r = run("tail", "--from", home.resolve("missing.jsonl").toString());
+        assertEquals(1, r.exit());
+        assertEquals(1, r.err().lines().count(), r.err());
+        Run usage = run("tail", "--no-such-flag");
+        assertEquals(2, usage.exit());
+        assertEquals(1, usage.err().lines().count(), usage.err());
+    }
+
+    @Test
+    void aJavaOlderThan17IsRefusedByName() throws Exception {
+        Path fakeJdk = home.resolve("jdk8");
+        Files.createDirectories(fakeJdk.resolve("bin"));
+        Path java = fakeJdk.resolve("bin/java");
+        Files.writeString(java, "#!/bin/sh\necho 'openjdk version \"1.8.0_392\"' >&2\n");
+        java.toFile().setExecutable(true);
+        Run r = run(Map.of("JAVA_HOME", fakeJdk.toString(), "PATH", fakeJdk.resolve("bin") + ":/usr/bin:/bin"), "version");
+        assertEquals(1, r.exit());
+        assertTrue(r.err().startsWith("error: kubectl-kvevents needs Java 17 or newer; found: " + java + " (Java 8)"), r.err());
+    }
+
+    @Test
+    void kubectlFindsThePluginOnPath() throws Exception {
+        assumeTrue(onPath("kubectl"), "kubectl is not installed: apt-get install -y kubernetes-client");
+        String path = LAUNCHER.toAbsolutePath().getParent() + ":" + System.getenv("PATH");
+        Run list = run(Map.of("PATH", path), "kubectl", "plugin", "list");
+        assertTrue(list.out().contains(LAUNCHER.toAbsolutePath().toString()), list.out() + list.err());
+        Run version = run(Map.of("PATH", path), "kubectl", "kvevents", "version");
+        assertEquals(0, version.exit(), version.err());
+        assertTrue(version.out().startsWith("kubectl-kvevents v"), version.out());
+    }
+
+    private static boolean onPath(String program) {
+        for (String dir : System.getenv("PATH").split(":")) {
+            if (Files.isExecutable(Path.of(dir, program))) {
+                return true;
+            }
+        }
+        return false;
+    }
+}
