@@ -231,26 +231,8 @@ final class TailCommand implements Callable<Integer> {
                 "REPLAYS", "LOST", "RESTARTS", "LAST-SEQ", "LAG");
         for (SourceStats s : all) {
             t.row(s.source(), s.batches(), s.stored(), s.removed(), s.cleared(), s.unknown(), s.decodeErrors(), s.gaps(),
-                    s.replays(), s.lostBatches(), s.restarts(), s.lastSeq(), s.lag() == null ? "-" : human(s.lag()));
+                    s.replays(), s.lostBatches(), s.restarts(), s.lastSeq(), s.lagText());
         }
         t.print(err);
-    }
-
-    private static String human(Duration d) {
-        long ms = d.toMillis();
-        if (ms < 1000) {
-            return ms + "ms";
-        }
-        long s = ms / 1000;
-        if (s < 120) {
-            return s + "s";
-        }
-        if (s < 7200) {
-            return (s / 60) + "m";
-        }
-        if (s < 172_800) {
-            return (s / 3600) + "h";
-        }
-        return (s / 86_400) + "d";
     }
 }

@@ -35,6 +35,17 @@ public record SourceStats(
                 + " removed=" + removed + " cleared=" + cleared + " unknown=" + unknown + ") decodeErrors="
                 + decodeErrors + " gaps=" + gaps + " replays=" + replays + " unrecoverable=" + unrecoverableGaps
                 + " lost=" + lostBatches + " restarts=" + restarts + " lastSeq=" + lastSeq
-                + (lag == null ? "" : " lag=" + lag) + "]";
+                + " lag=" + lagText() + "]";
+    }
+
+    /** The lag for people: {@code 850ms}, {@code 42s}, {@code 7m}, {@code 3h}, {@code 12d}; {@code -} before the first batch. */
+    public String lagText() {
+        if (lag == null) {
+            return "-";
+        }
+        long ms = lag.toMillis();
+        long s = ms / 1000;
+        return ms < 1000 ? ms + "ms" : s < 120 ? s + "s" : s < 7200 ? s / 60 + "m" : s < 172_800 ? s / 3600 + "h"
+                : s / 86_400 + "d";
     }
 }

@@ -11,6 +11,7 @@ import io.kvevents.sdk.StreamNotice;
 import io.kvevents.sdk.StreamNotice.Kind;
 import io.kvevents.sdk.StreamOptions;
 import java.util.ArrayDeque;
+import java.util.Arrays;
 
 /**
  * The ordering rules of one source (SPEC §4), free of I/O so that live sockets and recordings share
@@ -39,6 +40,10 @@ public final class SourceSequencer {
     private long lastActivityNanos;
     private boolean progressSinceRequest;
     private boolean replayHoled;
+    private Kind rerequestKind;
+    private String rerequestReason;
+    private boolean verifying;
+    private byte[] lastPayload;
     private int silentAttempts;
     private long retriedGapAt = -1;
 
@@ -84,6 +89,19 @@ public final class SourceSequencer {
         }
         lastActivityNanos = nowNanos;
         long seq = m.seq();
+        if (verifying) {
+            verifying = false;
+            if (seq == last && Arrays.equals(m.payload(), lastPayload)) {
+                progressSinceRequest = true; // the same publisher: what follows is what we missed
+                silentAttempts = 0;
+                return;
+            }
+            if (seq <= last) {
+                restartedWhileAway("it holds a different batch under seq " + seq);
+                discardRestOfReplay(Kind.REPLAY, "replaying the restarted publisher from seq 0");
+                return;
+            }
+        }
         if (seq <= last || replayHoled) {
             return;
         }
@@ -91,7 +109,8 @@ public final class SourceSequencer {
             if (progressSinceRequest) {
                 // A hole in the middle of a replay: the ROUTER dropped replies at its high-water mark.
                 // They are still buffered upstream; ask again once this replay is over.
-                replayHoled = true;
+                discardRestOfReplay(Kind.REPLAY_CUT, "replay dropped batches after seq " + last
+                        + " (publisher high-water mark)");
                 return;
             }
             // The first answer starts later than asked: the publisher's buffer no longer holds the start.
@@ -108,13 +127,50 @@ public final class SourceSequencer {
             return;
         }
         lastActivityNanos = nowNanos;
-        if (replayHoled) {
-            emit(Kind.REPLAY_CUT, last + 1, -1, "replay dropped batches after seq " + last
-                    + " (publisher high-water mark); re-requesting from " + (last + 1));
+        if (verifying) {
+            verifying = false;
+            restartedWhileAway("it no longer holds seq " + last);
+            emit(Kind.REPLAY, 0, -1, "replaying the restarted publisher from seq 0");
+            sendRequest(0, nowNanos);
+        } else if (replayHoled) {
+            emit(rerequestKind, last + 1, -1, rerequestReason + "; re-requesting from " + (last + 1));
             sendRequest(last + 1, nowNanos);
         } else {
             finishRecovery(nowNanos);
         }
+    }
+
+    /**
+     * The transport reconnected after losing the publisher. Its sequence numbers alone cannot tell
+     * whether it restarted meanwhile (a new process may already be past our last seq), so ask for our
+     * last batch again: the same publisher returns the same bytes; a restarted one returns other bytes
+     * under that seq, or nothing.
+     */
+    public void onReconnected(long nowNanos) {
+        if (replayer == null || recovering) {
+            return;
+        }
+        if (last < 0) {
+            requestReplay(0, nowNanos, "reconnected; replaying from seq 0");
+            return;
+        }
+        verifying = true;
+        requestReplay(last, nowNanos, "reconnected; checking that the publisher still holds seq " + last);
+    }
+
+    private void restartedWhileAway(String why) {
+        counters.restart();
+        emit(Kind.RESTART, 0, -1, "publisher restarted while disconnected (" + why + "): clearing this source's state");
+        last = -1;
+        lastPayload = null;
+        retriedGapAt = -1;
+    }
+
+    /** Ignores the rest of the replay under way and asks again, from last + 1, once it has ended. */
+    private void discardRestOfReplay(Kind kind, String reason) {
+        replayHoled = true;
+        rerequestKind = kind;
+        rerequestReason = reason;
     }
 
     /** Lets time pass: a replay that paused was cut short; a request without answer is sent again. */
@@ -132,12 +188,14 @@ public final class SourceSequencer {
                     + " without its end marker (publisher high-water mark); re-requesting from " + (last + 1));
             sendRequest(last + 1, nowNanos);
         } else if (++silentAttempts < options.maxReplayAttempts()) {
-            emit(Kind.REPLAY, last + 1, -1, "replay endpoint silent for " + options.replayAnswerTimeout().toMillis()
-                    + " ms; asking again from seq " + (last + 1) + " (attempt " + (silentAttempts + 1) + " of "
+            long from = verifying ? last : last + 1;
+            emit(Kind.REPLAY, from, -1, "replay endpoint silent for " + options.replayAnswerTimeout().toMillis()
+                    + " ms; asking again from seq " + from + " (attempt " + (silentAttempts + 1) + " of "
                     + options.maxReplayAttempts() + ")");
-            sendRequest(last + 1, nowNanos);
+            sendRequest(from, nowNanos);
         } else {
             silentAttempts = 0;
+            verifying = false;
             retriedGapAt = last + 1; // answered with nothing: do not ask again for this gap
             if (held.isEmpty()) {
                 counters.unrecoverable(0);
@@ -262,6 +320,7 @@ public final class SourceSequencer {
 
     private void apply(RawMessage m) {
         last = m.seq();
+        lastPayload = m.payload();
         EventBatch batch;
         try {
             batch = WireDecoder.decode(m.payload());

@@ -37,6 +37,7 @@ final class ZmqSource implements SourceWorker {
     private volatile boolean running = true;
     private volatile boolean done;
     private ZMQ.Socket replay;
+    private boolean connectedBefore;
 
     ZmqSource(ZContext context, SourceSpec spec, StreamOptions options, ItemSink sink) {
         this.context = context;
@@ -139,6 +140,10 @@ final class ZmqSource implements SourceWorker {
         while ((event = ZMQ.Event.recv(monitor, ZMQ.DONTWAIT)) != null) {
             if (event.getEvent() == ZMQ.EVENT_CONNECTED) {
                 sink.emit(StreamNotice.of(spec.name(), Kind.CONNECTED, "connected to " + spec.liveEndpoint()));
+                if (connectedBefore) {
+                    sequencer.onReconnected(System.nanoTime());
+                }
+                connectedBefore = true;
             } else if (event.getEvent() == ZMQ.EVENT_DISCONNECTED) {
                 sink.emit(StreamNotice.of(spec.name(), Kind.DISCONNECTED,
                         "lost " + spec.liveEndpoint() + "; reconnecting (backoff up to 5 s)"));
@@ -187,8 +192,10 @@ final class ZmqSource implements SourceWorker {
     }
 
     private void requestReplay(long fromSeq) {
-        replay.sendMore(EMPTY);
-        replay.send(ByteBuffer.allocate(8).putLong(fromSeq).array(), 0);
+        // Never block the source's thread: a request that cannot be queued is sent again on the answer timeout.
+        if (replay.send(EMPTY, ZMQ.SNDMORE | ZMQ.DONTWAIT)) {
+            replay.send(ByteBuffer.allocate(8).putLong(fromSeq).array(), ZMQ.DONTWAIT);
+        }
     }
 
     private RawMessage message(byte[] topic, byte[] seq, byte[] payload) {

@@ -228,4 +228,61 @@ class SourceSequencerTest {
         s.onLive(msg(41), 0);
         assertEquals(List.of(40L, 41L), applied());
     }
+
+    private static RawMessage other(long seq) {
+        return new RawMessage("pod-a", "", seq, Instant.EPOCH,
+                Wire.encode(new EventBatch(seq + 0.5, List.of(new AllBlocksCleared()), 0)));
+    }
+
+    private SourceSequencer liveUpTo(long lastSeq) {
+        SourceSequencer s = withReplay();
+        s.onReplayEnd(0);
+        for (long i = 0; i <= lastSeq; i++) {
+            s.onLive(msg(i), 0);
+        }
+        return s;
+    }
+
+    @Test
+    void onReconnectTheSamePublisherIsRecognisedByItsLastBatch() {
+        SourceSequencer s = liveUpTo(4);
+        s.onReconnected(0);
+        assertEquals(4L, replayRequests.get(replayRequests.size() - 1));
+        s.onReplayed(msg(4), 0);
+        s.onReplayed(msg(5), 0);
+        s.onReplayEnd(0);
+        assertEquals(List.of(0L, 1L, 2L, 3L, 4L, 5L), applied());
+        assertEquals(0, s.stats().restarts());
+    }
+
+    @Test
+    void onReconnectOtherBytesUnderOurLastSeqMeanTheEngineRestartedAhead() {
+        SourceSequencer s = liveUpTo(4);
+        s.onReconnected(0);
+        s.onReplayed(other(4), 0); // a new process that already published past our last seq
+        s.onReplayed(other(5), 0);
+        s.onReplayEnd(0);
+        assertTrue(notices().contains(Kind.RESTART));
+        assertEquals(0L, replayRequests.get(replayRequests.size() - 1));
+        for (long i = 0; i <= 5; i++) {
+            s.onReplayed(other(i), 0);
+        }
+        s.onReplayEnd(0);
+        assertEquals(List.of(0L, 1L, 2L, 3L, 4L, 0L, 1L, 2L, 3L, 4L, 5L), applied());
+        assertEquals(1, s.stats().restarts());
+        assertEquals(0, s.stats().lostBatches());
+    }
+
+    @Test
+    void onReconnectAPublisherThatNoLongerHoldsOurLastSeqRestarted() {
+        SourceSequencer s = liveUpTo(9);
+        s.onReconnected(0);
+        s.onReplayEnd(0); // nothing at seq >= 9: the new process is behind
+        assertTrue(notices().contains(Kind.RESTART));
+        assertEquals(0L, replayRequests.get(replayRequests.size() - 1));
+        s.onReplayed(other(0), 0);
+        s.onReplayed(other(1), 0);
+        s.onReplayEnd(0);
+        assertEquals(List.of(0L, 1L, 2L, 3L, 4L, 5L, 6L, 7L, 8L, 9L, 0L, 1L), applied());
+    }
 }
