@@ -175,7 +175,12 @@ final class TailCommand implements Callable<Integer> {
                     break;
                 }
                 if (types.contains(typeOf(event))) {
-                    out.println(output == Format.json ? EventJson.line(batch, event) : EventText.line(batch, event));
+                    if (output == Format.json) {
+                        EventJson.write(out, batch.source(), batch.seq(), batch.batch(), event);
+                        out.println();
+                    } else {
+                        out.println(EventText.line(batch, event));
+                    }
                     n++;
                 }
             }

@@ -81,7 +81,6 @@ public final class EventJson {
                 }
             }
             w.endObject();
-            w.flush();
         } catch (IOException e) {
             throw new UncheckedIOException(e);
         }

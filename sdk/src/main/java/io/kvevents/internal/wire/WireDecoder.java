@@ -32,12 +32,18 @@ import org.msgpack.value.ValueType;
 public final class WireDecoder {
     /** Nesting allowed inside opaque values (extra_keys, unknown events) before the payload is refused. */
     private static final int MAX_DEPTH = 32;
+    /**
+     * msgpack-core allocates its string decoding buffer (8,192 chars by default) for every unpacker;
+     * event keys and tags are short, so a small one keeps that allocation off the hot path.
+     */
+    private static final MessagePack.UnpackerConfig UNPACKER = new MessagePack.UnpackerConfig()
+            .withStringDecoderBufferSize(64);
 
     private final MessageUnpacker in;
     private final int size;
 
     private WireDecoder(byte[] payload) {
-        this.in = MessagePack.newDefaultUnpacker(payload);
+        this.in = UNPACKER.newUnpacker(payload);
         this.size = payload.length;
     }
 
