@@ -28,6 +28,9 @@ public final class SourceSequencer {
         void request(long fromSeq);
     }
 
+    /** How long after a connect the subscription is taken to have reached the publisher. */
+    private static final long SUBSCRIPTION_SETTLE_NANOS = 500_000_000L;
+
     private final String source;
     private final ItemSink sink;
     private final Replayer replayer;
@@ -44,6 +47,7 @@ public final class SourceSequencer {
     private String rerequestReason;
     private boolean verifying;
     private byte[] lastPayload;
+    private long catchUpAtNanos;
     private int silentAttempts;
     private long retriedGapAt = -1;
 
@@ -68,6 +72,7 @@ public final class SourceSequencer {
 
     /** A message from the live stream. */
     public void onLive(RawMessage m, long nowNanos) {
+        catchUpAtNanos = 0; // the subscription works: anything lost before this message shows as a gap
         if (recovering) {
             hold(m, nowNanos);
             return;
@@ -141,12 +146,26 @@ public final class SourceSequencer {
     }
 
     /**
+     * The transport connected. Its subscription reaches the publisher a moment later, and batches
+     * published meanwhile are dropped (ZeroMQ's slow joiner); an idle engine would leave them unnoticed
+     * until its next batch, so unless a live message shows up first, replay from last + 1 once it settled.
+     */
+    public void onConnected(long nowNanos, boolean reconnect) {
+        if (reconnect) {
+            onReconnected(nowNanos);
+        }
+        if (replayer != null) {
+            catchUpAtNanos = nowNanos + SUBSCRIPTION_SETTLE_NANOS;
+        }
+    }
+
+    /**
      * The transport reconnected after losing the publisher. Its sequence numbers alone cannot tell
      * whether it restarted meanwhile (a new process may already be past our last seq), so ask for our
      * last batch again: the same publisher returns the same bytes; a restarted one returns other bytes
      * under that seq, or nothing.
      */
-    public void onReconnected(long nowNanos) {
+    void onReconnected(long nowNanos) {
         if (replayer == null || recovering) {
             return;
         }
@@ -176,6 +195,12 @@ public final class SourceSequencer {
     /** Lets time pass: a replay that paused was cut short; a request without answer is sent again. */
     public void tick(long nowNanos) {
         if (!recovering) {
+            if (catchUpAtNanos != 0 && nowNanos >= catchUpAtNanos) {
+                catchUpAtNanos = 0;
+                recovering = true; // quietly: usually there is nothing to catch up
+                silentAttempts = 0;
+                sendRequest(last + 1, nowNanos);
+            }
             return;
         }
         boolean answering = progressSinceRequest || replayHoled;

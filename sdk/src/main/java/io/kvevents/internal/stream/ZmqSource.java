@@ -140,9 +140,7 @@ final class ZmqSource implements SourceWorker {
         while ((event = ZMQ.Event.recv(monitor, ZMQ.DONTWAIT)) != null) {
             if (event.getEvent() == ZMQ.EVENT_CONNECTED) {
                 sink.emit(StreamNotice.of(spec.name(), Kind.CONNECTED, "connected to " + spec.liveEndpoint()));
-                if (connectedBefore) {
-                    sequencer.onReconnected(System.nanoTime());
-                }
+                sequencer.onConnected(System.nanoTime(), connectedBefore);
                 connectedBefore = true;
             } else if (event.getEvent() == ZMQ.EVENT_DISCONNECTED) {
                 sink.emit(StreamNotice.of(spec.name(), Kind.DISCONNECTED,

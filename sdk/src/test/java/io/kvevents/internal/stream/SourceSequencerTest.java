@@ -246,7 +246,7 @@ class SourceSequencerTest {
     @Test
     void onReconnectTheSamePublisherIsRecognisedByItsLastBatch() {
         SourceSequencer s = liveUpTo(4);
-        s.onReconnected(0);
+        s.onConnected(0, true);
         assertEquals(4L, replayRequests.get(replayRequests.size() - 1));
         s.onReplayed(msg(4), 0);
         s.onReplayed(msg(5), 0);
@@ -258,7 +258,7 @@ class SourceSequencerTest {
     @Test
     void onReconnectOtherBytesUnderOurLastSeqMeanTheEngineRestartedAhead() {
         SourceSequencer s = liveUpTo(4);
-        s.onReconnected(0);
+        s.onConnected(0, true);
         s.onReplayed(other(4), 0); // a new process that already published past our last seq
         s.onReplayed(other(5), 0);
         s.onReplayEnd(0);
@@ -276,7 +276,7 @@ class SourceSequencerTest {
     @Test
     void onReconnectAPublisherThatNoLongerHoldsOurLastSeqRestarted() {
         SourceSequencer s = liveUpTo(9);
-        s.onReconnected(0);
+        s.onConnected(0, true);
         s.onReplayEnd(0); // nothing at seq >= 9: the new process is behind
         assertTrue(notices().contains(Kind.RESTART));
         assertEquals(0L, replayRequests.get(replayRequests.size() - 1));
@@ -284,5 +284,29 @@ class SourceSequencerTest {
         s.onReplayed(other(1), 0);
         s.onReplayEnd(0);
         assertEquals(List.of(0L, 1L, 2L, 3L, 4L, 5L, 6L, 7L, 8L, 9L, 0L, 1L), applied());
+    }
+
+    @Test
+    void batchesLostBeforeTheSubscriptionSettledAreCaughtUpWhenNoLiveMessageCame() {
+        SourceSequencer s = withReplay();
+        s.onConnected(0, false);
+        s.onReplayEnd(10 * MS); // the publisher had nothing yet
+        s.tick(400 * MS);
+        assertEquals(List.of(0L), replayRequests);
+        s.tick(600 * MS); // still no live message: batches 0.. may have been dropped before we subscribed
+        assertEquals(List.of(0L, 0L), replayRequests);
+        s.onReplayed(msg(0), 610 * MS);
+        s.onReplayEnd(610 * MS);
+        assertEquals(List.of(0L), applied());
+    }
+
+    @Test
+    void aLiveMessageAfterConnectMakesTheCatchUpUnnecessary() {
+        SourceSequencer s = withReplay();
+        s.onConnected(0, false);
+        s.onReplayEnd(10 * MS);
+        s.onLive(msg(0), 20 * MS);
+        s.tick(900 * MS);
+        assertEquals(List.of(0L), replayRequests);
     }
 }
