@@ -107,12 +107,12 @@ class TailCommandTest {
             CompletableFuture<Result> tail = CompletableFuture.supplyAsync(() -> CliHarness.run(out, err, "tail",
                     "--endpoint", peer.endpointSpec("pod-a"), "--types", "stored", "-o", "json",
                     "--max-events", "45", "--timeout", "40s"));
-            await(() -> out.toString().split("\n").length >= 20 && err.toString().contains("connected"));
+            await(() -> out.toString().split("\n").length >= 20 && err.toString().contains("connected"), err);
             slowJoiner();
             peer.publish(10);
             peer.drop(5); // lost live: a gap, recovered by replay
             peer.publish(5);
-            await(() -> out.toString().split("\n").length >= 40);
+            await(() -> out.toString().split("\n").length >= 40, err);
             peer.restart();
             await(() -> err.toString().split("connected to").length >= 3, err);
             slowJoiner();

@@ -161,8 +161,13 @@ class EventStreamPeerTest {
         }
     }
 
+    /**
+     * vLLM's ROUTER drops replies beyond its high-water mark; whether it does in a given run depends on how
+     * fast this side reads, so the cut itself is proven deterministically by {@link #aReplayCutShortIsRequestedAgain}
+     * and the sequencer's unit tests, and this test proves the whole buffer arrives either way.
+     */
     @Test
-    void aFullBufferReplayedThroughASmallHighWaterMarkArrivesWhole() {
+    void aFullBufferReplayedThroughTheHighWaterMarkArrivesWhole() {
         try (VllmPeer peer = VllmPeer.start("--router-hwm=1000")) {
             peer.publish(10_000);
             try (EventStream stream = connect(peer)) {
@@ -172,7 +177,6 @@ class EventStreamPeerTest {
                 until(stream, seen, s -> s.batches.size() == 10_005);
                 seen.assertExactly(10_005);
                 assertEquals(0, seen.count(Kind.UNRECOVERABLE_GAP));
-                assertTrue(seen.count(Kind.REPLAY_CUT) >= 1, "the high-water mark should have cut the replay");
             }
         }
     }
