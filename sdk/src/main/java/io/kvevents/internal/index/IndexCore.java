@@ -1,0 +1,349 @@
+package io.kvevents.internal.index;
+
+import io.kvevents.sdk.AllBlocksCleared;
+import io.kvevents.sdk.BlockRemoved;
+import io.kvevents.sdk.BlockStored;
+import io.kvevents.sdk.EventBatch;
+import io.kvevents.sdk.IndexStats;
+import io.kvevents.sdk.KvEvent;
+import io.kvevents.sdk.PodMatch;
+import io.kvevents.sdk.ProbeRequest;
+import io.kvevents.sdk.ProbeResult;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.TreeMap;
+
+/**
+ * The prefix index (SPEC §5): our own chain keys over each full block's tokens, per-source
+ * engine-hash → key maps, and residency per (key, source, tier). Engine hashes are only ever
+ * resolved within the source that sent them.
+ *
+ * <p>Not thread-safe: one owner applies events and probes.
+ */
+public final class IndexCore {
+    private final String defaultModel;
+    private final Residency residency = new Residency();
+    private final Map<String, SourceState> sources = new TreeMap<>();
+    private final SourceState[] byId = new SourceState[Residency.MAX_SOURCES];
+    private final Map<String, Context> contexts = new LinkedHashMap<>();
+
+    /** A (model, LoRA) context: its seed and the block size its events carry. */
+    private static final class Context {
+        final String model;
+        final String lora;
+        final long seed;
+        final Set<Integer> blockSizes = new LinkedHashSet<>();
+
+        Context(String model, String lora) {
+            this.model = model;
+            this.lora = lora;
+            this.seed = Mix.string(model + '\u0000' + (lora == null ? "" : lora));
+        }
+
+        String name() {
+            return model + (lora == null ? "" : " (lora " + lora + ")");
+        }
+    }
+
+    /** One publisher's state: its engine hashes per tier, resolved to our keys. */
+    private static final class SourceState {
+        final int id;
+        final String name;
+        String model;
+        LongLongTable gpu = new LongLongTable();
+        LongLongTable offload = new LongLongTable();
+        long orphans;
+        int blockSize;
+
+        SourceState(int id, String name, String model) {
+            this.id = id;
+            this.name = name;
+            this.model = model;
+        }
+
+        long resolve(long engineHash) {
+            long key = gpu.get(engineHash);
+            return key != LongLongTable.MISSING ? key : offload.get(engineHash);
+        }
+    }
+
+    /** @param defaultModel the model of sources whose topic does not name one */
+    public IndexCore(String defaultModel) {
+        this.defaultModel = defaultModel;
+    }
+
+    /** Applies one batch of a source, in that source's sequence order. */
+    public void apply(String source, String topic, EventBatch batch) {
+        SourceState s = source(source, topic);
+        for (KvEvent e : batch.events()) {
+            if (e instanceof BlockStored stored) {
+                stored(s, stored);
+            } else if (e instanceof BlockRemoved removed) {
+                removed(s, removed);
+            } else if (e instanceof AllBlocksCleared) {
+                clear(s);
+            }
+        }
+    }
+
+    /** Forgets everything a source holds (its engine restarted): its id stays. */
+    public void clearSource(String source) {
+        SourceState s = sources.get(source);
+        if (s != null) {
+            clear(s);
+        }
+    }
+
+    /** Forgets a source entirely (its pod is gone). */
+    public void removeSource(String source) {
+        SourceState s = sources.remove(source);
+        if (s != null) {
+            clear(s);
+            byId[s.id] = null;
+        }
+    }
+
+    private SourceState source(String name, String topic) {
+        SourceState s = sources.get(name);
+        if (s == null) {
+            int id = 0;
+            while (id < byId.length && byId[id] != null) {
+                id++;
+            }
+            if (id == byId.length) {
+                throw new IllegalStateException("the index holds " + Residency.MAX_SOURCES
+                        + " sources already; remove gone pods (removeSource) before adding " + name);
+            }
+            s = new SourceState(id, name, modelOf(topic));
+            byId[id] = s;
+            sources.put(name, s);
+        }
+        return s;
+    }
+
+    /** {@code kv@<pod>@<model>} names the model; any other topic leaves the default. */
+    private String modelOf(String topic) {
+        if (topic != null && topic.startsWith("kv@")) {
+            int at = topic.indexOf('@', 3);
+            if (at > 0 && at + 1 < topic.length()) {
+                return topic.substring(at + 1);
+            }
+        }
+        return defaultModel;
+    }
+
+    private Context context(String model, String lora) {
+        return contexts.computeIfAbsent(model + '\u0000' + (lora == null ? "" : lora), k -> new Context(model, lora));
+    }
+
+    private static boolean onGpu(String medium) {
+        return medium == null || medium.equalsIgnoreCase("GPU");
+    }
+
+    private void stored(SourceState s, BlockStored e) {
+        boolean gpu = onGpu(e.medium());
+        LongLongTable tier = gpu ? s.gpu : s.offload;
+        long[] hashes = e.blockHashes();
+        int[] tokens = e.tokenIds();
+        if (tokens.length == 0) {
+            // An offload tier names blocks the engine already stored: resolve them through this source's map.
+            for (long h : hashes) {
+                long key = s.resolve(h);
+                if (key == LongLongTable.MISSING) {
+                    s.orphans++;
+                } else {
+                    place(s, tier, h, key, gpu);
+                }
+            }
+            return;
+        }
+        int bs = e.blockSize();
+        if (bs <= 0) {
+            s.orphans += hashes.length;
+            return;
+        }
+        String lora = e.loraName() != null ? e.loraName() : e.loraId() != null ? String.valueOf(e.loraId()) : null;
+        Context ctx = context(s.model, lora);
+        ctx.blockSizes.add(bs);
+        s.blockSize = bs;
+        long prev;
+        if (e.parentBlockHash() == null) {
+            prev = ctx.seed;
+        } else {
+            prev = s.resolve(e.parentBlockHash());
+            if (prev == LongLongTable.MISSING) {
+                s.orphans += hashes.length; // chained to a block this source never stored: unmatchable
+                return;
+            }
+        }
+        int n = Math.min(hashes.length, tokens.length / bs);
+        List<?> extra = e.extraKeys();
+        // Engines before extra_keys existed still hashed the LoRA name into every block: do the same.
+        long loraOnly = extra == null && lora != null ? ExtraKeys.hash(List.of(lora)) : 0;
+        for (int i = 0; i < n; i++) {
+            long extraHash = extra == null ? loraOnly : i < extra.size() ? ExtraKeys.hash(extra.get(i)) : 0;
+            long key = Mix.block(prev, tokens, i * bs, bs, extraHash);
+            place(s, tier, hashes[i], key, gpu);
+            prev = key;
+        }
+        s.orphans += hashes.length - n; // hashes without their tokens
+    }
+
+    private void place(SourceState s, LongLongTable tier, long engineHash, long key, boolean gpu) {
+        long old = tier.put(engineHash, key);
+        if (old != LongLongTable.MISSING && old != key) {
+            residency.remove(old, s.id, gpu);
+        }
+        residency.add(key, s.id, gpu);
+    }
+
+    private void removed(SourceState s, BlockRemoved e) {
+        boolean any = e.medium() == null;
+        boolean gpu = onGpu(e.medium());
+        for (long h : e.blockHashes()) {
+            if (any || gpu) {
+                unplace(s, s.gpu, h, true);
+            }
+            if (any || !gpu) {
+                unplace(s, s.offload, h, false);
+            }
+        }
+    }
+
+    private void unplace(SourceState s, LongLongTable tier, long engineHash, boolean gpu) {
+        long key = tier.remove(engineHash);
+        if (key != LongLongTable.MISSING) {
+            residency.remove(key, s.id, gpu);
+        }
+    }
+
+    private void clear(SourceState s) {
+        s.gpu.forEach((h, key) -> residency.remove(key, s.id, true));
+        s.offload.forEach((h, key) -> residency.remove(key, s.id, false));
+        s.gpu = new LongLongTable();
+        s.offload = new LongLongTable();
+    }
+
+    /** Probes a prompt: per pod of the model, the longest run of its full blocks held from block 0. */
+    public ProbeResult probe(ProbeRequest r) {
+        String model = r.model() != null ? r.model() : onlyModel();
+        Context ctx = contexts.get(model + '\u0000' + (r.lora() == null ? "" : r.lora()));
+        if (ctx == null) {
+            throw new IllegalArgumentException("the index holds no blocks of " + model
+                    + (r.lora() == null ? "" : " with LoRA " + r.lora()) + "; it holds " + contextNames());
+        }
+        if (ctx.blockSizes.size() > 1) {
+            throw new IllegalStateException("the pods of " + ctx.name() + " publish different block sizes "
+                    + ctx.blockSizes + ": their blocks cannot be compared");
+        }
+        int bs = ctx.blockSizes.iterator().next();
+        int[] tokens = r.tokens();
+        int full = tokens.length / bs;
+        List<SourceState> pods = new ArrayList<>();
+        long alive = 0;
+        for (SourceState s : sources.values()) {
+            if (s.model.equals(model)) {
+                pods.add(s);
+                alive |= 1L << s.id;
+            }
+        }
+        int[] anyRun = new int[Residency.MAX_SOURCES];
+        int[] gpuRun = new int[Residency.MAX_SOURCES];
+        long aliveAny = alive;
+        long aliveGpu = alive;
+        long prev = ctx.seed;
+        int i = 0;
+        for (; i < full && aliveAny != 0; i++) {
+            long extra = extraFor(r, i);
+            long key = Mix.block(prev, tokens, i * bs, bs, extra);
+            prev = key;
+            long gpuMask = residency.gpu(key);
+            long anyMask = residency.any(key);
+            aliveAny = close(aliveAny, anyMask, anyRun, i);
+            aliveGpu = close(aliveGpu, gpuMask, gpuRun, i);
+        }
+        close(aliveAny, 0, anyRun, i);
+        close(aliveGpu, 0, gpuRun, i);
+        List<PodMatch> matches = new ArrayList<>();
+        int bestRun = 0;
+        for (SourceState s : pods) {
+            int run = anyRun[s.id];
+            bestRun = Math.max(bestRun, run);
+            matches.add(new PodMatch(s.name, run, run * bs, full == 0 ? 0 : (double) run / full, gpuRun[s.id]));
+        }
+        List<String> best = new ArrayList<>();
+        for (PodMatch m : matches) {
+            if (bestRun > 0 && m.matchedBlocks() == bestRun) {
+                best.add(m.pod());
+            }
+        }
+        return new ProbeResult(model, r.lora(), tokens.length, bs, full, matches, best);
+    }
+
+    /** Sources in {@code alive} whose bit is not in {@code mask} end their run at block {@code i}. */
+    private static long close(long alive, long mask, int[] runs, int i) {
+        long ended = alive & ~mask;
+        while (ended != 0) {
+            int id = Long.numberOfTrailingZeros(ended);
+            runs[id] = i;
+            ended &= ended - 1;
+        }
+        return alive & mask;
+    }
+
+    /** vLLM's per-block extra keys: the LoRA name on every block, the cache salt on the first. */
+    private static long extraFor(ProbeRequest r, int block) {
+        if (r.lora() == null && (r.cacheSalt() == null || block > 0)) {
+            return 0;
+        }
+        List<Object> keys = new ArrayList<>(2);
+        if (r.lora() != null) {
+            keys.add(r.lora());
+        }
+        if (r.cacheSalt() != null && block == 0) {
+            keys.add(r.cacheSalt());
+        }
+        return ExtraKeys.hash(keys);
+    }
+
+    private String onlyModel() {
+        Set<String> models = new LinkedHashSet<>();
+        contexts.values().forEach(c -> models.add(c.model));
+        if (models.size() == 1) {
+            return models.iterator().next();
+        }
+        if (models.isEmpty()) {
+            throw new IllegalStateException("the index holds no blocks yet: nothing to probe");
+        }
+        throw new IllegalArgumentException("the index holds several models " + models + ": name one (--model)");
+    }
+
+    private List<String> contextNames() {
+        return contexts.values().stream().map(Context::name).toList();
+    }
+
+    /** What the index holds. */
+    public IndexStats stats() {
+        List<IndexStats.SourceBlocks> rows = new ArrayList<>();
+        long entries = 0;
+        long orphans = 0;
+        long memory = residency.memoryBytes();
+        for (SourceState s : sources.values()) {
+            rows.add(new IndexStats.SourceBlocks(s.name, s.model, s.blockSize, s.gpu.size(), s.offload.size(), s.orphans));
+            entries += s.gpu.size() + s.offload.size();
+            orphans += s.orphans;
+            memory += s.gpu.memoryBytes() + s.offload.memoryBytes();
+        }
+        List<String> warnings = new ArrayList<>();
+        for (Context c : contexts.values()) {
+            if (c.blockSizes.size() > 1) {
+                warnings.add("pods of " + c.name() + " publish different block sizes " + c.blockSizes);
+            }
+        }
+        return new IndexStats(rows, contextNames(), entries, residency.keys(), orphans, memory, warnings);
+    }
+}

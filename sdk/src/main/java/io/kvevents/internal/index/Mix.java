@@ -1,0 +1,52 @@
+package io.kvevents.internal.index;
+
+/**
+ * 64-bit mixing for the index: MurmurHash3's fmix64 finalizer (full avalanche, well studied) over
+ * a multiply–rotate accumulation of the tokens, two per step. A block is 16 ints: a library call per
+ * block would cost more than the hashing, and the chain needs the parent key as the seed.
+ */
+final class Mix {
+    private static final long P1 = 0x9E3779B97F4A7C15L;
+    private static final long P2 = 0xC2B2AE3D27D4EB4FL;
+
+    private Mix() {
+    }
+
+    static long fmix64(long h) {
+        h ^= h >>> 33;
+        h *= 0xFF51AFD7ED558CCDL;
+        h ^= h >>> 33;
+        h *= 0xC4CEB9FE1A85EC53L;
+        h ^= h >>> 33;
+        return h;
+    }
+
+    /** Table slot of a key. */
+    static int slot(long key, int mask) {
+        long h = key * P1;
+        return (int) (h ^ (h >>> 32)) & mask;
+    }
+
+    /** The chain key of one block: {@code H(parent, tokens[from, from+len), extra)}. */
+    static long block(long parent, int[] tokens, int from, int len, long extra) {
+        long h = parent ^ (P2 * (len + 1));
+        int i = from;
+        int end = from + len;
+        for (; i + 1 < end; i += 2) {
+            long pair = ((long) tokens[i] << 32) | (tokens[i + 1] & 0xFFFFFFFFL);
+            h = Long.rotateLeft(h ^ (pair * P2), 31) * P1;
+        }
+        if (i < end) {
+            h = Long.rotateLeft(h ^ (tokens[i] * P2), 31) * P1;
+        }
+        return fmix64(h ^ extra);
+    }
+
+    static long string(String s) {
+        long h = P1 ^ s.length();
+        for (int i = 0; i < s.length(); i++) {
+            h = Long.rotateLeft(h ^ (s.charAt(i) * P2), 27) * P1;
+        }
+        return fmix64(h);
+    }
+}

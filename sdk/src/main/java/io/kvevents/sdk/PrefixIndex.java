@@ -1,0 +1,83 @@
+package io.kvevents.sdk;
+
+import io.kvevents.internal.index.IndexCore;
+
+/**
+ * The gateway's prefix index, rebuilt from the pods' own event streams: which pod holds which full
+ * blocks of which prompt. Feed it every item of an {@link EventStream} (restarts clear that pod) and
+ * probe it with token ids.
+ *
+ * <pre>{@code
+ * var index = PrefixIndex.create();
+ * try (var s = EventStream.replay(Path.of("examples/recordings/two-pods-gap-restart.jsonl"))) {
+ *     s.items().forEach(index::apply);
+ * }
+ * index.probe(ProbeRequest.of(tokens))
+ * }</pre>
+ *
+ * <p>Keys are the index's own: a chain hash over each full block's tokens and extra keys, seeded by
+ * the (model, LoRA) context, so pods are compared by content, never by their salted engine hashes.
+ */
+public final class PrefixIndex {
+    /** The model of sources whose topic does not name one ({@code kv@<pod>@<model>}). */
+    public static final String DEFAULT_MODEL = "default";
+
+    private final IndexCore core;
+
+    private PrefixIndex(String defaultModel) {
+        this.core = new IndexCore(defaultModel);
+    }
+
+    /** An empty index. */
+    public static PrefixIndex create() {
+        return new PrefixIndex(DEFAULT_MODEL);
+    }
+
+    /** An empty index whose sources belong to {@code model} unless their topic says otherwise. */
+    public static PrefixIndex forModel(String model) {
+        return new PrefixIndex(model);
+    }
+
+    /** Applies a stream item: batches are indexed, a publisher restart clears that source, the rest is ignored. */
+    public synchronized void apply(StreamItem item) {
+        if (item instanceof ReceivedBatch b) {
+            core.apply(b.source(), b.message().topic(), b.batch());
+        } else if (item instanceof StreamNotice n && n.kind() == StreamNotice.Kind.RESTART) {
+            core.clearSource(n.source());
+        }
+    }
+
+    /** Applies one batch of a source (in that source's sequence order). */
+    public synchronized void apply(String source, String topic, EventBatch batch) {
+        core.apply(source, topic, batch);
+    }
+
+    /** Forgets a source whose pod is gone. */
+    public synchronized void removeSource(String source) {
+        core.removeSource(source);
+    }
+
+    /**
+     * Where a prompt is cached.
+     *
+     * @throws IllegalArgumentException when the model is ambiguous or absent (the message names the choices)
+     */
+    public synchronized ProbeResult probe(ProbeRequest request) {
+        return core.probe(request);
+    }
+
+    /** Where a prompt of the index's only model is cached. */
+    public ProbeResult probe(int... tokens) {
+        return probe(ProbeRequest.of(tokens));
+    }
+
+    /** What the index holds. */
+    public synchronized IndexStats stats() {
+        return core.stats();
+    }
+
+    @Override
+    public String toString() {
+        return "PrefixIndex[" + stats() + "]";
+    }
+}

@@ -1,0 +1,195 @@
+package io.kvevents.sdk;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import io.kvevents.testing.GoldenVectors;
+import java.time.Instant;
+import java.util.List;
+import java.util.stream.IntStream;
+import org.junit.jupiter.api.Test;
+
+/** Every rule of SPEC §5, including where other gateways go wrong. */
+class PrefixIndexTest {
+    private final PrefixIndex index = PrefixIndex.create();
+
+    private static int[] tokens(int from, int count) {
+        return IntStream.range(from, from + count).toArray();
+    }
+
+    private static int[] concat(int[] a, int[] b) {
+        return IntStream.concat(IntStream.of(a), IntStream.of(b)).toArray();
+    }
+
+    private void store(String pod, Long parent, int[] tokens, long... hashes) {
+        index.apply(pod, "", EventBatch.of(BlockStored.of(hashes, parent, tokens, 16)));
+    }
+
+    private void send(String pod, KvEvent... events) {
+        index.apply(pod, "", EventBatch.of(events));
+    }
+
+    private int matched(String pod, int[] prompt) {
+        return index.probe(prompt).pod(pod).matchedBlocks();
+    }
+
+    @Test
+    void multiBlockEventsChainBlockByBlock() {
+        int[] prompt = tokens(0, 48);
+        store("pod-a", null, prompt, 11, 12, 13);
+        assertEquals(3, matched("pod-a", prompt));
+        // block 1's tokens after another first block are another key: each block chains to the one before it
+        assertEquals(0, matched("pod-a", concat(tokens(100, 16), tokens(16, 32))));
+    }
+
+    @Test
+    void theParentResolvesThroughTheSameSourcesMapOnly() {
+        int[] a = tokens(0, 16);
+        int[] b = tokens(16, 16);
+        store("pod-a", null, a, 1);
+        store("pod-a", 1L, b, 2);
+        store("pod-b", 1L, b, 2); // pod-b never stored its engine hash 1: an orphan
+        int[] prompt = concat(a, b);
+        assertEquals(2, matched("pod-a", prompt));
+        assertEquals(0, matched("pod-b", prompt));
+        assertEquals(1, index.stats().orphanBlocks());
+        assertEquals(List.of("pod-a"), index.probe(prompt).best());
+    }
+
+    @Test
+    void equalEngineHashesOnDifferentPodsAreNeverCompared() {
+        store("pod-a", null, tokens(0, 16), 7);
+        store("pod-b", null, tokens(500, 16), 7); // same engine hash, other content
+        assertEquals(1, matched("pod-a", tokens(0, 16)));
+        assertEquals(0, matched("pod-b", tokens(0, 16)));
+    }
+
+    @Test
+    void aRemovalOnOnePodKeepsTheOthers() {
+        int[] prompt = tokens(0, 32);
+        store("pod-a", null, prompt, 1, 2);
+        store("pod-b", null, prompt, 91, 92);
+        send("pod-a", BlockRemoved.of("GPU", 2));
+        assertEquals(1, matched("pod-a", prompt));
+        assertEquals(2, matched("pod-b", prompt));
+        assertEquals(List.of("pod-b"), index.probe(prompt).best());
+    }
+
+    @Test
+    void loraContextsAreSeparate() {
+        int[] prompt = tokens(0, 32);
+        store("pod-a", null, prompt, 1, 2);
+        index.apply("pod-b", "", EventBatch.of(BlockStored.of(new long[] {1, 2}, null, prompt, 16).withLora(7, "sql-lora")));
+        assertEquals(2, matched("pod-a", prompt));
+        assertEquals(0, matched("pod-b", prompt));
+        ProbeResult lora = index.probe(ProbeRequest.of(prompt).withLora("sql-lora"));
+        assertEquals(2, lora.pod("pod-b").matchedBlocks());
+        assertEquals(0, lora.pod("pod-a").matchedBlocks());
+    }
+
+    @Test
+    void extraKeysAsVllmSendsThemMatchAProbeForTheSameLoraAndSalt() {
+        EventBatch lora = Wire.decode(GoldenVectors.named("map-stored-lora").payload()); // parent 10: an orphan
+        index.apply("pod-a", "", lora);
+        assertEquals(2, index.stats().orphanBlocks());
+        BlockStored e = (BlockStored) lora.events().get(0);
+        index.apply("pod-b", "", new EventBatch(0, List.of(new BlockStored(e.blockHashes(), null, e.tokenIds(), 16,
+                7, "GPU", "sql-lora", e.extraKeys(), null, null, null, null, null, null)), 0));
+        assertEquals(2, index.probe(ProbeRequest.of(e.tokenIds()).withLora("sql-lora")).pod("pod-b").matchedBlocks());
+
+        int[] prompt = tokens(0, 32);
+        index.apply("pod-c", "", EventBatch.of(new BlockStored(new long[] {5, 6}, null, prompt, 16, null, "GPU", null,
+                List.of(List.of("salt-1")), null, null, null, null, null, null)));
+        assertEquals(0, index.probe(ProbeRequest.of(prompt)).pod("pod-c").matchedBlocks());
+        assertEquals(2, index.probe(ProbeRequest.of(prompt).withCacheSalt("salt-1")).pod("pod-c").matchedBlocks());
+    }
+
+    @Test
+    void anOrphanIsNotMatchedAndNeitherAreItsChildren() {
+        store("pod-a", 999L, tokens(0, 16), 1);
+        store("pod-a", 1L, tokens(16, 16), 2);
+        assertEquals(0, matched("pod-a", tokens(0, 32)));
+        assertEquals(2, index.stats().orphanBlocks());
+    }
+
+    @Test
+    void aRestartClearsOnlyThatPod() {
+        int[] prompt = tokens(0, 32);
+        store("pod-a", null, prompt, 1, 2);
+        store("pod-b", null, prompt, 3, 4);
+        index.apply(StreamNotice.of("pod-a", StreamNotice.Kind.RESTART, "restarted"));
+        assertEquals(0, matched("pod-a", prompt));
+        assertEquals(2, matched("pod-b", prompt));
+    }
+
+    @Test
+    void allBlocksClearedClearsOnlyThatSource() {
+        int[] prompt = tokens(0, 32);
+        store("pod-a", null, prompt, 1, 2);
+        store("pod-b", null, prompt, 3, 4);
+        send("pod-b", AllBlocksCleared.of());
+        assertEquals(2, matched("pod-a", prompt));
+        assertEquals(0, matched("pod-b", prompt));
+        assertEquals(2, index.stats().residentEntries());
+    }
+
+    @Test
+    void anOffloadTierWithoutTokensResolvesThroughTheMapAndCountsForAnyTier() {
+        int[] prompt = tokens(0, 32);
+        store("pod-a", null, prompt, 1, 2);
+        send("pod-a", BlockStored.of(new long[] {1, 2}, null, new int[0], 0).withMedium("CPU"));
+        send("pod-a", BlockRemoved.of("GPU", 1, 2));
+        PodMatch m = index.probe(prompt).pod("pod-a");
+        assertEquals(2, m.matchedBlocks());
+        assertEquals(0, m.gpuMatchedBlocks());
+        send("pod-a", BlockRemoved.of("CPU", 1));
+        assertEquals(0, matched("pod-a", prompt));
+    }
+
+    @Test
+    void onlyFullBlocksOfTheProbeCount() {
+        int[] prompt = tokens(0, 40);
+        store("pod-a", null, tokens(0, 32), 1, 2);
+        ProbeResult r = index.probe(prompt);
+        assertEquals(2, r.fullBlocks());
+        assertEquals(32, r.pod("pod-a").matchedTokens());
+        assertEquals(1.0, r.pod("pod-a").hitRatio());
+    }
+
+    @Test
+    void podsOfOneModelWithDifferentBlockSizesAreReportedNotMixed() {
+        store("pod-a", null, tokens(0, 16), 1);
+        index.apply("pod-b", "", EventBatch.of(BlockStored.of(new long[] {1}, null, tokens(0, 32), 32)));
+        assertEquals(1, index.stats().warnings().size());
+        IllegalStateException e = assertThrows(IllegalStateException.class, () -> index.probe(tokens(0, 32)));
+        assertTrue(e.getMessage().contains("different block sizes"), e.getMessage());
+    }
+
+    @Test
+    void theTopicNamesTheModelAndAnAmbiguousProbeSaysWhichToPick() {
+        index.apply("pod-a", "kv@pod-a@llama", EventBatch.of(BlockStored.of(new long[] {1}, null, tokens(0, 16), 16)));
+        index.apply("pod-b", "kv@pod-b@qwen", EventBatch.of(BlockStored.of(new long[] {1}, null, tokens(0, 16), 16)));
+        IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> index.probe(tokens(0, 16)));
+        assertTrue(e.getMessage().contains("llama") && e.getMessage().contains("qwen"), e.getMessage());
+        ProbeResult llama = index.probe(ProbeRequest.of(tokens(0, 16)).withModel("llama"));
+        assertEquals(List.of("pod-a"), llama.pods().stream().map(PodMatch::pod).toList());
+    }
+
+    @Test
+    void removingASourceFreesItsEntries() {
+        store("pod-a", null, tokens(0, 32), 1, 2);
+        index.removeSource("pod-a");
+        assertEquals(0, index.stats().residentEntries());
+        assertEquals(0, index.stats().keys());
+    }
+
+    @Test
+    void aStreamOfItemsFeedsTheIndex() {
+        RawMessage raw = new RawMessage("pod-a", "kv@pod-a@m", 0, Instant.EPOCH,
+                Wire.encode(EventBatch.of(BlockStored.of(new long[] {1, 2}, null, tokens(0, 32), 16))));
+        index.apply(new ReceivedBatch(raw, Wire.decode(raw.payload())));
+        assertEquals(2, index.probe(tokens(0, 32)).pod("pod-a").matchedBlocks());
+        assertEquals("m", index.probe(tokens(0, 32)).model());
+    }
+}
