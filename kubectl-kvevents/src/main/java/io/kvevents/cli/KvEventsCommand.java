@@ -9,7 +9,8 @@ import picocli.CommandLine.ScopeType;
         mixinStandardHelpOptions = true,
         versionProvider = VersionProvider.class,
         description = "See, probe and manage vLLM KV-cache event sync.",
-        subcommands = {TailCommand.class, VersionCommand.class},
+        subcommands = {TailCommand.class, CacheProbeCommand.class, SimulateCommand.class, BenchCommand.class,
+            VersionCommand.class},
         usageHelpAutoWidth = true)
 final class KvEventsCommand {
 

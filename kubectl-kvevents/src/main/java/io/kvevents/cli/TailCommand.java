@@ -9,24 +9,19 @@ import io.kvevents.sdk.KvEvent;
 import io.kvevents.sdk.MalformedMessage;
 import io.kvevents.sdk.ReceivedBatch;
 import io.kvevents.sdk.Recording;
-import io.kvevents.sdk.SourceSpec;
 import io.kvevents.sdk.SourceStats;
 import io.kvevents.sdk.StreamItem;
-import io.kvevents.sdk.StreamNotice;
-import io.kvevents.sdk.StreamOptions;
 import java.io.PrintWriter;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.EnumSet;
-import java.util.HashSet;
-import java.util.LinkedHashMap;
 import java.util.List;
-import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.Callable;
 import java.util.concurrent.CountDownLatch;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Spec;
 
@@ -47,18 +42,8 @@ final class TailCommand implements Callable<Integer> {
     @Spec
     CommandSpec spec;
 
-    @Option(names = "--endpoint", paramLabel = "NAME=tcp://HOST:PORT[,replay=tcp://HOST:PORT]",
-            converter = EndpointConverter.class,
-            description = "A publisher to read without Kubernetes (repeatable).")
-    List<SourceSpec> endpoints = List.of();
-
-    @Option(names = "--from", paramLabel = "FILE", arity = "1..*",
-            description = "Play recordings back instead (written by --record).")
-    List<Path> recordings = List.of();
-
-    @Option(names = "--from-seq", paramLabel = "N", defaultValue = "0",
-            description = "Replay from this sequence number (default: ${DEFAULT-VALUE}, all the publisher holds).")
-    long fromSeq;
+    @Mixin
+    SourceOptions sources;
 
     @Option(names = "--max-events", paramLabel = "N", description = "Stop after N events.")
     Long maxEvents;
@@ -81,32 +66,15 @@ final class TailCommand implements Callable<Integer> {
             description = "Output format: ${COMPLETION-CANDIDATES} (JSON Lines).")
     Format output;
 
-    /** How long a live source may stay unconnected before the user is told. */
-    private static final Duration CONNECT_WARNING = Duration.ofSeconds(5);
-
-    private final Set<String> failedSources = new HashSet<>();
-    private final Map<String, SourceSpec> unconnected = new LinkedHashMap<>();
     private volatile boolean interrupted;
 
     @Override
     public Integer call() {
-        if (endpoints.isEmpty() && recordings.isEmpty()) {
-            throw CliException.usage("nothing to tail: give --endpoint NAME=tcp://HOST:PORT[,replay=tcp://HOST:PORT]"
-                    + " or --from FILE");
-        }
-        if (!endpoints.isEmpty() && !recordings.isEmpty()) {
-            throw CliException.usage("give either --endpoint or --from, not both");
-        }
-        if (fromSeq < 0) {
-            throw CliException.usage("--from-seq must be 0 or more, got " + fromSeq);
-        }
-        StreamOptions options = StreamOptions.DEFAULT.fromSeq(fromSeq);
         PrintWriter out = spec.commandLine().getOut();
         PrintWriter err = spec.commandLine().getErr();
-        endpoints.forEach(e -> unconnected.put(e.name(), e));
-        long started = System.nanoTime();
-        boolean warnedUnconnected = false;
-        long deadline = timeout == null ? Long.MAX_VALUE : started + timeout.toNanos();
+        NoticePrinter notices = new NoticePrinter(err, ((KvEventsCommand) spec.parent().userObject()).verbose,
+                sources.endpoints);
+        long deadline = timeout == null ? Long.MAX_VALUE : System.nanoTime() + timeout.toNanos();
         long printed = 0;
         CountDownLatch finished = new CountDownLatch(1);
         Thread onInterrupt = new Thread(() -> {
@@ -118,20 +86,14 @@ final class TailCommand implements Callable<Integer> {
             }
         }, "kvevents-tail-shutdown");
         Runtime.getRuntime().addShutdownHook(onInterrupt);
-        try (EventStream stream = recordings.isEmpty() ? EventStream.connect(endpoints, options)
-                : EventStream.replay(recordings, options);
+        try (EventStream stream = sources.open("tail");
                 Recording.Writer recorder = record == null ? null : Recording.writer(record)) {
             while (!interrupted && (maxEvents == null || printed < maxEvents)) {
                 long left = deadline - System.nanoTime();
                 if (left <= 0) {
                     break;
                 }
-                if (!warnedUnconnected && !unconnected.isEmpty()
-                        && System.nanoTime() - started > CONNECT_WARNING.toNanos()) {
-                    warnedUnconnected = true;
-                    unconnected.values().forEach(e -> err.println("warning: " + e.name() + ": not connected to "
-                            + e.liveEndpoint() + " after " + CONNECT_WARNING.toSeconds() + "s; still trying"));
-                }
+                notices.checkConnections();
                 StreamItem item = stream.poll(Duration.ofNanos(Math.min(left, 200_000_000L)));
                 if (item == null) {
                     out.flush();
@@ -143,7 +105,7 @@ final class TailCommand implements Callable<Integer> {
                     }
                     continue;
                 }
-                printed += handle(item, out, err, recorder, maxEvents == null ? Long.MAX_VALUE : maxEvents - printed);
+                printed += handle(item, out, notices, recorder, maxEvents == null ? Long.MAX_VALUE : maxEvents - printed);
             }
             out.flush();
             if (stats) {
@@ -157,14 +119,11 @@ final class TailCommand implements Callable<Integer> {
                 // Ctrl-C: the hook is running and waits for the latch released above
             }
         }
-        unconnected.values().forEach(e -> err.println("error: " + e.name() + ": could not connect to " + e.liveEndpoint()
-                + " (is the engine running with --kv-events-config and the port reachable?)"));
-        // each failure was printed as it happened
-        return failedSources.isEmpty() && unconnected.isEmpty() ? ExitCodes.OK : ExitCodes.FAILURE;
+        return notices.allRead() ? ExitCodes.OK : ExitCodes.FAILURE; // each failure was printed as it happened
     }
 
     /** Prints one item; returns how many events it printed. */
-    private long handle(StreamItem item, PrintWriter out, PrintWriter err, Recording.Writer recorder, long budget) {
+    private long handle(StreamItem item, PrintWriter out, NoticePrinter notices, Recording.Writer recorder, long budget) {
         if (item instanceof ReceivedBatch batch) {
             if (recorder != null) {
                 recorder.write(batch.message());
@@ -187,35 +146,11 @@ final class TailCommand implements Callable<Integer> {
             return n;
         }
         out.flush(); // keep stderr notices in place among the events
-        if (item instanceof MalformedMessage bad) {
-            if (recorder != null && bad.message() != null) {
-                recorder.write(bad.message());
-            }
-            err.println("warning: " + bad.source() + ": " + bad.reason() + " (skipped)");
-        } else if (item instanceof StreamNotice notice) {
-            notice(notice, err);
+        if (recorder != null && item instanceof MalformedMessage bad && bad.message() != null) {
+            recorder.write(bad.message());
         }
+        notices.print(item);
         return 0;
-    }
-
-    private void notice(StreamNotice n, PrintWriter err) {
-        switch (n.kind()) {
-            case FAILED -> {
-                failedSources.add(n.source());
-                err.println("error: " + n.message());
-            }
-            case CONNECTED -> {
-                unconnected.remove(n.source());
-                err.println(n.source() + ": " + n.message());
-            }
-            case UNRECOVERABLE_GAP, RESTART, DISCONNECTED -> err.println("warning: " + n.source() + ": " + n.message());
-            case FINISHED -> {
-                if (((KvEventsCommand) spec.parent().userObject()).verbose) {
-                    err.println(n.source() + ": " + n.message());
-                }
-            }
-            default -> err.println(n.source() + ": " + n.message());
-        }
     }
 
     private static EventType typeOf(KvEvent e) {

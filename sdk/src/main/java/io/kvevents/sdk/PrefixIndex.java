@@ -1,6 +1,8 @@
 package io.kvevents.sdk;
 
 import io.kvevents.internal.index.IndexCore;
+import java.time.Duration;
+import java.util.function.Consumer;
 
 /**
  * The gateway's prefix index, rebuilt from the pods' own event streams: which pod holds which full
@@ -50,6 +52,27 @@ public final class PrefixIndex {
     /** Applies one batch of a source (in that source's sequence order). */
     public synchronized void apply(String source, String topic, EventBatch batch) {
         core.apply(source, topic, batch);
+    }
+
+    /**
+     * Applies a stream's items until it finishes (recordings) or, for live sources, until {@code settle}
+     * has passed; every item is also handed to {@code observer} (to show notices).
+     */
+    public PrefixIndex follow(EventStream stream, Duration settle, Consumer<StreamItem> observer) {
+        long deadline = System.nanoTime() + settle.toNanos();
+        while (true) {
+            long left = deadline - System.nanoTime();
+            if (left <= 0) {
+                return this;
+            }
+            StreamItem item = stream.poll(Duration.ofNanos(Math.min(left, 100_000_000L)));
+            if (item != null) {
+                apply(item);
+                observer.accept(item);
+            } else if (stream.finished()) {
+                return this;
+            }
+        }
     }
 
     /** Forgets a source whose pod is gone. */

@@ -82,6 +82,11 @@ public final class SimulatedCluster implements AutoCloseable {
         publishers.get(i).restart();
     }
 
+    /** The pod's next {@code batches} batches reach its replay buffer but are lost live (a slow subscriber, a full HWM). */
+    public synchronized void dropLive(String pod, int batches) {
+        publishers.get(indexOf(pod)).dropLive(batches);
+    }
+
     /** How many leading full blocks of the prompt the pod really holds (the ground truth). */
     public synchronized int cachedPrefixBlocks(String pod, int[] prompt) {
         return engines.get(indexOf(pod)).cachedPrefixBlocks(prompt);

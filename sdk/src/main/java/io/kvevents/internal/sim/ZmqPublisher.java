@@ -3,7 +3,9 @@ package io.kvevents.internal.sim;
 import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayDeque;
+import java.util.ArrayList;
 import java.util.Arrays;
+import java.util.List;
 import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.TimeUnit;
 import org.zeromq.SocketType;
@@ -18,14 +20,14 @@ import org.zeromq.ZMQ;
 public final class ZmqPublisher implements AutoCloseable {
     private static final byte[] END_SEQ = {-1, -1, -1, -1, -1, -1, -1, -1};
     private static final byte[] EMPTY = new byte[0];
-    private static final byte[] RESTART = new byte[0];
+
     private static final int BUFFER = 10_000;
 
     private final ZContext context;
     private final byte[] topic;
     private final boolean topicFrame;
-    private final LinkedBlockingQueue<byte[]> outgoing = new LinkedBlockingQueue<>();
-    private final ArrayDeque<Object[]> buffer = new ArrayDeque<>();
+    private final LinkedBlockingQueue<Command> outgoing = new LinkedBlockingQueue<>();
+    private final ArrayDeque<Buffered> buffer = new ArrayDeque<>();
     private final Thread thread;
     private final int pubPort;
     private final int replayPort;
@@ -33,6 +35,7 @@ public final class ZmqPublisher implements AutoCloseable {
     private final ZMQ.Socket router;
     private volatile boolean running = true;
     private long seq;
+    private int dropping;
 
     /**
      * Binds on loopback.
@@ -71,14 +74,35 @@ public final class ZmqPublisher implements AutoCloseable {
         return replayPort;
     }
 
+    /** What the publisher thread is asked to do, in order. */
+    private sealed interface Command permits Publish, Restart, DropLive {
+    }
+
+    private record Publish(byte[] payload) implements Command {
+    }
+
+    private record Restart() implements Command {
+    }
+
+    private record DropLive(int batches) implements Command {
+    }
+
+    private record Buffered(long seq, byte[] payload) {
+    }
+
     /** Publishes one batch payload (in call order). */
     public void publish(byte[] payload) {
-        outgoing.add(payload);
+        outgoing.add(new Publish(payload));
     }
 
     /** The engine restarted: seq back to 0, empty buffer (after the batches already handed over). */
     public void restart() {
-        outgoing.add(RESTART);
+        outgoing.add(new Restart());
+    }
+
+    /** The next {@code n} batches go into the replay buffer only: their live messages are lost. */
+    public void dropLive(int n) {
+        outgoing.add(new DropLive(n));
     }
 
     /** Batches handed over but not yet published. */
@@ -90,10 +114,10 @@ public final class ZmqPublisher implements AutoCloseable {
         try (ZMQ.Poller poller = context.createPoller(1)) {
             poller.register(router, ZMQ.Poller.POLLIN);
             while (running) {
-                byte[] payload = outgoing.poll(2, TimeUnit.MILLISECONDS);
-                while (payload != null) {
-                    send(payload);
-                    payload = outgoing.poll();
+                Command command = outgoing.poll(2, TimeUnit.MILLISECONDS);
+                while (command != null) {
+                    execute(command);
+                    command = outgoing.poll();
                 }
                 if (poller.poll(0) > 0 && poller.pollin(0)) {
                     serveReplay();
@@ -111,18 +135,28 @@ public final class ZmqPublisher implements AutoCloseable {
         }
     }
 
-    private void send(byte[] payload) {
-        if (payload == RESTART) {
+    private void execute(Command command) {
+        if (command instanceof Restart) {
             seq = 0;
             buffer.clear();
-            return;
+        } else if (command instanceof DropLive d) {
+            dropping += d.batches();
+        } else {
+            send(((Publish) command).payload());
         }
+    }
+
+    private void send(byte[] payload) {
         byte[] seqBytes = ByteBuffer.allocate(8).putLong(seq).array();
-        buffer.addLast(new Object[] {seq, payload});
+        buffer.addLast(new Buffered(seq, payload));
         if (buffer.size() > BUFFER) {
             buffer.removeFirst();
         }
         seq++;
+        if (dropping > 0) {
+            dropping--;
+            return;
+        }
         pub.sendMore(topic);
         pub.sendMore(seqBytes);
         pub.send(payload, 0);
@@ -133,7 +167,7 @@ public final class ZmqPublisher implements AutoCloseable {
         if (identity == null) {
             return;
         }
-        java.util.List<byte[]> rest = new java.util.ArrayList<>();
+        List<byte[]> rest = new ArrayList<>();
         while (router.hasReceiveMore()) {
             rest.add(router.recv(0));
         }
@@ -141,10 +175,9 @@ public final class ZmqPublisher implements AutoCloseable {
             return; // vLLM logs and ignores a malformed request
         }
         long from = ByteBuffer.wrap(rest.get(1)).getLong();
-        for (Object[] entry : buffer) {
-            long s = (Long) entry[0];
-            if (s >= from) {
-                reply(identity, ByteBuffer.allocate(8).putLong(s).array(), (byte[]) entry[1]);
+        for (Buffered b : buffer) {
+            if (b.seq() >= from) {
+                reply(identity, ByteBuffer.allocate(8).putLong(b.seq()).array(), b.payload());
             }
         }
         reply(identity, END_SEQ, EMPTY);

@@ -1,0 +1,76 @@
+package io.kvevents.cli;
+
+import io.kvevents.sdk.MalformedMessage;
+import io.kvevents.sdk.SourceSpec;
+import io.kvevents.sdk.StreamItem;
+import io.kvevents.sdk.StreamNotice;
+import java.io.PrintWriter;
+import java.time.Duration;
+import java.util.HashSet;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+
+/**
+ * Announces what happens to the streams on stderr, one line each: replays and connections as they
+ * are, lost batches, restarts and malformed messages as warnings, unreadable sources as errors.
+ */
+final class NoticePrinter {
+    /** How long a live source may stay unconnected before the user is told. */
+    static final Duration CONNECT_WARNING = Duration.ofSeconds(5);
+
+    private final PrintWriter err;
+    private final boolean verbose;
+    private final Set<String> failed = new HashSet<>();
+    private final Map<String, SourceSpec> unconnected = new LinkedHashMap<>();
+    private final long started = System.nanoTime();
+    private boolean warnedUnconnected;
+
+    NoticePrinter(PrintWriter err, boolean verbose, List<SourceSpec> liveSources) {
+        this.err = err;
+        this.verbose = verbose;
+        liveSources.forEach(s -> unconnected.put(s.name(), s));
+    }
+
+    /** Prints a notice or malformed message; batches are not this printer's business. */
+    void print(StreamItem item) {
+        if (item instanceof MalformedMessage bad) {
+            err.println("warning: " + bad.source() + ": " + bad.reason() + " (skipped)");
+        } else if (item instanceof StreamNotice n) {
+            switch (n.kind()) {
+                case FAILED -> {
+                    failed.add(n.source());
+                    err.println("error: " + n.message());
+                }
+                case CONNECTED -> {
+                    unconnected.remove(n.source());
+                    err.println(n.source() + ": " + n.message());
+                }
+                case UNRECOVERABLE_GAP, RESTART, DISCONNECTED -> err.println("warning: " + n.source() + ": " + n.message());
+                case FINISHED -> {
+                    if (verbose) {
+                        err.println(n.source() + ": " + n.message());
+                    }
+                }
+                default -> err.println(n.source() + ": " + n.message());
+            }
+        }
+    }
+
+    /** Once, after a while: live sources that have not connected yet. */
+    void checkConnections() {
+        if (!warnedUnconnected && !unconnected.isEmpty() && System.nanoTime() - started > CONNECT_WARNING.toNanos()) {
+            warnedUnconnected = true;
+            unconnected.values().forEach(e -> err.println("warning: " + e.name() + ": not connected to "
+                    + e.liveEndpoint() + " after " + CONNECT_WARNING.toSeconds() + "s; still trying"));
+        }
+    }
+
+    /** At the end: one error line per source that never connected; true when every source could be read. */
+    boolean allRead() {
+        unconnected.values().forEach(e -> err.println("error: " + e.name() + ": could not connect to "
+                + e.liveEndpoint() + " (is the engine running with --kv-events-config and the port reachable?)"));
+        return failed.isEmpty() && unconnected.isEmpty();
+    }
+}

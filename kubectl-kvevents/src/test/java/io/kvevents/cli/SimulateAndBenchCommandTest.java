@@ -1,0 +1,69 @@
+package io.kvevents.cli;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import com.google.gson.JsonObject;
+import com.google.gson.JsonParser;
+import io.kvevents.cli.CliHarness.Result;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
+import org.junit.jupiter.api.io.TempDir;
+
+@Timeout(120)
+class SimulateAndBenchCommandTest {
+    static final String TRACE = CacheProbeCommandTest.TRACE.toString();
+
+    @TempDir
+    Path dir;
+
+    @Test
+    void simulateReportsTheHitRateOfEveryPolicy() {
+        Result r = CliHarness.run("simulate", "--trace", TRACE, "--requests", "300", "--pods", "3", "--blocks", "20000");
+        assertEquals(0, r.exitCode(), r.err());
+        List<String> lines = r.outLines();
+        assertEquals(4, lines.size());
+        assertTrue(lines.get(0).startsWith("POLICY"), lines.get(0));
+        assertTrue(lines.get(1).startsWith("round-robin"));
+        assertTrue(lines.get(2).startsWith("random"));
+        assertTrue(lines.get(3).startsWith("prefix"));
+        double roundRobin = Double.parseDouble(lines.get(1).split("\\s+")[1].replace("%", ""));
+        double prefix = Double.parseDouble(lines.get(3).split("\\s+")[1].replace("%", ""));
+        assertTrue(prefix >= roundRobin, "prefix routing should reuse at least as much: " + lines);
+    }
+
+    @Test
+    void simulateServesEndpointsThatTailReads() throws Exception {
+        Path endpoints = dir.resolve("endpoints.txt");
+        Result sim = CliHarness.run("simulate", "--trace", TRACE, "--requests", "20", "--pods", "2", "--serve",
+                "--duration", "4s", "--endpoints-file", endpoints.toString(), "--events", "array");
+        assertEquals(0, sim.exitCode(), sim.err());
+        assertEquals(2, Files.readAllLines(endpoints).size());
+        assertEquals(Files.readAllLines(endpoints), sim.outLines());
+    }
+
+    @Test
+    void benchPrintsTheFiguresAsOneJsonObject() {
+        Result r = CliHarness.run("bench", "--trace", TRACE, "--requests", "100", "--pods", "4", "--blocks", "5000",
+                "--repeat", "1", "--probes", "20", "-o", "json");
+        assertEquals(0, r.exitCode(), r.err());
+        JsonObject o = JsonParser.parseString(r.out()).getAsJsonObject();
+        assertEquals(List.of("ingest_blocks_per_s", "probe_p50_us", "probe_p99_us", "bytes_per_entry",
+                "resident_entries", "recovery_ms"), List.copyOf(o.keySet()));
+        assertTrue(o.get("resident_entries").getAsLong() > 2048);
+        assertTrue(o.get("ingest_blocks_per_s").getAsDouble() > 0);
+    }
+
+    @Test
+    void aMissingTraceIsOneErrorLine() {
+        Result r = CliHarness.run("simulate", "--trace", dir.resolve("none.jsonl").toString());
+        assertEquals(1, r.exitCode());
+        assertEquals(List.of("error: trace " + dir.resolve("none.jsonl") + " does not exist or cannot be read"), r.errLines());
+        Result policy = CliHarness.run("simulate", "--trace", TRACE, "--policy", "fastest");
+        assertEquals(2, policy.exitCode());
+        assertTrue(policy.err().contains("unknown policy 'fastest'"), policy.err());
+    }
+}

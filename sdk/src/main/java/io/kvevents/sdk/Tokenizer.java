@@ -1,0 +1,137 @@
+package io.kvevents.sdk;
+
+import com.google.gson.JsonArray;
+import com.google.gson.JsonElement;
+import com.google.gson.JsonObject;
+import com.google.gson.JsonParseException;
+import com.google.gson.JsonParser;
+import java.io.IOException;
+import java.net.ConnectException;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.net.http.HttpTimeoutException;
+import java.time.Duration;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * A client of vLLM's {@code POST /tokenize}: text or chat messages in, the model's token ids out,
+ * exactly as the engine will see them (so probes ask for the blocks the engine really cached).
+ */
+public final class Tokenizer {
+    private final URI endpoint;
+    private final HttpClient http;
+    private final Duration timeout;
+
+    private Tokenizer(URI base, Duration timeout) {
+        String b = base.toString();
+        this.endpoint = URI.create((b.endsWith("/") ? b.substring(0, b.length() - 1) : b) + "/tokenize");
+        this.timeout = timeout;
+        this.http = HttpClient.newBuilder().connectTimeout(timeout).build();
+    }
+
+    /** A tokenizer served by vLLM (or a compatible server) at {@code baseUrl}, e.g. {@code http://10.0.0.7:8000}. */
+    public static Tokenizer vllm(String baseUrl) {
+        URI uri;
+        try {
+            uri = URI.create(baseUrl);
+        } catch (IllegalArgumentException e) {
+            throw new IllegalArgumentException("not a tokenizer URL: '" + baseUrl + "' (expected http://HOST:PORT)", e);
+        }
+        if (uri.getScheme() == null || !uri.getScheme().startsWith("http") || uri.getHost() == null) {
+            throw new IllegalArgumentException("not a tokenizer URL: '" + baseUrl + "' (expected http://HOST:PORT)");
+        }
+        return new Tokenizer(uri, Duration.ofSeconds(10));
+    }
+
+    /** Completion form: {@code {"model","prompt","add_special_tokens":true}}. */
+    public int[] tokenize(String model, String prompt) {
+        JsonObject body = new JsonObject();
+        body.addProperty("model", model);
+        body.addProperty("prompt", prompt);
+        body.addProperty("add_special_tokens", true);
+        return call(body);
+    }
+
+    /** Chat form: {@code {"model","messages","add_generation_prompt":true,"add_special_tokens":false}}. */
+    public int[] tokenizeChat(String model, List<Map<String, String>> messages) {
+        JsonObject body = new JsonObject();
+        body.addProperty("model", model);
+        JsonArray list = new JsonArray();
+        for (Map<String, String> m : messages) {
+            JsonObject o = new JsonObject();
+            m.forEach(o::addProperty);
+            list.add(o);
+        }
+        body.add("messages", list);
+        body.addProperty("add_generation_prompt", true);
+        body.addProperty("add_special_tokens", false);
+        return call(body);
+    }
+
+    private int[] call(JsonObject body) {
+        HttpRequest request = HttpRequest.newBuilder(endpoint).timeout(timeout)
+                .header("Content-Type", "application/json")
+                .POST(HttpRequest.BodyPublishers.ofString(body.toString())).build();
+        HttpResponse<String> response;
+        try {
+            response = http.send(request, HttpResponse.BodyHandlers.ofString());
+        } catch (ConnectException e) {
+            throw new IllegalStateException("tokenizer at " + endpoint + " is unreachable (connection refused)", e);
+        } catch (HttpTimeoutException e) {
+            throw new IllegalStateException("tokenizer at " + endpoint + " did not answer within " + timeout.toSeconds()
+                    + "s", e);
+        } catch (IOException e) {
+            throw new IllegalStateException("tokenizer at " + endpoint + " is unreachable: " + e.getMessage(), e);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IllegalStateException("interrupted while calling the tokenizer at " + endpoint, e);
+        }
+        if (response.statusCode() / 100 != 2) {
+            throw new IllegalStateException("tokenizer at " + endpoint + " answered " + response.statusCode() + ": "
+                    + errorText(response.body()));
+        }
+        try {
+            JsonElement tokens = JsonParser.parseString(response.body()).getAsJsonObject().get("tokens");
+            if (tokens == null || !tokens.isJsonArray()) {
+                throw new IllegalStateException("tokenizer at " + endpoint + " answered without a tokens array");
+            }
+            JsonArray a = tokens.getAsJsonArray();
+            int[] out = new int[a.size()];
+            for (int i = 0; i < out.length; i++) {
+                out[i] = a.get(i).getAsInt();
+            }
+            return out;
+        } catch (JsonParseException | IllegalStateException | ClassCastException | NumberFormatException e) {
+            if (e instanceof IllegalStateException ise && ise.getMessage().startsWith("tokenizer")) {
+                throw ise;
+            }
+            throw new IllegalStateException("tokenizer at " + endpoint + " answered something that is not"
+                    + " {\"tokens\": [...]}: " + errorText(response.body()), e);
+        }
+    }
+
+    /** vLLM's error bodies are {"object":"error","message":…}; fall back to the body's first line. */
+    private static String errorText(String body) {
+        try {
+            JsonObject o = JsonParser.parseString(body).getAsJsonObject();
+            if (o.has("message")) {
+                return o.get("message").getAsString();
+            }
+            if (o.has("detail")) {
+                return o.get("detail").toString();
+            }
+        } catch (RuntimeException notJson) {
+            // plain text
+        }
+        String line = body.strip().lines().findFirst().orElse("(empty body)");
+        return line.length() > 200 ? line.substring(0, 200) + "…" : line;
+    }
+
+    @Override
+    public String toString() {
+        return "Tokenizer[" + endpoint + "]";
+    }
+}
