@@ -9,7 +9,7 @@ import io.kvevents.sdk.UnknownEvent;
 
 /** One line per event: time, source, seq, type, hashes, token count, medium. */
 final class EventText {
-    private static final int HASHES_SHOWN = 8;
+    private static final int HASHES_SHOWN = 3;
 
     private EventText() {
     }

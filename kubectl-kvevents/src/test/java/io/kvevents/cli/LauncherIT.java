@@ -79,6 +79,22 @@ class LauncherIT {
     }
 
     @Test
+    void theReadmeDemoRunsAndEndsWithAProbeTable() throws Exception {
+        Path demo = EXAMPLES.resolve("demo.sh").toAbsolutePath();
+        Process p = new ProcessBuilder("sh", demo.toString()).redirectErrorStream(false)
+                .redirectError(ProcessBuilder.Redirect.DISCARD).start();
+        String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+        assertTrue(p.waitFor(90, TimeUnit.SECONDS), "the demo did not finish");
+        assertEquals(0, p.exitValue(), out);
+        List<String> lines = out.lines().toList();
+        int header = lines.indexOf(lines.stream().filter(l -> l.startsWith("PROMPT")).findFirst().orElseThrow(
+                () -> new AssertionError("no probe table in:\n" + out)));
+        assertEquals(9, lines.size() - header - 1, out); // 3 prompts x 3 pods
+        assertEquals(3, lines.stream().filter(l -> l.endsWith("*")).count(), out);
+        assertEquals(6, lines.stream().filter(l -> l.contains("  BlockStored  ") || l.contains("  BlockRemoved  ")).count(), out);
+    }
+
+    @Test
     void errorsAreOneLineWithoutAStackTraceUnlessVerbose() throws Exception {
         Run r = run("tail", "--from", home.resolve("missing.jsonl").toString());
         assertEquals(1, r.exit());

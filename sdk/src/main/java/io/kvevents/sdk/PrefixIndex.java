@@ -40,12 +40,17 @@ public final class PrefixIndex {
         return new PrefixIndex(model);
     }
 
-    /** Applies a stream item: batches are indexed, a publisher restart clears that source, the rest is ignored. */
+    /**
+     * Applies a stream item: batches are indexed, a publisher restart clears that source, a connection
+     * makes the source known (so probes list it), the rest is ignored.
+     */
     public synchronized void apply(StreamItem item) {
         if (item instanceof ReceivedBatch b) {
             core.apply(b.source(), b.message().topic(), b.batch());
         } else if (item instanceof StreamNotice n && n.kind() == StreamNotice.Kind.RESTART) {
             core.clearSource(n.source());
+        } else if (item instanceof StreamNotice n && n.kind() == StreamNotice.Kind.CONNECTED) {
+            core.addSource(n.source()); // listed in probes even before its first block
         }
     }
 

@@ -192,4 +192,13 @@ class PrefixIndexTest {
         assertEquals(2, index.probe(tokens(0, 32)).pod("pod-a").matchedBlocks());
         assertEquals("m", index.probe(tokens(0, 32)).model());
     }
+
+    @Test
+    void aConnectedPodWithoutBlocksIsListedWithNothingMatched() {
+        index.apply("pod-a", "kv@pod-a@m", EventBatch.of(BlockStored.of(new long[] {1}, null, tokens(0, 16), 16)));
+        index.apply(StreamNotice.of("pod-b", StreamNotice.Kind.CONNECTED, "connected"));
+        ProbeResult r = index.probe(tokens(0, 16));
+        assertEquals(List.of("pod-a", "pod-b"), r.pods().stream().map(PodMatch::pod).toList());
+        assertEquals(0, r.pod("pod-b").matchedBlocks());
+    }
 }

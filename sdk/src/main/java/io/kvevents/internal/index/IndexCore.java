@@ -54,6 +54,8 @@ public final class IndexCore {
         final int id;
         final String name;
         String model;
+        /** False until a batch's topic said which model (or that none is named). */
+        boolean modelKnown;
         LongLongTable gpu = new LongLongTable();
         LongLongTable offload = new LongLongTable();
         long orphans;
@@ -90,6 +92,14 @@ public final class IndexCore {
         }
     }
 
+    /**
+     * Registers a source before its first batch (it connected), so that probes list it with nothing
+     * matched rather than leave it out. Its model is known from its first batch's topic.
+     */
+    public void addSource(String source) {
+        source(source, null);
+    }
+
     /** Forgets everything a source holds (its engine restarted): its id stays. */
     public void clearSource(String source) {
         SourceState s = sources.get(source);
@@ -109,6 +119,10 @@ public final class IndexCore {
 
     private SourceState source(String name, String topic) {
         SourceState s = sources.get(name);
+        if (s != null && !s.modelKnown && topic != null) {
+            s.model = modelOf(topic);
+            s.modelKnown = true;
+        }
         if (s == null) {
             int id = 0;
             while (id < byId.length && byId[id] != null) {
@@ -119,6 +133,7 @@ public final class IndexCore {
                         + " sources already; remove gone pods (removeSource) before adding " + name);
             }
             s = new SourceState(id, name, modelOf(topic));
+            s.modelKnown = topic != null;
             byId[id] = s;
             sources.put(name, s);
         }
@@ -246,7 +261,7 @@ public final class IndexCore {
         List<SourceState> pods = new ArrayList<>();
         long alive = 0;
         for (SourceState s : sources.values()) {
-            if (s.model.equals(model)) {
+            if (s.model.equals(model) || !s.modelKnown) {
                 pods.add(s);
                 alive |= 1L << s.id;
             }

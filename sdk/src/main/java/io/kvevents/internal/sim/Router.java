@@ -39,11 +39,11 @@ public final class Router {
 
     /**
      * The pod holding the longest prefix, ties to the least routed; a pod already carrying more than
-     * 1.5 times its share gets no more until the others catch up (prefix affinity alone sends a hot
-     * prefix's whole traffic to one pod and thrashes its cache).
+     * 1.25 times its share gets no more until the others catch up (prefix affinity alone sends a hot
+     * prefix's whole traffic to one pod and thrashes its cache, or starves pods that hold nothing yet).
      */
     private int byPrefix(int[] prompt) {
-        double cap = 1.5 * (total + 1) / pods.size();
+        double cap = 1.25 * (total + 1) / pods.size() + 1;
         int best = -1;
         long bestScore = -1;
         ProbeResult r;
