@@ -25,6 +25,9 @@ import java.util.TreeMap;
  * <p>Not thread-safe: one owner applies events and probes.
  */
 public final class IndexCore {
+    /** Blocks whose keys a probe computes before looking them up. */
+    private static final int PROBE_CHUNK = 64;
+
     private final String defaultModel;
     private final Residency residency = new Residency();
     private final Map<String, SourceState> sources = new TreeMap<>();
@@ -271,15 +274,21 @@ public final class IndexCore {
         long aliveAny = alive;
         long aliveGpu = alive;
         long prev = ctx.seed;
+        long[] keys = new long[PROBE_CHUNK];
         int i = 0;
-        for (; i < full && aliveAny != 0; i++) {
-            long extra = extraFor(r, i);
-            long key = Mix.block(prev, tokens, i * bs, bs, extra);
-            prev = key;
-            long gpuMask = residency.gpu(key);
-            long anyMask = residency.any(key);
-            aliveAny = close(aliveAny, anyMask, anyRun, i);
-            aliveGpu = close(aliveGpu, gpuMask, gpuRun, i);
+        // Keys a chunk at a time, then the lookups: independent loads overlap their cache misses.
+        while (i < full && aliveAny != 0) {
+            int n = Math.min(PROBE_CHUNK, full - i);
+            for (int j = 0; j < n; j++) {
+                prev = Mix.block(prev, tokens, (i + j) * bs, bs, extraFor(r, i + j));
+                keys[j] = prev;
+            }
+            for (int j = 0; j < n && aliveAny != 0; j++, i++) {
+                long gpuMask = residency.gpu(keys[j]);
+                long anyMask = gpuMask | residency.offload(keys[j]);
+                aliveAny = close(aliveAny, anyMask, anyRun, i);
+                aliveGpu = close(aliveGpu, gpuMask, gpuRun, i);
+            }
         }
         close(aliveAny, 0, anyRun, i);
         close(aliveGpu, 0, gpuRun, i);

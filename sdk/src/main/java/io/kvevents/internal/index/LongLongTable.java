@@ -1,15 +1,16 @@
 package io.kvevents.internal.index;
 
 /**
- * An open-addressing {@code long → long} map: linear probing, backward-shift deletion, no boxing,
- * 16 bytes a slot. Key 0 is kept aside so that it can serve as the empty marker.
+ * An open-addressing {@code long → long} map: linear probing, backward-shift deletion, no boxing.
+ * Key and value sit side by side in one array, so a lookup costs one cache miss, not two. Key 0 is
+ * kept aside so that it can serve as the empty marker.
  */
 final class LongLongTable {
     static final long MISSING = Long.MIN_VALUE;
     private static final float LOAD = 0.75f;
 
-    private long[] keys;
-    private long[] values;
+    /** key at 2i, value at 2i + 1. */
+    private long[] slots;
     private int mask;
     private int size;
     private boolean hasZero;
@@ -21,8 +22,7 @@ final class LongLongTable {
 
     LongLongTable(int capacity) {
         int n = Integer.highestOneBit(Math.max(4, (int) (capacity / LOAD)) * 2 - 1);
-        keys = new long[n];
-        values = new long[n];
+        slots = new long[2 * n];
         mask = n - 1;
     }
 
@@ -35,10 +35,11 @@ final class LongLongTable {
         if (key == 0) {
             return hasZero ? zeroValue : MISSING;
         }
+        long[] s = slots;
         for (int i = Mix.slot(key, mask); ; i = (i + 1) & mask) {
-            long k = keys[i];
+            long k = s[2 * i];
             if (k == key) {
-                return values[i];
+                return s[2 * i + 1];
             }
             if (k == 0) {
                 return MISSING;
@@ -54,20 +55,70 @@ final class LongLongTable {
             zeroValue = value;
             return old;
         }
+        long[] s = slots;
         for (int i = Mix.slot(key, mask); ; i = (i + 1) & mask) {
-            long k = keys[i];
+            long k = s[2 * i];
             if (k == key) {
-                long old = values[i];
-                values[i] = value;
+                long old = s[2 * i + 1];
+                s[2 * i + 1] = value;
                 return old;
             }
             if (k == 0) {
-                keys[i] = key;
-                values[i] = value;
-                if (++size > LOAD * keys.length) {
+                s[2 * i] = key;
+                s[2 * i + 1] = value;
+                if (++size > LOAD * (mask + 1)) {
                     grow();
                 }
                 return MISSING;
+            }
+        }
+    }
+
+    /** ORs bits into a key's value (inserting the key with those bits when absent), in one probe. */
+    void orBits(long key, long bits) {
+        if (key == 0) {
+            zeroValue = hasZero ? zeroValue | bits : bits;
+            hasZero = true;
+            return;
+        }
+        long[] s = slots;
+        for (int i = Mix.slot(key, mask); ; i = (i + 1) & mask) {
+            long k = s[2 * i];
+            if (k == key) {
+                s[2 * i + 1] |= bits;
+                return;
+            }
+            if (k == 0) {
+                s[2 * i] = key;
+                s[2 * i + 1] = bits;
+                if (++size > LOAD * (mask + 1)) {
+                    grow();
+                }
+                return;
+            }
+        }
+    }
+
+    /** Clears bits of a key's value and removes the key when nothing is left, in one probe. */
+    void clearBits(long key, long bits) {
+        if (key == 0) {
+            zeroValue &= ~bits;
+            hasZero &= zeroValue != 0;
+            return;
+        }
+        long[] s = slots;
+        for (int i = Mix.slot(key, mask); ; i = (i + 1) & mask) {
+            long k = s[2 * i];
+            if (k == 0) {
+                return;
+            }
+            if (k == key) {
+                s[2 * i + 1] &= ~bits;
+                if (s[2 * i + 1] == 0) {
+                    shiftBack(i);
+                    size--;
+                }
+                return;
             }
         }
     }
@@ -79,13 +130,14 @@ final class LongLongTable {
             hasZero = false;
             return old;
         }
+        long[] s = slots;
         for (int i = Mix.slot(key, mask); ; i = (i + 1) & mask) {
-            long k = keys[i];
+            long k = s[2 * i];
             if (k == 0) {
                 return MISSING;
             }
             if (k == key) {
-                long old = values[i];
+                long old = s[2 * i + 1];
                 shiftBack(i);
                 size--;
                 return old;
@@ -98,46 +150,46 @@ final class LongLongTable {
         if (hasZero) {
             action.accept(0, zeroValue);
         }
-        for (int i = 0; i < keys.length; i++) {
-            if (keys[i] != 0) {
-                action.accept(keys[i], values[i]);
+        for (int i = 0; i <= mask; i++) {
+            if (slots[2 * i] != 0) {
+                action.accept(slots[2 * i], slots[2 * i + 1]);
             }
         }
     }
 
     long memoryBytes() {
-        return 16L * keys.length + 48;
+        return 8L * slots.length + 48;
     }
 
     private void shiftBack(int hole) {
         // Move later entries of the same probe run into the hole, so lookups never stop early.
-        for (int i = (hole + 1) & mask; keys[i] != 0; i = (i + 1) & mask) {
-            int home = Mix.slot(keys[i], mask);
+        long[] s = slots;
+        for (int i = (hole + 1) & mask; s[2 * i] != 0; i = (i + 1) & mask) {
+            int home = Mix.slot(s[2 * i], mask);
             if (((i - home) & mask) >= ((i - hole) & mask)) {
-                keys[hole] = keys[i];
-                values[hole] = values[i];
+                s[2 * hole] = s[2 * i];
+                s[2 * hole + 1] = s[2 * i + 1];
                 hole = i;
             }
         }
-        keys[hole] = 0;
-        values[hole] = 0;
+        s[2 * hole] = 0;
+        s[2 * hole + 1] = 0;
     }
 
     private void grow() {
-        long[] oldKeys = keys;
-        long[] oldValues = values;
-        keys = new long[oldKeys.length * 2];
-        values = new long[oldKeys.length * 2];
-        mask = keys.length - 1;
-        for (int j = 0; j < oldKeys.length; j++) {
-            long k = oldKeys[j];
+        long[] old = slots;
+        int n = 2 * (mask + 1);
+        slots = new long[2 * n];
+        mask = n - 1;
+        for (int j = 0; j < old.length; j += 2) {
+            long k = old[j];
             if (k != 0) {
                 int i = Mix.slot(k, mask);
-                while (keys[i] != 0) {
+                while (slots[2 * i] != 0) {
                     i = (i + 1) & mask;
                 }
-                keys[i] = k;
-                values[i] = oldValues[j];
+                slots[2 * i] = k;
+                slots[2 * i + 1] = old[j + 1];
             }
         }
     }

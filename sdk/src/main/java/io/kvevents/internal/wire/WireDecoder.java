@@ -386,12 +386,12 @@ public final class WireDecoder {
         }
         int n = arrayHeader();
         int[] out = new int[n];
-        for (int i = 0; i < n; i++) {
-            ValueType e = in.getNextFormat().getValueType();
-            if (e != ValueType.INTEGER) {
-                throw wrongType("token_ids", e);
+        try {
+            for (int i = 0; i < n; i++) {
+                out[i] = in.unpackInt(); // the hot loop: unpackInt checks the type itself
             }
-            out[i] = in.unpackInt();
+        } catch (MessageTypeException e) {
+            throw new MalformedPayloadException("token_ids has the wrong type: " + e.getMessage(), e);
         }
         return out;
     }
