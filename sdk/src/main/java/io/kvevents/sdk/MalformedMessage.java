@@ -10,6 +10,6 @@ public record MalformedMessage(String source, RawMessage message, String reason)
 
     @Override
     public String toString() {
-        return "MalformedMessage[" + source + (message == null ? "" : " seq=" + message.seq()) + ": " + reason + "]";
+        return "MalformedMessage[" + source + ": " + reason + "]";
     }
 }
