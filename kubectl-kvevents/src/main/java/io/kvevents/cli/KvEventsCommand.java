@@ -10,7 +10,7 @@ import picocli.CommandLine.ScopeType;
         versionProvider = VersionProvider.class,
         description = "See, probe and manage vLLM KV-cache event sync.",
         subcommands = {TailCommand.class, CacheProbeCommand.class, SimulateCommand.class, BenchCommand.class,
-            VersionCommand.class},
+            CompletionCommand.class, VersionCommand.class},
         usageHelpAutoWidth = true)
 final class KvEventsCommand {
 

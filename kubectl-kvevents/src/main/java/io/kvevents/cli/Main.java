@@ -4,6 +4,7 @@ import java.io.BufferedWriter;
 import java.io.OutputStreamWriter;
 import java.io.PrintWriter;
 import java.nio.charset.StandardCharsets;
+import java.util.List;
 import picocli.CommandLine;
 
 /** {@code kubectl-kvevents}: the only place that exits the JVM. */
@@ -15,7 +16,10 @@ public final class Main {
         PrintWriter out = new PrintWriter(new BufferedWriter(
                 new OutputStreamWriter(System.out, StandardCharsets.UTF_8), 1 << 16), false);
         PrintWriter err = new PrintWriter(new OutputStreamWriter(System.err, StandardCharsets.UTF_8), true);
-        int code = commandLine(out, err).execute(args);
+        CommandLine cli = commandLine(out, err);
+        int code = args.length > 0 && args[0].equals(Completion.COMMAND)
+                ? Completion.complete(cli, List.of(args).subList(1, args.length), out)
+                : cli.execute(args);
         out.flush();
         err.flush();
         System.exit(code);

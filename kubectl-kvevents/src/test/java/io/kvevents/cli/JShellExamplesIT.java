@@ -17,7 +17,7 @@ import org.junit.jupiter.params.provider.MethodSource;
 @Timeout(180)
 class JShellExamplesIT {
     static final Path EXAMPLES = LauncherIT.EXAMPLES;
-    static final Path JAR = LauncherIT.LAUNCHER.resolveSibling("kubectl-kvevents.jar");
+    static final Path JAR = LauncherIT.LAUNCHER.resolveSibling("kvevents.jar");
 
     static Stream<Path> examples() throws Exception {
         try (Stream<Path> files = Files.list(EXAMPLES)) {

@@ -122,6 +122,8 @@ class LauncherIT {
         String path = LAUNCHER.toAbsolutePath().getParent() + ":" + System.getenv("PATH");
         Run list = run(Map.of("PATH", path), "kubectl", "plugin", "list");
         assertTrue(list.out().contains(LAUNCHER.toAbsolutePath().toString()), list.out() + list.err());
+        Run complete = run(Map.of("PATH", path), "kubectl", "__complete", "kvevents", "ca");
+        assertTrue(complete.out().startsWith("cache-probe\n:4"), complete.out() + complete.err());
         Run version = run(Map.of("PATH", path), "kubectl", "kvevents", "version");
         assertEquals(0, version.exit(), version.err());
         assertTrue(version.out().startsWith("kubectl-kvevents v"), version.out());

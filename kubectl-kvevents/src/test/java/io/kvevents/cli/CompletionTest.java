@@ -1,0 +1,48 @@
+package io.kvevents.cli;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.io.PrintWriter;
+import java.io.StringWriter;
+import java.util.List;
+import org.junit.jupiter.api.Test;
+
+class CompletionTest {
+    private static List<String> complete(String... words) {
+        StringWriter out = new StringWriter();
+        PrintWriter w = new PrintWriter(out);
+        Completion.complete(Main.commandLine(w, w), List.of(words), w);
+        return List.of(out.toString().split("\n"));
+    }
+
+    @Test
+    void anEmptyWordListsTheCommandsButNotTheHiddenOnes() {
+        assertEquals(List.of("tail", "cache-probe", "simulate", "bench", "completion", "version", ":4"), complete(""));
+    }
+
+    @Test
+    void aDashCompletesTheCommandsLongOptions() {
+        assertEquals(List.of("--timeout", "--types", ":4"), complete("tail", "--t"));
+    }
+
+    @Test
+    void anOptionValueCompletesFromItsCandidates() {
+        assertEquals(List.of("text", "json", ":4"), complete("tail", "-o", ""));
+        assertEquals(List.of("table", "json", ":4"), complete("cache-probe", "--output", ""));
+        assertEquals(List.of("bash", "zsh", ":4"), complete("completion", ""));
+    }
+
+    @Test
+    void aFileOptionLeavesFileNamesToTheShell() {
+        List<String> c = complete("tail", "--from", "");
+        assertEquals(":0", c.get(c.size() - 1));
+    }
+
+    @Test
+    void completionBashPrintsAScriptForTheStandaloneBinary() {
+        CliHarness.Result r = CliHarness.run("completion", "bash");
+        assertEquals(0, r.exitCode());
+        assertTrue(r.out().contains("complete -F _complete_kubectl-kvevents"), r.out().lines().limit(5).toList().toString());
+    }
+}
