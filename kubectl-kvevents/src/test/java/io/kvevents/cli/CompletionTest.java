@@ -17,8 +17,9 @@ class CompletionTest {
     }
 
     @Test
-    void anEmptyWordListsTheCommandsButNotTheHiddenOnes() {
-        assertEquals(List.of("tail", "cache-probe", "simulate", "bench", "completion", "version", ":4"), complete(""));
+    void anEmptyWordListsTheCommands() {
+        assertEquals(List.of("enable", "disable", "tail", "cache-probe", "simulate", "bench", "completion", "version", ":4"),
+                complete(""));
     }
 
     @Test

@@ -1,0 +1,48 @@
+package io.kvevents.cli;
+
+import io.kvevents.sdk.EnableOptions;
+import io.kvevents.sdk.MigrationPlan;
+import java.util.concurrent.Callable;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Parameters;
+import picocli.CommandLine.Spec;
+
+/** {@code kubectl kvevents disable MODEL}: the exact inverse of enable. */
+@Command(name = "disable",
+        description = {"Turn KV event sync off for a model: every field enable changed goes back to what it was; the",
+            "gateway's settings too, unless another model still uses sync. --gateway-only: the immediate rollback."},
+        sortOptions = false)
+final class DisableCommand implements Callable<Integer> {
+
+    @Spec
+    CommandSpec spec;
+
+    @Parameters(paramLabel = "MODEL", description = "The model's Deployment name (or its model.aibrix.ai/name label).")
+    String model;
+
+    @Mixin
+    LocalManifests manifests;
+
+    @Option(names = "--gateway-only", description = "Only turn sync off in the gateway; the engines keep publishing.")
+    boolean gatewayOnly;
+
+    @Option(names = "--gateway-namespace", paramLabel = "NS", defaultValue = "aibrix-system",
+            description = "The gateway's namespace (default: ${DEFAULT-VALUE}).")
+    String gatewayNamespace;
+
+    @Option(names = "--gateway-deployment", paramLabel = "NAME", defaultValue = "aibrix-gateway-plugins",
+            description = "The gateway Deployment (default: ${DEFAULT-VALUE}).")
+    String gatewayDeployment;
+
+    @Override
+    public Integer call() {
+        var objects = manifests.read("disable");
+        EnableOptions options = EnableOptions.defaults().withGateway(gatewayNamespace, gatewayDeployment);
+        MigrationPlan plan = MigrationPlan.disable(objects, model, options, gatewayOnly);
+        manifests.print(plan, spec.commandLine().getOut(), spec.commandLine().getErr());
+        return ExitCodes.OK;
+    }
+}

@@ -1,0 +1,82 @@
+package io.kvevents.cli;
+
+import io.kvevents.sdk.EnableOptions;
+import io.kvevents.sdk.MigrationPlan;
+import java.util.concurrent.Callable;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Parameters;
+import picocli.CommandLine.Spec;
+
+/** {@code kubectl kvevents enable MODEL}: turn KV event sync on for a model (SPEC §7). */
+@Command(name = "enable",
+        description = {"Turn KV event sync on for a model Deployment: vLLM's --kv-events-config, the kv-events and",
+            "kv-replay ports, the labels the gateway watches (Deployment and pod template), the Service ports and",
+            "the gateway settings. Enable twice changes nothing; disable puts everything back."},
+        sortOptions = false)
+final class EnableCommand implements Callable<Integer> {
+
+    @Spec
+    CommandSpec spec;
+
+    @Parameters(paramLabel = "MODEL", description = "The model's Deployment name (or its model.aibrix.ai/name label).")
+    String model;
+
+    @Mixin
+    LocalManifests manifests;
+
+    @Option(names = "--tokenizer", paramLabel = "URL", description = "The remote tokenizer endpoint the gateway calls.")
+    String tokenizer;
+
+    @Option(names = "--container", paramLabel = "NAME", description = "The vLLM container (default: found by image or command).")
+    String container;
+
+    @Option(names = "--pub-port", paramLabel = "PORT", defaultValue = "5557", description = "Live events port (default: ${DEFAULT-VALUE}).")
+    int pubPort;
+
+    @Option(names = "--replay-port", paramLabel = "PORT", defaultValue = "5558", description = "Replay port (default: ${DEFAULT-VALUE}).")
+    int replayPort;
+
+    @Option(names = "--vllm-args", paramLabel = "STYLE", defaultValue = "auto",
+            description = "auto or config: --kv-events-config (the real flag); seed: the migration guide's flags, which"
+                    + " vLLM rejects.")
+    String vllmArgs;
+
+    @Option(names = "--gateway-namespace", paramLabel = "NS", defaultValue = "aibrix-system",
+            description = "The gateway's namespace (default: ${DEFAULT-VALUE}).")
+    String gatewayNamespace;
+
+    @Option(names = "--gateway-deployment", paramLabel = "NAME", defaultValue = "aibrix-gateway-plugins",
+            description = "The gateway Deployment (default: ${DEFAULT-VALUE}).")
+    String gatewayDeployment;
+
+    @Option(names = "--force", description = "Enable even when the image's vLLM is older than 0.9.0.")
+    boolean force;
+
+    @Override
+    public Integer call() {
+        var objects = manifests.read("enable");
+        EnableOptions.VllmArgs style = switch (vllmArgs.toLowerCase()) {
+            case "auto" -> EnableOptions.VllmArgs.AUTO;
+            case "config" -> EnableOptions.VllmArgs.CONFIG;
+            case "seed" -> EnableOptions.VllmArgs.SEED;
+            default -> throw CliException.usage("--vllm-args takes auto, config or seed, not '" + vllmArgs + "'");
+        };
+        EnableOptions options;
+        try {
+            options = new EnableOptions(container, pubPort, replayPort, style, tokenizer, gatewayNamespace,
+                    gatewayDeployment, force);
+        } catch (IllegalArgumentException e) {
+            throw CliException.usage(e.getMessage());
+        }
+        MigrationPlan plan = MigrationPlan.enable(objects, model, options);
+        if (style == EnableOptions.VllmArgs.SEED) {
+            spec.commandLine().getErr().println("warning: --vllm-args=seed writes flags that vLLM does not know: it will"
+                    + " exit with \"unrecognized arguments\"");
+        }
+        manifests.print(plan, spec.commandLine().getOut(), spec.commandLine().getErr());
+        return ExitCodes.OK;
+    }
+}

@@ -1,0 +1,64 @@
+package io.kvevents.cli;
+
+import io.kvevents.sdk.Manifests;
+import io.kvevents.sdk.MigrationPlan;
+import io.kvevents.sdk.PatchOp;
+import io.kvevents.sdk.PlanStep;
+import java.io.PrintWriter;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.Map;
+import picocli.CommandLine.Option;
+
+/** {@code --local -f FILE…}: plan against manifests instead of a cluster, print the result (GitOps). */
+final class LocalManifests {
+
+    /** What to print. */
+    enum Format { yaml, patch }
+
+    @Option(names = "--local", description = "Transform the manifests given with -f instead of a cluster; print the result.")
+    boolean local;
+
+    @Option(names = {"-f", "--filename"}, paramLabel = "FILE", description = "Manifests for --local (repeatable).")
+    List<Path> files = List.of();
+
+    @Option(names = {"-o", "--output"}, paramLabel = "FORMAT", defaultValue = "yaml",
+            description = "yaml: the manifests after the change; patch: each object's JSON patch (JSON Lines).")
+    Format output;
+
+    List<Map<String, Object>> read(String command) {
+        if (!local) {
+            throw CliException.usage(command + " against a cluster is not available in this version: use --local -f FILE"
+                    + " to plan on manifests");
+        }
+        if (files.isEmpty()) {
+            throw CliException.usage("--local needs the manifests: -f FILE (repeatable)");
+        }
+        try {
+            return Manifests.read(files);
+        } catch (IllegalArgumentException e) {
+            throw new CliException(ExitCodes.FAILURE, e.getMessage());
+        }
+    }
+
+    /** Prints the plan: manifests or patches on stdout, a kubectl-style line per object and warnings on stderr. */
+    void print(MigrationPlan plan, PrintWriter out, PrintWriter err) {
+        for (PlanStep step : plan.steps()) {
+            err.println(step.target() + (step.inPlace() ? " unchanged" : " configured (local)"));
+        }
+        plan.warnings().forEach(w -> err.println("warning: " + w));
+        if (output == Format.patch) {
+            for (PlanStep step : plan.steps()) {
+                if (!step.inPlace()) {
+                    out.println("{\"target\":\"" + step.target() + "\",\"namespace\":"
+                            + (step.namespace() == null ? "null" : "\"" + step.namespace() + "\"")
+                            + ",\"patch\":" + PatchOp.toJson(step.patch()) + "}");
+                }
+            }
+        } else {
+            out.print(Manifests.write(plan.result()));
+        }
+        out.flush();
+        err.flush();
+    }
+}

@@ -1,0 +1,72 @@
+package io.kvevents.cli;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import io.kvevents.cli.CliHarness.Result;
+import io.kvevents.sdk.Manifests;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** {@code enable/disable --local -f}: manifests in, manifests out, for GitOps. */
+class EnableDisableLocalTest {
+    static final Path MANIFESTS = TailCommandTest.EXAMPLES.resolve("manifests");
+
+    @TempDir
+    Path dir;
+
+    @Test
+    void enablePrintsTheManifestsThenDisablePrintsTheOriginalsBack() throws Exception {
+        String deployment = MANIFESTS.resolve("llama-deployment.yaml").toString();
+        String gateway = MANIFESTS.resolve("gateway-deployment.yaml").toString();
+        Result enabled = CliHarness.run("enable", "llama-3-8b", "--local", "-f", deployment, "-f", gateway,
+                "--tokenizer", "http://tokenizer-service.default:8080");
+        assertEquals(0, enabled.exitCode(), enabled.err());
+        assertEquals(List.of("deployment.apps/llama-3-8b configured (local)", "service/llama-3-8b configured (local)",
+                "deployment.apps/aibrix-gateway-plugins configured (local)"), enabled.errLines());
+        assertTrue(enabled.out().contains("--kv-events-config"));
+        Path file = dir.resolve("enabled.yaml");
+        Files.writeString(file, enabled.out());
+
+        Result again = CliHarness.run("enable", "llama-3-8b", "--local", "-f", file.toString());
+        assertEquals(enabled.out(), again.out());
+        assertTrue(again.errLines().stream().allMatch(l -> l.endsWith(" unchanged")), again.err());
+
+        Result disabled = CliHarness.run("disable", "llama-3-8b", "--local", "-f", file.toString());
+        assertEquals(0, disabled.exitCode(), disabled.err());
+        Path back = dir.resolve("back.yaml");
+        Files.writeString(back, disabled.out());
+        assertEquals(Manifests.read(List.of(MANIFESTS.resolve("llama-deployment.yaml"), MANIFESTS.resolve("gateway-deployment.yaml"))),
+                Manifests.read(List.of(back)));
+    }
+
+    @Test
+    void patchOutputIsOneJsonPatchPerObject() {
+        Result r = CliHarness.run("enable", "llama-3-8b", "--local", "-f", MANIFESTS.resolve("llama-deployment.yaml").toString(),
+                "-o", "patch");
+        assertEquals(0, r.exitCode(), r.err());
+        assertEquals(2, r.outLines().size());
+        assertTrue(r.outLines().get(0).startsWith("{\"target\":\"deployment.apps/llama-3-8b\",\"namespace\":\"default\","
+                + "\"patch\":[{\"op\":\"add\",\"path\":\"/metadata/labels/model.aibrix.ai~1kv-events-enabled\""), r.out());
+        assertTrue(r.err().contains("warning: the gateway deployment.apps/aibrix-gateway-plugins (namespace aibrix-system)"
+                + " is not in the manifests"), r.err());
+    }
+
+    @Test
+    void failuresAreOneLine() {
+        Result noLocal = CliHarness.run("enable", "llama-3-8b");
+        assertEquals(2, noLocal.exitCode());
+        assertEquals(1, noLocal.errLines().size(), noLocal.err());
+        Result missing = CliHarness.run("enable", "mistral", "--local", "-f", MANIFESTS.resolve("llama-deployment.yaml").toString());
+        assertEquals(1, missing.exitCode());
+        assertEquals(List.of("error: no Deployment named mistral in the manifests (Deployments: [llama-3-8b])"), missing.errLines());
+        Result noFile = CliHarness.run("enable", "x", "--local", "-f", dir.resolve("nope.yaml").toString());
+        assertEquals(List.of("error: " + dir.resolve("nope.yaml") + " does not exist"), noFile.errLines());
+        Result style = CliHarness.run("enable", "x", "--local", "-f", MANIFESTS.resolve("llama-deployment.yaml").toString(),
+                "--vllm-args", "magic");
+        assertEquals(2, style.exitCode());
+    }
+}

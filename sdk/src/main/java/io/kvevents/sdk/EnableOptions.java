@@ -1,0 +1,58 @@
+package io.kvevents.sdk;
+
+import java.util.Objects;
+
+/**
+ * What {@code enable} writes (SPEC §7).
+ *
+ * @param container the vLLM container's name, or null to find it by image or command
+ * @param vllmArgs {@link VllmArgs#AUTO} and {@link VllmArgs#CONFIG} write {@code --kv-events-config};
+ *     {@link VllmArgs#SEED} writes the migration guide's flags, which real vLLM rejects
+ * @param tokenizer the remote tokenizer endpoint the gateway calls, or null to leave it unset
+ * @param force enable even when the image's vLLM version is older than 0.9.0 (no KV events)
+ */
+public record EnableOptions(String container, int pubPort, int replayPort, VllmArgs vllmArgs, String tokenizer,
+        String gatewayNamespace, String gatewayDeployment, boolean force) {
+
+    /** How the vLLM arguments are written. */
+    public enum VllmArgs { AUTO, CONFIG, SEED }
+
+    public EnableOptions {
+        Objects.requireNonNull(vllmArgs, "vllmArgs");
+        Objects.requireNonNull(gatewayNamespace, "gatewayNamespace");
+        Objects.requireNonNull(gatewayDeployment, "gatewayDeployment");
+        if (pubPort < 1 || pubPort > 65535 || replayPort < 1 || replayPort > 65535 || pubPort == replayPort) {
+            throw new IllegalArgumentException("ports must be two different numbers from 1 to 65535, got "
+                    + pubPort + " and " + replayPort);
+        }
+    }
+
+    /** Ports 5557 and 5558, {@code --kv-events-config}, the gateway {@code aibrix-system/aibrix-gateway-plugins}. */
+    public static EnableOptions defaults() {
+        return new EnableOptions(null, 5557, 5558, VllmArgs.AUTO, null, "aibrix-system", "aibrix-gateway-plugins", false);
+    }
+
+    public EnableOptions withTokenizer(String url) {
+        return new EnableOptions(container, pubPort, replayPort, vllmArgs, url, gatewayNamespace, gatewayDeployment, force);
+    }
+
+    public EnableOptions withContainer(String name) {
+        return new EnableOptions(name, pubPort, replayPort, vllmArgs, tokenizer, gatewayNamespace, gatewayDeployment, force);
+    }
+
+    public EnableOptions withVllmArgs(VllmArgs style) {
+        return new EnableOptions(container, pubPort, replayPort, style, tokenizer, gatewayNamespace, gatewayDeployment, force);
+    }
+
+    public EnableOptions withPorts(int pub, int replay) {
+        return new EnableOptions(container, pub, replay, vllmArgs, tokenizer, gatewayNamespace, gatewayDeployment, force);
+    }
+
+    public EnableOptions withGateway(String namespace, String deployment) {
+        return new EnableOptions(container, pubPort, replayPort, vllmArgs, tokenizer, namespace, deployment, force);
+    }
+
+    public EnableOptions withForce(boolean f) {
+        return new EnableOptions(container, pubPort, replayPort, vllmArgs, tokenizer, gatewayNamespace, gatewayDeployment, f);
+    }
+}
