@@ -35,12 +35,8 @@ final class BenchCommand implements Callable<Integer> {
     @Option(names = "--pods", paramLabel = "N", defaultValue = "16", description = "Simulated pods (default: ${DEFAULT-VALUE}).")
     int pods;
 
-    @Option(names = "--blocks", paramLabel = "B", defaultValue = "131072",
-            description = "Prefix-cache capacity of each pod, in blocks (default: ${DEFAULT-VALUE}).")
-    int blocks;
-
-    @Option(names = "--block-size", paramLabel = "TOKENS", defaultValue = "16", description = "Tokens per block (default: ${DEFAULT-VALUE}).")
-    int blockSize;
+    @Mixin
+    CacheOptions cache;
 
     @Option(names = "--requests", paramLabel = "N", description = "Requests of the trace to use (default: all).")
     Integer requests;
@@ -57,13 +53,13 @@ final class BenchCommand implements Callable<Integer> {
 
     @Override
     public Integer call() {
-        if (repeat < 1 || probes < 1 || pods < 1 || blocks < 1 || blockSize < 1) {
+        if (repeat < 1 || probes < 1 || pods < 1 || cache.blocks < 1 || cache.blockSize < 1) {
             throw CliException.usage("--repeat, --probes, --pods, --blocks and --block-size must be positive");
         }
         PrintWriter out = spec.commandLine().getOut();
         PrintWriter err = spec.commandLine().getErr();
         var workload = TraceRequest.read(trace.path(), requests == null ? Integer.MAX_VALUE : requests);
-        Benchmark.Result r = Benchmark.run(workload, new Benchmark.Config(pods, blocks, blockSize, workload.size(),
+        Benchmark.Result r = Benchmark.run(workload, new Benchmark.Config(pods, cache.blocks, cache.blockSize, workload.size(),
                 repeat, probes), step -> {
                     err.println("bench: " + step);
                     err.flush();

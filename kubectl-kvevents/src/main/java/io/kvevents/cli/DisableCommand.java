@@ -29,18 +29,13 @@ final class DisableCommand implements Callable<Integer> {
     @Option(names = "--gateway-only", description = "Only turn sync off in the gateway; the engines keep publishing.")
     boolean gatewayOnly;
 
-    @Option(names = "--gateway-namespace", paramLabel = "NS", defaultValue = "aibrix-system",
-            description = "The gateway's namespace (default: ${DEFAULT-VALUE}).")
-    String gatewayNamespace;
-
-    @Option(names = "--gateway-deployment", paramLabel = "NAME", defaultValue = "aibrix-gateway-plugins",
-            description = "The gateway Deployment (default: ${DEFAULT-VALUE}).")
-    String gatewayDeployment;
+    @Mixin
+    GatewayOptions gateway;
 
     @Override
     public Integer call() {
         var objects = manifests.read("disable");
-        EnableOptions options = EnableOptions.defaults().withGateway(gatewayNamespace, gatewayDeployment);
+        EnableOptions options = EnableOptions.defaults().withGateway(gateway.namespace, gateway.deployment);
         MigrationPlan plan = MigrationPlan.disable(objects, model, options, gatewayOnly);
         manifests.print(plan, spec.commandLine().getOut(), spec.commandLine().getErr());
         return ExitCodes.OK;

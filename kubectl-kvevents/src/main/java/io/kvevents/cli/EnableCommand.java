@@ -44,13 +44,8 @@ final class EnableCommand implements Callable<Integer> {
                     + " vLLM rejects.")
     String vllmArgs;
 
-    @Option(names = "--gateway-namespace", paramLabel = "NS", defaultValue = "aibrix-system",
-            description = "The gateway's namespace (default: ${DEFAULT-VALUE}).")
-    String gatewayNamespace;
-
-    @Option(names = "--gateway-deployment", paramLabel = "NAME", defaultValue = "aibrix-gateway-plugins",
-            description = "The gateway Deployment (default: ${DEFAULT-VALUE}).")
-    String gatewayDeployment;
+    @Mixin
+    GatewayOptions gateway;
 
     @Option(names = "--force", description = "Enable even when the image's vLLM is older than 0.9.0.")
     boolean force;
@@ -66,8 +61,8 @@ final class EnableCommand implements Callable<Integer> {
         };
         EnableOptions options;
         try {
-            options = new EnableOptions(container, pubPort, replayPort, style, tokenizer, gatewayNamespace,
-                    gatewayDeployment, force);
+            options = new EnableOptions(container, pubPort, replayPort, style, tokenizer, gateway.namespace,
+                    gateway.deployment, force);
         } catch (IllegalArgumentException e) {
             throw CliException.usage(e.getMessage());
         }

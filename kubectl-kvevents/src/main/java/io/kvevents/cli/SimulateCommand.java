@@ -44,12 +44,8 @@ final class SimulateCommand implements Callable<Integer> {
     @Option(names = "--pods", paramLabel = "N", defaultValue = "4", description = "Simulated pods (default: ${DEFAULT-VALUE}).")
     int pods;
 
-    @Option(names = "--blocks", paramLabel = "B", defaultValue = "131072",
-            description = "Prefix-cache capacity of each pod, in blocks (default: ${DEFAULT-VALUE}).")
-    int blocks;
-
-    @Option(names = "--block-size", paramLabel = "TOKENS", defaultValue = "16", description = "Tokens per block (default: ${DEFAULT-VALUE}).")
-    int blockSize;
+    @Mixin
+    CacheOptions cache;
 
     @Option(names = "--requests", paramLabel = "N", defaultValue = "3000",
             description = "Requests of the trace to replay (default: ${DEFAULT-VALUE}).")
@@ -109,7 +105,7 @@ final class SimulateCommand implements Callable<Integer> {
         }
         Simulation.Config config;
         try {
-            config = new Simulation.Config(pods, blocks, blockSize, seed);
+            config = new Simulation.Config(pods, cache.blocks, cache.blockSize, seed);
         } catch (IllegalArgumentException e) {
             throw CliException.usage(e.getMessage());
         }
