@@ -55,6 +55,8 @@ public final class Benchmark {
 
         progress.accept("probe: a " + w.probe.length + "-token prompt, " + config.probes() + " probes");
         ProbeRequest request = ProbeRequest.of(w.probe);
+        w.payloads.clear(); // the ingest's garbage must not be collected in the middle of the probes
+        System.gc();
         for (int i = 0; i < config.probes() / 2; i++) {
             index.probe(request); // warm-up
         }
@@ -66,13 +68,14 @@ public final class Benchmark {
         }
         Arrays.sort(micros);
 
-        progress.accept("recovery: a " + w.steps.size() + "-batch replay over ZeroMQ, " + config.repeat() + " runs");
+        int batches = w.steps.size();
+        progress.accept("recovery: a " + batches + "-batch replay over ZeroMQ, " + config.repeat() + " runs");
         double[] recovery = new double[config.repeat()];
         for (int r = 0; r < config.repeat(); r++) {
             recovery[r] = recoveryMillis(w);
         }
         return new Result(median(rates), percentile(micros, 0.5), percentile(micros, 0.99), stats.bytesPerEntry(),
-                stats.residentEntries(), median(recovery), w.steps.size(), w.storedBlocks, w.payloads.size());
+                stats.residentEntries(), median(recovery), batches, w.storedBlocks, trace.size() + 1);
     }
 
     /** The events the simulated pods publish for the trace, encoded as vLLM does, plus a 2,048-block probe. */

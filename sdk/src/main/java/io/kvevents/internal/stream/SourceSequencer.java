@@ -39,6 +39,8 @@ public final class SourceSequencer {
     private final ArrayDeque<RawMessage> held = new ArrayDeque<>();
 
     private long last = -1;
+    /** The seq of the last message received live (not replayed), -1 before the first. */
+    private long lastLive = -1;
     private boolean recovering;
     private long lastActivityNanos;
     private boolean progressSinceRequest;
@@ -70,21 +72,26 @@ public final class SourceSequencer {
         }
     }
 
-    /** A message from the live stream. */
+    /**
+     * A message from the live stream. The live stream of one publisher process never repeats a seq, so
+     * a live seq at or below the previous live seq means a new process; a live seq at or below the last
+     * applied one but above the previous live one was already applied by a replay that ran ahead of it.
+     */
     public void onLive(RawMessage m, long nowNanos) {
         catchUpAtNanos = 0; // the subscription works: anything lost before this message shows as a gap
-        if (recovering) {
-            hold(m, nowNanos);
-            return;
-        }
         long seq = m.seq();
-        if (seq == last + 1) {
-            apply(m);
-        } else if (seq <= last) {
+        boolean regressed = lastLive >= 0 && seq <= lastLive;
+        lastLive = seq;
+        if (regressed) {
+            held.clear();
             restart(m, nowNanos);
-        } else {
+        } else if (recovering) {
+            hold(m);
+        } else if (seq == last + 1) {
+            apply(m);
+        } else if (seq > last + 1) {
             gap(m, nowNanos);
-        }
+        } // else: a duplicate of a replayed batch
     }
 
     /** A batch replayed by the publisher. */
@@ -181,6 +188,7 @@ public final class SourceSequencer {
         counters.restart();
         emit(Kind.RESTART, 0, -1, "publisher restarted while disconnected (" + why + "): clearing this source's state");
         last = -1;
+        lastLive = -1; // the new process's live stream starts afresh
         lastPayload = null;
         retriedGapAt = -1;
     }
@@ -252,14 +260,7 @@ public final class SourceSequencer {
         sink.emit(new MalformedMessage(source, null, reason));
     }
 
-    private void hold(RawMessage m, long nowNanos) {
-        RawMessage newest = held.peekLast();
-        if (newest != null && m.seq() <= newest.seq()) {
-            // The live sequence went back while we were replaying: the publisher restarted meanwhile.
-            held.clear();
-            restart(m, nowNanos);
-            return;
-        }
+    private void hold(RawMessage m) {
         if (held.size() >= options.bufferLimit()) {
             return; // the next replay brings it back: a gap is detected once live again
         }
@@ -291,6 +292,7 @@ public final class SourceSequencer {
         retriedGapAt = -1;
         recovering = false;
         if (m.seq() == 0 || replayer == null) {
+            lastLive = -1;
             onLive(m, nowNanos);
             return;
         }

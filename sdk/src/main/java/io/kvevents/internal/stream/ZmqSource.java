@@ -105,7 +105,7 @@ final class ZmqSource implements SourceWorker {
 
             sequencer.start(System.nanoTime());
             while (running) {
-                poller.poll(50);
+                poller.poll(sequencer.recovering() ? 5 : 50); // a replay is timed closely, idle sources loosely
                 if (poller.pollin(monitorIndex)) {
                     connectionEvents(monitor);
                 }

@@ -309,4 +309,23 @@ class SourceSequencerTest {
         s.tick(900 * MS);
         assertEquals(List.of(0L), replayRequests);
     }
+
+    @Test
+    void aLiveMessageThatArrivesAfterTheReplayDeliveredItIsADuplicateNotARestart() {
+        SourceSequencer s = withReplay();
+        s.onReplayEnd(0);
+        s.onLive(msg(0), 0);
+        s.onLive(msg(3), 0); // gap: replay 1..
+        s.onReplayed(msg(1), 0);
+        s.onReplayed(msg(2), 0);
+        s.onReplayed(msg(3), 0);
+        s.onReplayed(msg(4), 0); // the replay ran ahead of the live socket
+        s.onReplayed(msg(5), 0);
+        s.onReplayEnd(0);
+        s.onLive(msg(4), 0); // still in flight on the live socket
+        s.onLive(msg(5), 0);
+        s.onLive(msg(6), 0);
+        assertEquals(List.of(0L, 1L, 2L, 3L, 4L, 5L, 6L), applied());
+        assertFalse(notices().contains(Kind.RESTART));
+    }
 }
