@@ -6,9 +6,14 @@ import io.kvevents.sdk.StreamOptions;
 import java.nio.file.Path;
 import java.util.List;
 import picocli.CommandLine.Option;
+import picocli.CommandLine.Parameters;
 
 /** Where events come from: publishers ({@code --endpoint}) or recordings ({@code --from}). */
 final class SourceOptions {
+
+    @Parameters(arity = "0..*", paramLabel = "MODEL|POD", description = "Reserved: a model's pods through Kubernetes"
+            + " (not in this version: use --endpoint or --from).")
+    List<String> targets = List.of();
 
     @Option(names = "--endpoint", paramLabel = "NAME=tcp://HOST:PORT[,replay=tcp://HOST:PORT]",
             converter = EndpointConverter.class,
@@ -25,6 +30,11 @@ final class SourceOptions {
 
     /** Opens the stream the options name, or says what is missing. */
     EventStream open(String what) {
+        if (!targets.isEmpty()) {
+            throw CliException.usage("finding the pods of " + String.join(", ", targets) + " through Kubernetes is not"
+                    + " available in this version: give their publishers with --endpoint NAME=tcp://HOST:PORT,replay=tcp://HOST:PORT"
+                    + " (kubectl port-forward pod/NAME 5557 5558) or recordings with --from FILE");
+        }
         if (endpoints.isEmpty() && recordings.isEmpty()) {
             throw CliException.usage("nothing to " + what + ": give --endpoint NAME=tcp://HOST:PORT[,replay=tcp://HOST:PORT]"
                     + " or --from FILE");
