@@ -81,14 +81,6 @@ public final class SimulatedEngine {
         cache.clear();
     }
 
-    public int cachedBlocks() {
-        return cache.size();
-    }
-
-    public int blockSize() {
-        return blockSize;
-    }
-
     private long[] engineHashes(int[] prompt) {
         long[] out = new long[prompt.length / blockSize];
         long h = salt;
