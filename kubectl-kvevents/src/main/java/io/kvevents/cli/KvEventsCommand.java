@@ -9,7 +9,7 @@ import picocli.CommandLine.ScopeType;
         mixinStandardHelpOptions = true,
         versionProvider = VersionProvider.class,
         description = "See, probe and manage vLLM KV-cache event sync.",
-        subcommands = {EnableCommand.class, DisableCommand.class, TailCommand.class, CacheProbeCommand.class, SimulateCommand.class, BenchCommand.class,
+        subcommands = {EnableCommand.class, DisableCommand.class, StatusCommand.class, TailCommand.class, CacheProbeCommand.class, SimulateCommand.class, BenchCommand.class,
             CompletionCommand.class, VersionCommand.class},
         usageHelpAutoWidth = true)
 final class KvEventsCommand {

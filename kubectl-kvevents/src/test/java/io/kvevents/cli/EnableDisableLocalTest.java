@@ -69,4 +69,20 @@ class EnableDisableLocalTest {
                 "--vllm-args", "magic");
         assertEquals(2, style.exitCode());
     }
+
+    @Test
+    void statusShowsOffThenEnabled() throws Exception {
+        String deployment = MANIFESTS.resolve("llama-deployment.yaml").toString();
+        String gateway = MANIFESTS.resolve("gateway-deployment.yaml").toString();
+        Result off = CliHarness.run("status", "--local", "-f", deployment, "-f", gateway);
+        assertEquals(0, off.exitCode(), off.err());
+        assertTrue(off.outLines().get(1).matches("llama-3-8b +default +off +--kv-events-config flag; .*"), off.out());
+        Path file = dir.resolve("enabled.yaml");
+        Files.writeString(file, CliHarness.run("enable", "llama-3-8b", "--local", "-f", deployment, "-f", gateway,
+                "--tokenizer", "http://t:8080").out());
+        Result on = CliHarness.run("status", "llama-3-8b", "--local", "-f", file.toString(), "-o", "json");
+        assertTrue(on.out().contains("\"state\": \"enabled\""), on.out());
+        Result cluster = CliHarness.run("status");
+        assertEquals(2, cluster.exitCode());
+    }
 }

@@ -1,0 +1,36 @@
+package io.kvevents.sdk;
+
+import io.kvevents.internal.kube.StatusCheck;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * Where a model stands with KV event sync: {@link State#ENABLED} when its engines publish and the
+ * gateway's pods are labelled, {@link State#PARTIAL} with what is missing, {@link State#OFF}; plus
+ * problems such as seed-style flags (vLLM exits on them) or gateway settings that disagree.
+ *
+ * @param gateway the gateway's KV-event settings as it carries them (both spellings), empty when unknown
+ */
+public record ModelStatus(String model, String namespace, State state, List<String> missing, List<String> problems,
+        Map<String, String> gateway) {
+
+    /** The model's state. */
+    public enum State { ENABLED, PARTIAL, OFF }
+
+    public ModelStatus {
+        missing = List.copyOf(missing);
+        problems = List.copyOf(problems);
+        gateway = Map.copyOf(gateway);
+    }
+
+    /** The status of every vLLM Deployment among the manifests (or only {@code model}, when not null). */
+    public static List<ModelStatus> of(List<Map<String, Object>> manifests, String model, EnableOptions options) {
+        return StatusCheck.check(manifests, model, options);
+    }
+
+    @Override
+    public String toString() {
+        return "ModelStatus[" + model + " " + state + (missing.isEmpty() ? "" : " missing=" + missing)
+                + (problems.isEmpty() ? "" : " problems=" + problems) + "]";
+    }
+}
