@@ -15,8 +15,8 @@ import java.util.Arrays;
 
 /**
  * The ordering rules of one source (SPEC §4), free of I/O so that live sockets and recordings share
- * them: every batch is applied once, in sequence order; gaps are replayed; a sequence that goes back
- * is a publisher restart; what cannot be recovered is reported, never skipped silently.
+ * them: every batch is applied once, in sequence order; gaps are replayed; a live sequence that goes
+ * back is a publisher restart; what cannot be recovered is reported, never skipped silently.
  *
  * <p>Not thread-safe: one owner thread drives it (only {@link #stats()} may be called from elsewhere).
  */
