@@ -17,6 +17,8 @@ import picocli.CommandLine.Spec;
 
 /** {@code kubectl kvevents bench}: the figures of SPEC §10 on this machine. */
 @Command(name = "bench",
+        mixinStandardHelpOptions = true,
+        header = "Measure ingest, probe, memory and recovery on this machine.",
         description = {"Measure ingest, probe latency, memory per entry and replay recovery on a workload trace",
             "(medians over --repeat runs)."},
         sortOptions = false,

@@ -23,6 +23,8 @@ import picocli.CommandLine.Spec;
 
 /** {@code kubectl kvevents cache-probe}: which pod holds how much of a prompt. */
 @Command(name = "cache-probe",
+        mixinStandardHelpOptions = true,
+        header = "Show which pod holds how much of a prompt.",
         description = {"Rebuild the prefix index from the pods' events (replay, then live for --settle) and show",
             "which pod holds how much of each prompt."},
         sortOptions = false,

@@ -9,6 +9,8 @@ import picocli.CommandLine.Spec;
 
 /** {@code completion bash|zsh}: a completion script for the standalone {@code kubectl-kvevents} binary. */
 @Command(name = "completion",
+        mixinStandardHelpOptions = true,
+        header = "Print a shell completion script.",
         description = {"Print a shell completion script for kubectl-kvevents (bash, or zsh through bashcompinit):",
             "  source <(kubectl-kvevents completion bash)",
             "Through kubectl (1.26+), kubectl_complete-kvevents beside the binary completes `kubectl kvevents`."})

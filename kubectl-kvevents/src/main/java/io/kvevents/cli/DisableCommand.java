@@ -12,6 +12,8 @@ import picocli.CommandLine.Spec;
 
 /** {@code kubectl kvevents disable MODEL}: the exact inverse of enable. */
 @Command(name = "disable",
+        mixinStandardHelpOptions = true,
+        header = "Turn KV event sync off for a model (the exact inverse of enable).",
         description = {"Turn KV event sync off for a model: every field enable changed goes back to what it was; the",
             "gateway's settings too, unless another model still uses sync. --gateway-only: the immediate rollback."},
         sortOptions = false)

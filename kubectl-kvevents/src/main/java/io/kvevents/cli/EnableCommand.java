@@ -12,6 +12,8 @@ import picocli.CommandLine.Spec;
 
 /** {@code kubectl kvevents enable MODEL}: turn KV event sync on for a model (SPEC §7). */
 @Command(name = "enable",
+        mixinStandardHelpOptions = true,
+        header = "Turn KV event sync on for a model.",
         description = {"Turn KV event sync on for a model Deployment: vLLM's --kv-events-config, the kv-events and",
             "kv-replay ports, the labels the gateway watches (Deployment and pod template), the Service ports and",
             "the gateway settings. Enable twice changes nothing; disable puts everything back."},

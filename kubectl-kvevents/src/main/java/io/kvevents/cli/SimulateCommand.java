@@ -28,6 +28,8 @@ import picocli.CommandLine.Spec;
 
 /** {@code kubectl kvevents simulate}: vLLM-compatible publishers on loopback driven by a workload trace. */
 @Command(name = "simulate",
+        mixinStandardHelpOptions = true,
+        header = "Simulated vLLM pods driven by a workload trace.",
         description = {"Replay a Mooncake workload trace over simulated vLLM pods (an LRU prefix cache each) and",
             "report the hit rate of each routing policy; with --serve, publish their events on loopback exactly",
             "as vLLM does, for tail and cache-probe."},

@@ -20,6 +20,8 @@ import picocli.CommandLine.Spec;
 
 /** {@code kubectl kvevents status [MODEL]}: enabled, partial or off, what is missing, what is wrong. */
 @Command(name = "status",
+        mixinStandardHelpOptions = true,
+        header = "Show whether KV event sync is enabled, partial or off, and what is wrong.",
         description = {"Show, per model, whether KV event sync is enabled, partial (and what is missing) or off, and",
             "the problems that keep it from working: seed-style vLLM flags, gateway settings that disagree."},
         sortOptions = false)

@@ -27,6 +27,8 @@ import picocli.CommandLine.Spec;
 
 /** {@code kubectl kvevents tail}: live events (or a recording) one line each, gaps and restarts on stderr. */
 @Command(name = "tail",
+        mixinStandardHelpOptions = true,
+        header = "Print the KV-cache events the engines publish.",
         description = {"Print KV-cache events: each publisher's replayed history first, then live.",
             "Gaps, replays and restarts are announced on stderr; a recording (--from) plays back the same way."},
         sortOptions = false,

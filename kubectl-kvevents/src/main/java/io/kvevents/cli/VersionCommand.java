@@ -6,7 +6,9 @@ import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Spec;
 
 /** {@code kubectl kvevents version}. */
-@Command(name = "version", description = "Print the plugin's version.")
+@Command(name = "version",
+        mixinStandardHelpOptions = true,
+        header = "Print the plugin's version.")
 final class VersionCommand implements Callable<Integer> {
     @Spec
     CommandSpec spec;

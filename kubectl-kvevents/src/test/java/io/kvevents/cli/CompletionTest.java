@@ -46,4 +46,14 @@ class CompletionTest {
         assertEquals(0, r.exitCode());
         assertTrue(r.out().contains("complete -F _complete_kubectl-kvevents"), r.out().lines().limit(5).toList().toString());
     }
+
+    @Test
+    void everyCommandAnswersHelpWithItsUsage() {
+        for (String command : Main.commandLine(new PrintWriter(new StringWriter()), new PrintWriter(new StringWriter()))
+                .getSubcommands().keySet()) {
+            CliHarness.Result r = CliHarness.run(command, "--help");
+            assertEquals(0, r.exitCode(), command + ": " + r.err());
+            assertTrue(r.out().contains("Usage: kubectl kvevents " + command), command + ": " + r.out());
+        }
+    }
 }
