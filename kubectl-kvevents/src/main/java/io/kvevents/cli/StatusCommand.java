@@ -43,6 +43,9 @@ final class StatusCommand implements Callable<Integer> {
     List<Path> files = List.of();
 
     @Mixin
+    KubeFlags kube;
+
+    @Mixin
     GatewayOptions gateway;
 
     @Option(names = {"-o", "--output"}, paramLabel = "FORMAT", defaultValue = "table",
@@ -51,17 +54,22 @@ final class StatusCommand implements Callable<Integer> {
 
     @Override
     public Integer call() {
-        if (!local || files.isEmpty()) {
-            throw CliException.usage("status against a cluster is not available in this version: use --local -f FILE");
+        EnableOptions options = EnableOptions.defaults().withGateway(gateway.namespace, gateway.deployment);
+        List<ModelStatus> statuses;
+        if (local) {
+            if (files.isEmpty()) {
+                throw CliException.usage("--local needs the manifests: -f FILE (repeatable)");
+            }
+            List<Map<String, Object>> manifests;
+            try {
+                manifests = Manifests.read(files);
+            } catch (IllegalArgumentException e) {
+                throw new CliException(ExitCodes.FAILURE, e.getMessage());
+            }
+            statuses = ModelStatus.of(manifests, model, options);
+        } else {
+            statuses = ModelStatus.of(kube.toContext(), model, options);
         }
-        List<Map<String, Object>> manifests;
-        try {
-            manifests = Manifests.read(files);
-        } catch (IllegalArgumentException e) {
-            throw new CliException(ExitCodes.FAILURE, e.getMessage());
-        }
-        List<ModelStatus> statuses = ModelStatus.of(manifests, model,
-                EnableOptions.defaults().withGateway(gateway.namespace, gateway.deployment));
         PrintWriter out = spec.commandLine().getOut();
         switch (output) {
             case json -> out.println(new GsonBuilder().setPrettyPrinting().disableHtmlEscaping().create().toJson(plain(statuses)));

@@ -82,7 +82,7 @@ class EnableDisableLocalTest {
                 "--tokenizer", "http://t:8080").out());
         Result on = CliHarness.run("status", "llama-3-8b", "--local", "-f", file.toString(), "-o", "json");
         assertTrue(on.out().contains("\"state\": \"enabled\""), on.out());
-        Result cluster = CliHarness.run("status");
-        assertEquals(2, cluster.exitCode());
+        Result noCluster = CliHarness.run("status", "--kubeconfig", dir.resolve("none").toString());
+        assertEquals(1, noCluster.exitCode());
     }
 }

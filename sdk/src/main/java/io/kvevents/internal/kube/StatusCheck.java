@@ -27,6 +27,12 @@ public final class StatusCheck {
     }
 
     public static List<ModelStatus> check(List<Map<String, Object>> manifests, String model, EnableOptions o) {
+        return check(manifests, model, o, "the manifests");
+    }
+
+    /** @param where how to name the objects' origin in messages ("the manifests", "namespace default") */
+    public static List<ModelStatus> check(List<Map<String, Object>> manifests, String model, EnableOptions o,
+            String where) {
         Map<String, String> gatewayEnv = gatewayEnv(manifests, o);
         List<ModelStatus> out = new ArrayList<>();
         for (Map<String, Object> d : manifests) {
@@ -41,8 +47,8 @@ public final class StatusCheck {
             }
         }
         if (out.isEmpty()) {
-            throw new IllegalArgumentException(model == null ? "no vLLM Deployment in the manifests"
-                    : "no Deployment named " + model + " in the manifests");
+            throw new IllegalArgumentException(model == null ? "no vLLM Deployment in " + where
+                    : "no Deployment named " + model + " in " + where);
         }
         return out;
     }

@@ -1,0 +1,116 @@
+package io.kvevents.sdk;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import io.fabric8.kubernetes.client.KubernetesClient;
+import io.fabric8.kubernetes.client.server.mock.KubernetesCrudDispatcher;
+import io.fabric8.kubernetes.client.server.mock.KubernetesMockServer;
+import io.fabric8.mockwebserver.Context;
+import io.fabric8.mockwebserver.MockWebServer;
+import java.io.ByteArrayInputStream;
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** status against a real HTTP API server in the test: fabric8's mock server in CRUD mode. */
+class KubeStatusTest {
+    private KubernetesMockServer server;
+    private KubernetesClient fabric8;
+
+    @TempDir
+    Path dir;
+
+    @BeforeEach
+    void startServer() {
+        server = new KubernetesMockServer(new Context(), new MockWebServer(), new HashMap<>(), new KubernetesCrudDispatcher(), false);
+        server.init();
+        fabric8 = server.createClient();
+    }
+
+    @AfterEach
+    void stopServer() {
+        fabric8.close();
+        server.destroy();
+    }
+
+    private void create(List<Map<String, Object>> objects) {
+        for (Map<String, Object> o : objects) {
+            fabric8.load(new ByteArrayInputStream(Manifests.write(List.of(o)).getBytes(StandardCharsets.UTF_8))).create();
+        }
+    }
+
+    private KubeContext kubeconfig(String url, String namespace) throws IOException {
+        Path file = dir.resolve("kubeconfig");
+        Files.writeString(file, """
+                apiVersion: v1
+                kind: Config
+                clusters:
+                  - name: test
+                    cluster:
+                      server: %s
+                users:
+                  - name: tester
+                    user:
+                      token: not-a-secret
+                contexts:
+                  - name: test
+                    context:
+                      cluster: test
+                      user: tester
+                      namespace: %s
+                current-context: test
+                """.formatted(url, namespace));
+        return new KubeContext(List.of(file), null, null, false);
+    }
+
+    private String url() {
+        return fabric8.getConfiguration().getMasterUrl().replaceAll("/$", "");
+    }
+
+    @Test
+    void aModelIsOffThenEnabledAsTheApiServerHoldsIt() throws IOException {
+        List<Map<String, Object>> manifests = Manifests.read(List.of(MigrationPlanTest.MANIFESTS.resolve("llama-deployment.yaml"),
+                MigrationPlanTest.MANIFESTS.resolve("gateway-deployment.yaml")));
+        create(manifests);
+        KubeContext context = kubeconfig(url(), "default");
+        ModelStatus off = ModelStatus.of(context, null, MigrationPlanTest.OPTIONS).get(0);
+        assertEquals("llama-3-8b", off.model());
+        assertEquals(ModelStatus.State.OFF, off.state());
+
+        fabric8.apps().deployments().inNamespace("default").withName("llama-3-8b").delete();
+        fabric8.services().inNamespace("default").withName("llama-3-8b").delete();
+        fabric8.apps().deployments().inNamespace("aibrix-system").withName("aibrix-gateway-plugins").delete();
+        create(MigrationPlan.enable(manifests, "llama-3-8b", MigrationPlanTest.OPTIONS).result());
+        ModelStatus on = ModelStatus.of(context, "llama-3-8b", MigrationPlanTest.OPTIONS).get(0);
+        assertEquals(ModelStatus.State.ENABLED, on.state(), on.toString());
+        assertEquals("true", on.gateway().get("AIBRIX_PREFIX_CACHE_KV_EVENT_SYNC_ENABLED"));
+    }
+
+    @Test
+    void anUnreachableServerAndAMissingKubeconfigAreClearErrors() throws IOException {
+        IllegalStateException down = assertThrows(IllegalStateException.class,
+                () -> ModelStatus.of(kubeconfig("http://127.0.0.1:1", "default"), null, MigrationPlanTest.OPTIONS));
+        assertTrue(down.getMessage().startsWith("cannot reach the API server at http://127.0.0.1:1 to list deployments.apps"
+                + " in namespace default"), down.getMessage());
+        IllegalArgumentException none = assertThrows(IllegalArgumentException.class, () -> ModelStatus.of(
+                new KubeContext(List.of(dir.resolve("missing")), null, null, false), null, MigrationPlanTest.OPTIONS));
+        assertTrue(none.getMessage().startsWith("no kubeconfig: tried ["), none.getMessage());
+    }
+
+    @Test
+    void aNamespaceWithoutModelsSaysSo() throws IOException {
+        IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
+                () -> ModelStatus.of(kubeconfig(url(), "empty"), null, MigrationPlanTest.OPTIONS));
+        assertEquals("no vLLM Deployment in namespace empty", e.getMessage());
+    }
+}
