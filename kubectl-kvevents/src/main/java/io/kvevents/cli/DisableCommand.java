@@ -1,6 +1,8 @@
 package io.kvevents.cli;
 
+import io.kvevents.sdk.ClusterMigration;
 import io.kvevents.sdk.EnableOptions;
+import java.io.PrintWriter;
 import io.kvevents.sdk.MigrationPlan;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
@@ -28,6 +30,9 @@ final class DisableCommand implements Callable<Integer> {
     @Mixin
     LocalManifests manifests;
 
+    @Mixin
+    ClusterOptions cluster;
+
     @Option(names = "--gateway-only", description = "Only turn sync off in the gateway; the engines keep publishing.")
     boolean gatewayOnly;
 
@@ -36,10 +41,22 @@ final class DisableCommand implements Callable<Integer> {
 
     @Override
     public Integer call() {
-        var objects = manifests.read("disable");
         EnableOptions options = EnableOptions.defaults().withGateway(gateway.namespace, gateway.deployment);
-        MigrationPlan plan = MigrationPlan.disable(objects, model, options, gatewayOnly);
-        manifests.print(plan, spec.commandLine().getOut(), spec.commandLine().getErr());
+        if (manifests.local) {
+            manifests.print(MigrationPlan.disable(manifests.read(), model, options, gatewayOnly),
+                    spec.commandLine().getOut(), spec.commandLine().getErr());
+            return ExitCodes.OK;
+        }
+        PrintWriter out = spec.commandLine().getOut();
+        try {
+            ClusterMigration.disable(cluster.kube.toContext(), model, options, gatewayOnly, cluster.dryRun(),
+                    cluster.backupDir(), line -> {
+                        out.println(line);
+                        out.flush();
+                    });
+        } catch (ClusterMigration.RolledBackException e) {
+            throw new CliException(ExitCodes.ROLLED_BACK, e.getMessage());
+        }
         return ExitCodes.OK;
     }
 }

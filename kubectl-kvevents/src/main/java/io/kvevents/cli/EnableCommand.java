@@ -1,6 +1,8 @@
 package io.kvevents.cli;
 
+import io.kvevents.sdk.ClusterMigration;
 import io.kvevents.sdk.EnableOptions;
+import java.io.PrintWriter;
 import io.kvevents.sdk.MigrationPlan;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
@@ -29,6 +31,9 @@ final class EnableCommand implements Callable<Integer> {
     @Mixin
     LocalManifests manifests;
 
+    @Mixin
+    ClusterOptions cluster;
+
     @Option(names = "--tokenizer", paramLabel = "URL", description = "The remote tokenizer endpoint the gateway calls.")
     String tokenizer;
 
@@ -54,7 +59,6 @@ final class EnableCommand implements Callable<Integer> {
 
     @Override
     public Integer call() {
-        var objects = manifests.read("enable");
         EnableOptions.VllmArgs style = switch (vllmArgs.toLowerCase()) {
             case "auto" -> EnableOptions.VllmArgs.AUTO;
             case "config" -> EnableOptions.VllmArgs.CONFIG;
@@ -68,12 +72,26 @@ final class EnableCommand implements Callable<Integer> {
         } catch (IllegalArgumentException e) {
             throw CliException.usage(e.getMessage());
         }
-        MigrationPlan plan = MigrationPlan.enable(objects, model, options);
         if (style == EnableOptions.VllmArgs.SEED) {
             spec.commandLine().getErr().println("warning: --vllm-args=seed writes flags that vLLM does not know: it will"
                     + " exit with \"unrecognized arguments\"");
         }
-        manifests.print(plan, spec.commandLine().getOut(), spec.commandLine().getErr());
+        if (manifests.local) {
+            manifests.print(MigrationPlan.enable(manifests.read(), model, options), spec.commandLine().getOut(),
+                    spec.commandLine().getErr());
+            return ExitCodes.OK;
+        }
+        PrintWriter out = spec.commandLine().getOut();
+        try {
+            MigrationPlan plan = ClusterMigration.enable(cluster.kube.toContext(), model, options, cluster.dryRun(),
+                    cluster.backupDir(), line -> {
+                        out.println(line);
+                        out.flush();
+                    });
+            plan.warnings().forEach(w -> spec.commandLine().getErr().println("warning: " + w));
+        } catch (ClusterMigration.RolledBackException e) {
+            throw new CliException(ExitCodes.ROLLED_BACK, e.getMessage());
+        }
         return ExitCodes.OK;
     }
 }

@@ -26,11 +26,7 @@ final class LocalManifests {
             description = "yaml: the manifests after the change; patch: each object's JSON patch (JSON Lines).")
     Format output;
 
-    List<Map<String, Object>> read(String command) {
-        if (!local) {
-            throw CliException.usage(command + " against a cluster is not available in this version: use --local -f FILE"
-                    + " to plan on manifests");
-        }
+    List<Map<String, Object>> read() {
         if (files.isEmpty()) {
             throw CliException.usage("--local needs the manifests: -f FILE (repeatable)");
         }

@@ -57,9 +57,9 @@ class EnableDisableLocalTest {
 
     @Test
     void failuresAreOneLine() {
-        Result noLocal = CliHarness.run("enable", "llama-3-8b");
-        assertEquals(2, noLocal.exitCode());
-        assertEquals(1, noLocal.errLines().size(), noLocal.err());
+        Result noCluster = CliHarness.run("enable", "llama-3-8b", "--kubeconfig", dir.resolve("none").toString());
+        assertEquals(1, noCluster.exitCode());
+        assertEquals(1, noCluster.errLines().size(), noCluster.err());
         Result missing = CliHarness.run("enable", "mistral", "--local", "-f", MANIFESTS.resolve("llama-deployment.yaml").toString());
         assertEquals(1, missing.exitCode());
         assertEquals(List.of("error: no Deployment named mistral in the manifests (Deployments: [llama-3-8b])"), missing.errLines());

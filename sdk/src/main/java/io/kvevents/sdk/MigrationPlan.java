@@ -42,6 +42,11 @@ public final class MigrationPlan {
                 options.gatewayDeployment(), gatewayOnly));
     }
 
+    /** The objects with every field a plan changed put back from their undo annotation (others unchanged). */
+    public static List<Map<String, Object>> restore(List<Map<String, Object>> objects) {
+        return OfflinePlanner.restore(objects);
+    }
+
     /** One step per object the plan touches (in place ones included). */
     public List<PlanStep> steps() {
         return outcome.steps();

@@ -1,6 +1,6 @@
 package io.kvevents.sdk;
 
-import io.kvevents.internal.kube.KubeReader;
+import io.kvevents.internal.kube.KubeApi;
 import io.kvevents.internal.kube.StatusCheck;
 import java.util.ArrayList;
 import java.util.List;
@@ -32,7 +32,7 @@ public record ModelStatus(String model, String namespace, State state, List<Stri
 
     /** The status of the model Deployments of a cluster's namespace (or of every namespace), read from its API server. */
     public static List<ModelStatus> of(KubeContext context, String model, EnableOptions options) {
-        KubeReader kube = KubeReader.connect(context);
+        KubeApi kube = KubeApi.connect(context);
         List<Map<String, Object>> objects = new ArrayList<>(kube.deployments());
         objects.addAll(kube.services());
         boolean gatewayListed = objects.stream().anyMatch(o -> "Deployment".equals(o.get("kind"))

@@ -209,6 +209,17 @@ public final class OfflinePlanner {
         return new Outcome(after, steps(before, after, gatewayOnly ? "KV event sync off" : "restored"), warnings);
     }
 
+    /** Copies of the objects with their undo annotations applied (objects without one unchanged). */
+    public static List<Map<String, Object>> restore(List<Map<String, Object>> objects) {
+        List<Map<String, Object>> out = new ArrayList<>();
+        for (Map<String, Object> o : objects) {
+            Map<String, Object> c = copy(o);
+            Undo.of(c).restore();
+            out.add(c);
+        }
+        return out;
+    }
+
     // ---- finding things ----
 
     private static Map<String, Object> modelDeployment(List<Map<String, Object>> objects, String model) {
@@ -506,7 +517,7 @@ public final class OfflinePlanner {
     }
 
     /** The value at a path of map keys, or null; reading never adds anything. */
-    static Object at(Map<String, Object> m, String... keys) {
+    public static Object at(Map<String, Object> m, String... keys) {
         Object node = m;
         for (String k : keys) {
             if (!(node instanceof Map<?, ?> map)) {

@@ -17,21 +17,24 @@ import java.util.List;
 import java.util.Map;
 
 /**
- * Reads objects from the API server as plain maps (the planners' currency), through client-java's
- * authenticated client. Never falls back to localhost:8080: without a kubeconfig it says so.
+ * Reads and patches objects on the API server as plain maps (the planners' currency), through
+ * client-java's authenticated client. Never falls back to localhost:8080: without a kubeconfig it says so.
  */
-public final class KubeReader {
+public final class KubeApi {
+    private static final com.google.gson.Gson PLAIN = new com.google.gson.GsonBuilder()
+            .setObjectToNumberStrategy(com.google.gson.ToNumberPolicy.LONG_OR_DOUBLE).create();
+
     private final ApiClient client;
     private final String namespace;
     private final boolean allNamespaces;
 
-    private KubeReader(ApiClient client, String namespace, boolean allNamespaces) {
+    private KubeApi(ApiClient client, String namespace, boolean allNamespaces) {
         this.client = client;
         this.namespace = namespace;
         this.allNamespaces = allNamespaces;
     }
 
-    public static KubeReader connect(KubeContext context) {
+    public static KubeApi connect(KubeContext context) {
         Path file = kubeconfig(context);
         try (Reader reader = Files.newBufferedReader(file, StandardCharsets.UTF_8)) {
             KubeConfig config = KubeConfig.loadKubeConfig(reader);
@@ -41,7 +44,7 @@ public final class KubeReader {
             }
             String ns = context.namespace() != null ? context.namespace()
                     : config.getNamespace() != null ? config.getNamespace() : "default";
-            return new KubeReader(ClientBuilder.kubeconfig(config).build(), ns, context.allNamespaces());
+            return new KubeApi(ClientBuilder.kubeconfig(config).build(), ns, context.allNamespaces());
         } catch (IOException e) {
             throw new IllegalArgumentException("cannot read kubeconfig " + file + ": " + e.getMessage(), e);
         } catch (RuntimeException e) {
@@ -102,6 +105,57 @@ public final class KubeReader {
         }
     }
 
+    /** A JSON patch was refused because the object changed since it was read (the resourceVersion test failed). */
+    public static final class ConflictException extends IllegalStateException {
+        private static final long serialVersionUID = 1L;
+
+        ConflictException(String message, Throwable cause) {
+            super(message, cause);
+        }
+    }
+
+    /**
+     * Sends a JSON patch to an object.
+     *
+     * @param serverDryRun {@code dryRun=All}: the server validates and answers, and stores nothing
+     * @throws ConflictException when the object changed since it was read
+     */
+    public void patch(Map<String, Object> object, String jsonPatch, boolean serverDryRun) {
+        String path = path(object);
+        List<io.kubernetes.client.openapi.Pair> query = new ArrayList<>();
+        if (serverDryRun) {
+            query.add(new io.kubernetes.client.openapi.Pair("dryRun", "All"));
+        }
+        Map<String, String> headers = new HashMap<>();
+        headers.put("Content-Type", "application/json-patch+json");
+        headers.put("Accept", "application/json");
+        try {
+            var call = client.buildCall(client.getBasePath(), path, "PATCH", query, new ArrayList<>(),
+                    com.google.gson.JsonParser.parseString(jsonPatch), headers, new HashMap<>(), new HashMap<>(),
+                    new String[] {"BearerToken"}, null);
+            send(call);
+        } catch (ApiException e) {
+            String what = "patch " + OfflinePlanner.target(object) + " in namespace " + OfflinePlanner.at(object, "metadata", "namespace");
+            if (e.getCode() == 409 || (e.getCode() == 422 && String.valueOf(e.getResponseBody()).contains("test"))) {
+                throw new ConflictException(OfflinePlanner.target(object) + " changed while it was being patched", e);
+            }
+            throw failure(what, e);
+        }
+    }
+
+    /** The REST path of an object, from its apiVersion, kind, namespace and name. */
+    static String path(Map<String, Object> object) {
+        String api = String.valueOf(object.get("apiVersion"));
+        String kind = String.valueOf(object.get("kind"));
+        String plural = switch (kind) {
+            case "Deployment" -> "deployments";
+            case "Service" -> "services";
+            default -> throw new IllegalArgumentException("cannot patch a " + kind);
+        };
+        return (api.contains("/") ? "/apis/" : "/api/") + api + "/namespaces/" + OfflinePlanner.at(object, "metadata", "namespace")
+                + "/" + plural + "/" + OfflinePlanner.at(object, "metadata", "name");
+    }
+
     private String scope() {
         return allNamespaces ? "" : "/namespaces/" + namespace;
     }
@@ -126,7 +180,22 @@ public final class KubeReader {
     private Map<String, Object> get(String path) throws ApiException {
         var call = client.buildCall(client.getBasePath(), path, "GET", new ArrayList<>(), new ArrayList<>(), null,
                 new HashMap<>(), new HashMap<>(), new HashMap<>(), new String[] {"BearerToken"}, null);
-        return client.<Map<String, Object>>execute(call, new TypeToken<Map<String, Object>>() { }.getType()).getData();
+        String body = send(call);
+        // Integers must stay integers: a containerPort read back as 8000.0 and patched is refused by the server.
+        return PLAIN.fromJson(body, new TypeToken<Map<String, Object>>() { }.getType());
+    }
+
+    /** Runs a call built (and authenticated) by client-java; the body as text, failures as ApiException. */
+    private static String send(okhttp3.Call call) throws ApiException {
+        try (okhttp3.Response response = call.execute()) {
+            String body = response.body() == null ? "" : response.body().string();
+            if (!response.isSuccessful()) {
+                throw new ApiException(response.code(), response.headers().toMultimap(), body);
+            }
+            return body;
+        } catch (java.io.IOException e) {
+            throw new ApiException(e);
+        }
     }
 
     private IllegalStateException failure(String what, ApiException e) {

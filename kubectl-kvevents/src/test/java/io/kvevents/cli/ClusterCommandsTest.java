@@ -17,13 +17,13 @@ import java.util.List;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
-/** {@code status} against a real HTTP API server (fabric8's mock server, CRUD mode), through the kubectl flags. */
-class StatusClusterTest {
+/** status, enable and disable against a real HTTP API server (fabric8's mock server, CRUD mode), through kubectl's flags. */
+class ClusterCommandsTest {
     @TempDir
     Path dir;
 
     @Test
-    void statusReadsTheModelsOfTheNamespaceFromTheApiServer() throws Exception {
+    void statusEnableAndDisableAgainstTheApiServer() throws Exception {
         KubernetesMockServer server = new KubernetesMockServer(new Context(), new MockWebServer(), new HashMap<>(),
                 new KubernetesCrudDispatcher(), false);
         server.init();
@@ -45,6 +45,23 @@ class StatusClusterTest {
             Result r = CliHarness.run("status", "--kubeconfig", kubeconfig.toString(), "-n", "default");
             assertEquals(0, r.exitCode(), r.err());
             assertTrue(r.outLines().get(1).matches("llama-3-8b +default +off +--kv-events-config flag; .*"), r.out());
+            Result plan = CliHarness.run("enable", "llama-3-8b", "--kubeconfig", kubeconfig.toString(), "-n", "default",
+                    "--dry-run=client", "--tokenizer", "http://tokenizer-service.default:8080");
+            assertEquals(0, plan.exitCode(), plan.err());
+            assertEquals(List.of("deployment.apps/llama-3-8b patched (client dry run)", "service/llama-3-8b patched (client dry run)",
+                    "deployment.apps/aibrix-gateway-plugins patched (client dry run)"), plan.outLines());
+            Result enabled = CliHarness.run("enable", "llama-3-8b", "--kubeconfig", kubeconfig.toString(), "-n", "default",
+                    "--tokenizer", "http://tokenizer-service.default:8080", "--backup-dir", dir.resolve("backup").toString());
+            assertEquals(0, enabled.exitCode(), enabled.err());
+            assertEquals(List.of("deployment.apps/llama-3-8b patched", "service/llama-3-8b patched",
+                    "deployment.apps/aibrix-gateway-plugins patched"), enabled.outLines());
+            Result on = CliHarness.run("status", "--kubeconfig", kubeconfig.toString(), "-n", "default");
+            assertTrue(on.outLines().get(1).matches("llama-3-8b +default +enabled +- +-"), on.out());
+            Result disabled = CliHarness.run("disable", "llama-3-8b", "--kubeconfig", kubeconfig.toString(), "-n", "default",
+                    "--backup-dir", dir.resolve("backup2").toString());
+            assertEquals(0, disabled.exitCode(), disabled.err());
+            Result off = CliHarness.run("status", "--kubeconfig", kubeconfig.toString(), "-n", "default");
+            assertTrue(off.outLines().get(1).contains(" off "), off.out());
             Result none = CliHarness.run("status", "--kubeconfig", kubeconfig.toString(), "-n", "elsewhere");
             assertEquals(List.of("error: no vLLM Deployment in namespace elsewhere"), none.errLines());
             assertEquals(1, none.exitCode());

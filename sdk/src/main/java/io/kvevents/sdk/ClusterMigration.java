@@ -1,0 +1,163 @@
+package io.kvevents.sdk;
+
+import io.kvevents.internal.kube.KubeApi;
+import io.kvevents.internal.kube.OfflinePlanner;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.attribute.PosixFilePermissions;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.function.Consumer;
+
+/**
+ * {@link MigrationPlan}s applied to a cluster: read the objects, plan, back up what will change (0600),
+ * patch each object with a JSON patch guarded by its resourceVersion, retry the whole plan when an object
+ * changed meanwhile, and roll back what was applied when a later patch fails.
+ */
+public final class ClusterMigration {
+    private static final int ATTEMPTS = 3;
+
+    private ClusterMigration() {
+    }
+
+    /** How much to write. */
+    public enum DryRun {
+        /** Patch for real. */
+        NONE,
+        /** Compute and print the plan; send no write at all. */
+        CLIENT,
+        /** Send every patch with {@code dryRun=All}: the server validates and stores nothing. */
+        SERVER
+    }
+
+    /** A patch failed after others were applied; they were rolled back. */
+    public static final class RolledBackException extends IllegalStateException {
+        private static final long serialVersionUID = 1L;
+
+        RolledBackException(String message, Throwable cause) {
+            super(message, cause);
+        }
+    }
+
+    /**
+     * Enables KV event sync for {@code model} in the context's namespace.
+     *
+     * @param backupDir where the objects are saved before they change (null: no backup)
+     * @param progress hears one kubectl-style line per object
+     * @throws RolledBackException when a patch failed after others were applied (they were undone)
+     */
+    public static MigrationPlan enable(KubeContext context, String model, EnableOptions options, DryRun dryRun,
+            Path backupDir, Consumer<String> progress) {
+        return run(context, options, dryRun, backupDir, progress, objects -> MigrationPlan.enable(objects, model, options));
+    }
+
+    /** Disables KV event sync for {@code model}: the exact inverse of {@link #enable}. */
+    public static MigrationPlan disable(KubeContext context, String model, EnableOptions options, boolean gatewayOnly,
+            DryRun dryRun, Path backupDir, Consumer<String> progress) {
+        return run(context, options, dryRun, backupDir, progress,
+                objects -> MigrationPlan.disable(objects, model, options, gatewayOnly));
+    }
+
+    private static MigrationPlan run(KubeContext context, EnableOptions options, DryRun dryRun, Path backupDir,
+            Consumer<String> progress, java.util.function.Function<List<Map<String, Object>>, MigrationPlan> planner) {
+        KubeApi api = KubeApi.connect(context);
+        for (int attempt = 1; ; attempt++) {
+            List<Map<String, Object>> objects = read(api, options);
+            MigrationPlan plan = planner.apply(objects);
+            if (dryRun == DryRun.CLIENT) {
+                plan.steps().forEach(s -> progress.accept(s.target() + (s.inPlace() ? " unchanged" : " patched (client dry run)")));
+                return plan;
+            }
+            if (dryRun == DryRun.NONE && backupDir != null && !plan.inPlace()) {
+                backup(objects, plan, backupDir);
+            }
+            List<PlanStep> applied = new ArrayList<>();
+            try {
+                for (PlanStep step : plan.steps()) {
+                    if (step.inPlace()) {
+                        progress.accept(step.target() + " unchanged");
+                        continue;
+                    }
+                    api.patch(find(objects, step), PatchOp.toJson(step.patch()), dryRun == DryRun.SERVER);
+                    applied.add(step);
+                    progress.accept(step.target() + " patched" + (dryRun == DryRun.SERVER ? " (server dry run)" : ""));
+                }
+                return plan;
+            } catch (KubeApi.ConflictException e) {
+                if (!applied.isEmpty() || attempt == ATTEMPTS) {
+                    rollBack(api, options, applied, dryRun, progress);
+                    throw new RolledBackException(e.getMessage() + "; " + (applied.isEmpty() ? "gave up after " + ATTEMPTS
+                            + " attempts" : "rolled back " + applied.size() + " object(s)"), e);
+                }
+                progress.accept(e.getMessage() + "; reading it again (attempt " + (attempt + 1) + " of " + ATTEMPTS + ")");
+            } catch (RuntimeException e) {
+                if (applied.isEmpty()) {
+                    throw e;
+                }
+                rollBack(api, options, applied, dryRun, progress);
+                throw new RolledBackException(e.getMessage() + "; rolled back " + applied.size() + " object(s)", e);
+            }
+        }
+    }
+
+    private static List<Map<String, Object>> read(KubeApi api, EnableOptions options) {
+        List<Map<String, Object>> objects = new ArrayList<>(api.deployments());
+        objects.addAll(api.services());
+        boolean listed = objects.stream().anyMatch(o -> "Deployment".equals(o.get("kind"))
+                && options.gatewayDeployment().equals(OfflinePlanner.at(o, "metadata", "name"))
+                && options.gatewayNamespace().equals(OfflinePlanner.at(o, "metadata", "namespace")));
+        if (!listed) {
+            Map<String, Object> gateway = api.deployment(options.gatewayNamespace(), options.gatewayDeployment());
+            if (gateway != null) {
+                objects.add(gateway);
+            }
+        }
+        return objects;
+    }
+
+    /** Undoes applied steps: each object's fields go back to what its undo annotation recorded. */
+    private static void rollBack(KubeApi api, EnableOptions options, List<PlanStep> applied, DryRun dryRun,
+            Consumer<String> progress) {
+        if (dryRun == DryRun.SERVER) {
+            return; // nothing was stored
+        }
+        List<Map<String, Object>> now = read(api, options);
+        for (PlanStep step : applied) {
+            Map<String, Object> object = find(now, step);
+            List<Map<String, Object>> restored = MigrationPlan.restore(List.of(object));
+            var patch = io.kvevents.internal.kube.JsonPatchDiff.diff(object, restored.get(0));
+            if (!patch.isEmpty()) {
+                api.patch(object, PatchOp.toJson(patch), false);
+                progress.accept(step.target() + " rolled back");
+            }
+        }
+    }
+
+    private static Map<String, Object> find(List<Map<String, Object>> objects, PlanStep step) {
+        return objects.stream().filter(o -> OfflinePlanner.target(o).equals(step.target())
+                && java.util.Objects.equals(OfflinePlanner.at(o, "metadata", "namespace"), step.namespace()))
+                .findFirst().orElseThrow(() -> new IllegalStateException(step.target() + " disappeared"));
+    }
+
+    private static void backup(List<Map<String, Object>> objects, MigrationPlan plan, Path dir) {
+        try {
+            Files.createDirectories(dir);
+            for (PlanStep step : plan.steps()) {
+                if (step.inPlace()) {
+                    continue;
+                }
+                Map<String, Object> object = find(objects, step);
+                Path file = dir.resolve(step.namespace() + "_" + step.target().replace('/', '_') + ".yaml");
+                Files.deleteIfExists(file);
+                Files.createFile(file, PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rw-------")));
+                Files.writeString(file, Manifests.write(List.of(object)), StandardCharsets.UTF_8);
+            }
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot write the backup in " + dir + ": " + e.getMessage(), e);
+        }
+    }
+}

@@ -1,0 +1,128 @@
+package io.kvevents.sdk;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import io.fabric8.kubernetes.client.KubernetesClient;
+import io.fabric8.kubernetes.client.server.mock.KubernetesCrudDispatcher;
+import io.fabric8.kubernetes.client.server.mock.KubernetesMockServer;
+import io.fabric8.mockwebserver.Context;
+import io.fabric8.mockwebserver.MockWebServer;
+import io.fabric8.mockwebserver.http.RecordedRequest;
+import java.io.ByteArrayInputStream;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.attribute.PosixFilePermissions;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** enable and disable against a real HTTP API server (fabric8's mock server in CRUD mode). */
+class ClusterMigrationTest {
+    private KubernetesMockServer server;
+    private KubernetesClient fabric8;
+    private KubeContext context;
+    private final List<String> progress = new ArrayList<>();
+
+    @TempDir
+    Path dir;
+
+    @BeforeEach
+    void start() throws Exception {
+        server = new KubernetesMockServer(new Context(), new MockWebServer(), new HashMap<>(), new KubernetesCrudDispatcher(), false);
+        server.init();
+        fabric8 = server.createClient();
+        for (Map<String, Object> o : manifests()) {
+            fabric8.load(new ByteArrayInputStream(Manifests.write(List.of(o)).getBytes(StandardCharsets.UTF_8))).create();
+        }
+        Path kubeconfig = dir.resolve("config");
+        Files.writeString(kubeconfig, """
+                apiVersion: v1
+                kind: Config
+                clusters: [{name: t, cluster: {server: "%s"}}]
+                users: [{name: u, user: {token: not-a-secret}}]
+                contexts: [{name: t, context: {cluster: t, user: u, namespace: default}}]
+                current-context: t
+                """.formatted(fabric8.getConfiguration().getMasterUrl()));
+        context = new KubeContext(List.of(kubeconfig), null, null, false);
+        drainRequests();
+    }
+
+    @AfterEach
+    void stop() {
+        fabric8.close();
+        server.destroy();
+    }
+
+    private static List<Map<String, Object>> manifests() {
+        return Manifests.read(List.of(MigrationPlanTest.MANIFESTS.resolve("llama-deployment.yaml"),
+                MigrationPlanTest.MANIFESTS.resolve("gateway-deployment.yaml")));
+    }
+
+    private List<String> drainRequests() throws InterruptedException {
+        List<String> methods = new ArrayList<>();
+        RecordedRequest r;
+        while ((r = server.takeRequest(50, TimeUnit.MILLISECONDS)) != null) {
+            methods.add(r.getMethod() + " " + r.getPath());
+        }
+        return methods;
+    }
+
+    private String deploymentYaml() {
+        return Manifests.write(List.of(fabric8.getKubernetesSerialization().convertValue(
+                fabric8.apps().deployments().inNamespace("default").withName("llama-3-8b").get(), Map.class)));
+    }
+
+    @Test
+    void clientDryRunSendsNoWriteAtAll() throws Exception {
+        ClusterMigration.enable(context, "llama-3-8b", MigrationPlanTest.OPTIONS, ClusterMigration.DryRun.CLIENT, dir, progress::add);
+        assertEquals(List.of("deployment.apps/llama-3-8b patched (client dry run)", "service/llama-3-8b patched (client dry run)",
+                "deployment.apps/aibrix-gateway-plugins patched (client dry run)"), progress);
+        List<String> requests = drainRequests();
+        assertTrue(requests.stream().allMatch(r -> r.startsWith("GET ")), requests.toString());
+        assertTrue(ModelStatus.of(context, "llama-3-8b", MigrationPlanTest.OPTIONS).get(0).state() == ModelStatus.State.OFF);
+    }
+
+    @Test
+    void serverDryRunSendsEveryPatchWithDryRunAll() throws Exception {
+        ClusterMigration.enable(context, "llama-3-8b", MigrationPlanTest.OPTIONS, ClusterMigration.DryRun.SERVER, dir, progress::add);
+        List<String> patches = drainRequests().stream().filter(r -> r.startsWith("PATCH ")).toList();
+        assertEquals(3, patches.size(), patches.toString());
+        assertTrue(patches.stream().allMatch(p -> p.contains("dryRun=All")), patches.toString());
+    }
+
+    @Test
+    void enableBacksUpPatchesAndIsIdempotentThenDisableRestores() throws Exception {
+        String before = deploymentYaml();
+        Path backups = dir.resolve("backup");
+        ClusterMigration.enable(context, "llama-3-8b", MigrationPlanTest.OPTIONS, ClusterMigration.DryRun.NONE, backups, progress::add);
+        assertEquals(List.of("deployment.apps/llama-3-8b patched", "service/llama-3-8b patched",
+                "deployment.apps/aibrix-gateway-plugins patched"), progress);
+        assertEquals(ModelStatus.State.ENABLED, ModelStatus.of(context, "llama-3-8b", MigrationPlanTest.OPTIONS).get(0).state());
+        try (var files = Files.list(backups)) {
+            List<Path> saved = files.toList();
+            assertEquals(3, saved.size());
+            for (Path f : saved) {
+                assertEquals("rw-------", PosixFilePermissions.toString(Files.getPosixFilePermissions(f)));
+            }
+        }
+        drainRequests();
+        progress.clear();
+        ClusterMigration.enable(context, "llama-3-8b", MigrationPlanTest.OPTIONS, ClusterMigration.DryRun.NONE, backups, progress::add);
+        assertTrue(progress.stream().allMatch(l -> l.endsWith(" unchanged")), progress.toString());
+        assertTrue(drainRequests().stream().noneMatch(r -> r.startsWith("PATCH ")));
+
+        ClusterMigration.disable(context, "llama-3-8b", MigrationPlanTest.OPTIONS, false, ClusterMigration.DryRun.NONE,
+                null, l -> { });
+        assertEquals(ModelStatus.State.OFF, ModelStatus.of(context, "llama-3-8b", MigrationPlanTest.OPTIONS).get(0).state());
+        String after = deploymentYaml().replaceAll("(?m)^  (resourceVersion|generation): .*\\n", "");
+        assertEquals(before.replaceAll("(?m)^  (resourceVersion|generation): .*\\n", ""), after);
+    }
+}
