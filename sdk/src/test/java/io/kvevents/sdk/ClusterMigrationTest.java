@@ -125,4 +125,25 @@ class ClusterMigrationTest {
         String after = deploymentYaml().replaceAll("(?m)^  (resourceVersion|generation): .*\\n", "");
         assertEquals(before.replaceAll("(?m)^  (resourceVersion|generation): .*\\n", ""), after);
     }
+
+    @Test
+    void aFailureAfterSomePatchesRollsThemBack() throws Exception {
+        String before = deploymentYaml();
+        ClusterMigration.RolledBackException e = org.junit.jupiter.api.Assertions.assertThrows(
+                ClusterMigration.RolledBackException.class,
+                () -> ClusterMigration.enable(context, "llama-3-8b", MigrationPlanTest.OPTIONS, ClusterMigration.DryRun.NONE,
+                        dir.resolve("backup"), line -> {
+                            progress.add(line);
+                            if (line.equals("service/llama-3-8b patched")) {
+                                // the gateway vanishes between its read and its patch: the third patch fails
+                                fabric8.apps().deployments().inNamespace("aibrix-system").withName("aibrix-gateway-plugins").delete();
+                            }
+                        }));
+        assertTrue(e.getMessage().endsWith("; rolled back 2 object(s)"), e.getMessage());
+        assertTrue(progress.contains("deployment.apps/llama-3-8b rolled back"), progress.toString());
+        assertTrue(progress.contains("service/llama-3-8b rolled back"), progress.toString());
+        assertEquals(before.replaceAll("(?m)^  (resourceVersion|generation): .*\\n", ""),
+                deploymentYaml().replaceAll("(?m)^  (resourceVersion|generation): .*\\n", ""));
+        assertEquals(ModelStatus.State.OFF, ModelStatus.of(context, "llama-3-8b", MigrationPlanTest.OPTIONS).get(0).state());
+    }
 }
