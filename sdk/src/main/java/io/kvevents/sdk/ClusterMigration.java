@@ -105,18 +105,7 @@ public final class ClusterMigration {
     }
 
     private static List<Map<String, Object>> read(KubeApi api, EnableOptions options) {
-        List<Map<String, Object>> objects = new ArrayList<>(api.deployments());
-        objects.addAll(api.services());
-        boolean listed = objects.stream().anyMatch(o -> "Deployment".equals(o.get("kind"))
-                && options.gatewayDeployment().equals(OfflinePlanner.at(o, "metadata", "name"))
-                && options.gatewayNamespace().equals(OfflinePlanner.at(o, "metadata", "namespace")));
-        if (!listed) {
-            Map<String, Object> gateway = api.deployment(options.gatewayNamespace(), options.gatewayDeployment());
-            if (gateway != null) {
-                objects.add(gateway);
-            }
-        }
-        return objects;
+        return api.modelObjects(options.gatewayNamespace(), options.gatewayDeployment());
     }
 
     /** Undoes applied steps: each object's fields go back to what its undo annotation recorded. */

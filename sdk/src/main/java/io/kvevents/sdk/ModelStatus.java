@@ -2,7 +2,6 @@ package io.kvevents.sdk;
 
 import io.kvevents.internal.kube.KubeApi;
 import io.kvevents.internal.kube.StatusCheck;
-import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 
@@ -33,17 +32,7 @@ public record ModelStatus(String model, String namespace, State state, List<Stri
     /** The status of the model Deployments of a cluster's namespace (or of every namespace), read from its API server. */
     public static List<ModelStatus> of(KubeContext context, String model, EnableOptions options) {
         KubeApi kube = KubeApi.connect(context);
-        List<Map<String, Object>> objects = new ArrayList<>(kube.deployments());
-        objects.addAll(kube.services());
-        boolean gatewayListed = objects.stream().anyMatch(o -> "Deployment".equals(o.get("kind"))
-                && o.get("metadata") instanceof Map<?, ?> m && options.gatewayDeployment().equals(m.get("name"))
-                && options.gatewayNamespace().equals(m.get("namespace")));
-        if (!gatewayListed) {
-            Map<String, Object> gateway = kube.deployment(options.gatewayNamespace(), options.gatewayDeployment());
-            if (gateway != null) {
-                objects.add(gateway);
-            }
-        }
+        List<Map<String, Object>> objects = kube.modelObjects(options.gatewayNamespace(), options.gatewayDeployment());
         return StatusCheck.check(objects, model, options,
                 kube.namespace() == null ? "any namespace" : "namespace " + kube.namespace());
     }

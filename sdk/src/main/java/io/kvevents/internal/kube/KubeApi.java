@@ -93,6 +93,25 @@ public final class KubeApi {
         return list("/api/v1" + scope() + "/services", "list services");
     }
 
+    /**
+     * What a migration or a status needs: the Deployments and Services of the namespace, and the gateway
+     * Deployment from its own namespace.
+     */
+    public List<Map<String, Object>> modelObjects(String gatewayNamespace, String gatewayDeployment) {
+        List<Map<String, Object>> objects = new ArrayList<>(deployments());
+        objects.addAll(services());
+        boolean listed = objects.stream().anyMatch(o -> "Deployment".equals(o.get("kind"))
+                && gatewayDeployment.equals(OfflinePlanner.at(o, "metadata", "name"))
+                && gatewayNamespace.equals(OfflinePlanner.at(o, "metadata", "namespace")));
+        if (!listed) {
+            Map<String, Object> gateway = deployment(gatewayNamespace, gatewayDeployment);
+            if (gateway != null) {
+                objects.add(gateway);
+            }
+        }
+        return objects;
+    }
+
     /** One Deployment, or null when it does not exist. */
     public Map<String, Object> deployment(String ns, String name) {
         try {
