@@ -113,4 +113,24 @@ class KubeStatusTest {
                 () -> ModelStatus.of(kubeconfig(url(), "empty"), null, MigrationPlanTest.OPTIONS));
         assertEquals("no vLLM Deployment in namespace empty", e.getMessage());
     }
+
+    @Test
+    void severalKubeconfigsAreMergedAsKubectlDoes() throws IOException {
+        create(Manifests.read(List.of(MigrationPlanTest.MANIFESTS.resolve("llama-deployment.yaml"))));
+        Path first = dir.resolve("first");
+        Files.writeString(first, """
+                apiVersion: v1
+                kind: Config
+                clusters: [{name: elsewhere, cluster: {server: "http://127.0.0.1:1"}}]
+                users: [{name: someone, user: {token: x}}]
+                contexts: [{name: elsewhere, context: {cluster: elsewhere, user: someone}}]
+                """);
+        Path second = kubeconfig(url(), "default").kubeconfig().get(0);
+        ModelStatus s = ModelStatus.of(new KubeContext(List.of(first, second), null, null, false), null,
+                MigrationPlanTest.OPTIONS).get(0);
+        assertEquals("llama-3-8b", s.model(), "the current context comes from the second file, the first file's entries stay");
+        IllegalStateException other = assertThrows(IllegalStateException.class, () -> ModelStatus.of(
+                new KubeContext(List.of(first, second), "elsewhere", null, false), null, MigrationPlanTest.OPTIONS));
+        assertTrue(other.getMessage().startsWith("cannot reach the API server at http://127.0.0.1:1"), other.getMessage());
+    }
 }

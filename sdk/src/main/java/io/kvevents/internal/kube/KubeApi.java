@@ -35,30 +35,74 @@ public final class KubeApi {
     }
 
     public static KubeApi connect(KubeContext context) {
-        Path file = kubeconfig(context);
-        try (Reader reader = Files.newBufferedReader(file, StandardCharsets.UTF_8)) {
-            KubeConfig config = KubeConfig.loadKubeConfig(reader);
-            config.setFile(file.toFile());
+        List<Path> files = kubeconfigs(context);
+        try {
+            KubeConfig config = merged(files);
+            config.setFile(files.get(0).toFile());
             if (context.context() != null && !config.setContext(context.context())) {
-                throw new IllegalArgumentException("context " + context.context() + " is not in " + file);
+                throw new IllegalArgumentException("context " + context.context() + " is not in " + files);
+            }
+            if (config.getCurrentContext() == null) {
+                throw new IllegalArgumentException("no current context in " + files + ": give --context NAME");
             }
             String ns = context.namespace() != null ? context.namespace()
                     : config.getNamespace() != null ? config.getNamespace() : "default";
             return new KubeApi(ClientBuilder.kubeconfig(config).build(), ns, context.allNamespaces());
         } catch (IOException e) {
-            throw new IllegalArgumentException("cannot read kubeconfig " + file + ": " + e.getMessage(), e);
+            throw new IllegalArgumentException("cannot read kubeconfig " + files + ": " + e.getMessage(), e);
+        } catch (IllegalArgumentException e) {
+            throw e;
         } catch (RuntimeException e) {
-            if (e instanceof IllegalArgumentException) {
-                throw e;
-            }
-            throw new IllegalArgumentException("kubeconfig " + file + " is not usable: " + e.getMessage(), e);
+            throw new IllegalArgumentException("kubeconfig " + files + " is not usable: " + e.getMessage(), e);
         }
     }
 
-    /** The first kubeconfig file kubectl would read (a colon-separated $KUBECONFIG's first existing file). */
-    private static Path kubeconfig(KubeContext context) {
+    /**
+     * The kubeconfig files merged as kubectl merges them: the first file to name a cluster, user or
+     * context wins, and the first current-context set is the one used.
+     */
+    @SuppressWarnings("unchecked")
+    static KubeConfig merged(List<Path> files) throws IOException {
+        Map<String, Object> contexts = new java.util.LinkedHashMap<>();
+        Map<String, Object> clusters = new java.util.LinkedHashMap<>();
+        Map<String, Object> users = new java.util.LinkedHashMap<>();
+        String current = null;
+        for (Path file : files) {
+            Object doc;
+            try (Reader reader = Files.newBufferedReader(file, StandardCharsets.UTF_8)) {
+                doc = new org.yaml.snakeyaml.Yaml(new org.yaml.snakeyaml.constructor.SafeConstructor(
+                        new org.yaml.snakeyaml.LoaderOptions())).load(reader);
+            }
+            if (!(doc instanceof Map<?, ?> map)) {
+                continue;
+            }
+            for (var section : List.of(Map.entry("contexts", contexts), Map.entry("clusters", clusters),
+                    Map.entry("users", users))) {
+                if (map.get(section.getKey()) instanceof List<?> entries) {
+                    for (Object e : entries) {
+                        if (e instanceof Map<?, ?> named && named.get("name") != null) {
+                            section.getValue().putIfAbsent(String.valueOf(named.get("name")), e);
+                        }
+                    }
+                }
+            }
+            if (current == null && map.get("current-context") instanceof String c && !c.isBlank()) {
+                current = c;
+            }
+        }
+        KubeConfig config = new KubeConfig(new ArrayList<>(contexts.values()), new ArrayList<>(clusters.values()),
+                new ArrayList<>(users.values()));
+        if (current != null) {
+            config.setContext(current);
+        }
+        return config;
+    }
+
+    /** The kubeconfig files kubectl would read: --kubeconfig, else every file of $KUBECONFIG, else ~/.kube/config. */
+    private static List<Path> kubeconfigs(KubeContext context) {
         List<Path> candidates = new ArrayList<>(context.kubeconfig());
-        if (candidates.isEmpty()) {
+        boolean explicit = !candidates.isEmpty();
+        if (!explicit) {
             String env = System.getenv("KUBECONFIG");
             if (env != null && !env.isBlank()) {
                 for (String p : env.split(java.io.File.pathSeparator)) {
@@ -70,13 +114,16 @@ public final class KubeApi {
                 candidates.add(Path.of(System.getProperty("user.home"), ".kube", "config"));
             }
         }
-        for (Path p : candidates) {
-            if (Files.isReadable(p)) {
-                return p;
-            }
+        List<Path> readable = candidates.stream().filter(Files::isReadable).toList();
+        if (readable.isEmpty()) {
+            throw new IllegalArgumentException("no kubeconfig: tried " + candidates
+                    + "; give --kubeconfig FILE (or set KUBECONFIG)");
         }
-        throw new IllegalArgumentException("no kubeconfig: tried " + candidates
-                + "; give --kubeconfig FILE (or set KUBECONFIG)");
+        if (explicit && readable.size() < candidates.size()) {
+            throw new IllegalArgumentException("kubeconfig " + candidates.stream().filter(p -> !Files.isReadable(p)).toList()
+                    + " does not exist");
+        }
+        return readable;
     }
 
     public String namespace() {
