@@ -1,5 +1,6 @@
 package io.kvevents.sdk;
 
+import io.kvevents.internal.kube.JsonPatchDiff;
 import io.kvevents.internal.kube.KubeApi;
 import io.kvevents.internal.kube.OfflinePlanner;
 import java.io.IOException;
@@ -12,6 +13,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.function.Consumer;
+import java.util.function.Function;
 
 /**
  * {@link MigrationPlan}s applied to a cluster: read the objects, plan, back up what will change (0600),
@@ -63,7 +65,7 @@ public final class ClusterMigration {
     }
 
     private static MigrationPlan run(KubeContext context, EnableOptions options, DryRun dryRun, Path backupDir,
-            Consumer<String> progress, java.util.function.Function<List<Map<String, Object>>, MigrationPlan> planner) {
+            Consumer<String> progress, Function<List<Map<String, Object>>, MigrationPlan> planner) {
         KubeApi api = KubeApi.connect(context);
         for (int attempt = 1; ; attempt++) {
             List<Map<String, Object>> objects = read(api, options);
@@ -88,10 +90,13 @@ public final class ClusterMigration {
                 }
                 return plan;
             } catch (KubeApi.ConflictException e) {
-                if (!applied.isEmpty() || attempt == ATTEMPTS) {
+                if (!applied.isEmpty()) {
                     rollBack(api, options, applied, dryRun, progress);
-                    throw new RolledBackException(e.getMessage() + "; " + (applied.isEmpty() ? "gave up after " + ATTEMPTS
-                            + " attempts" : "rolled back " + applied.size() + " object(s)"), e);
+                    throw new RolledBackException(e.getMessage() + "; rolled back " + applied.size() + " object(s)", e);
+                }
+                if (attempt == ATTEMPTS) {
+                    throw new IllegalStateException(e.getMessage() + "; gave up after " + ATTEMPTS
+                            + " attempts (nothing was changed)", e);
                 }
                 progress.accept(e.getMessage() + "; reading it again (attempt " + (attempt + 1) + " of " + ATTEMPTS + ")");
             } catch (RuntimeException e) {
@@ -118,7 +123,7 @@ public final class ClusterMigration {
         for (PlanStep step : applied) {
             Map<String, Object> object = find(now, step);
             List<Map<String, Object>> restored = MigrationPlan.restore(List.of(object));
-            var patch = io.kvevents.internal.kube.JsonPatchDiff.diff(object, restored.get(0));
+            var patch = JsonPatchDiff.diff(object, restored.get(0));
             if (!patch.isEmpty()) {
                 api.patch(object, PatchOp.toJson(patch), false);
                 progress.accept(step.target() + " rolled back");

@@ -202,7 +202,9 @@ public final class KubeApi {
             send(call);
         } catch (ApiException e) {
             String what = "patch " + OfflinePlanner.target(object) + " in namespace " + OfflinePlanner.at(object, "metadata", "namespace");
-            if (e.getCode() == 409 || (e.getCode() == 422 && String.valueOf(e.getResponseBody()).contains("test"))) {
+            // a failed resourceVersion test: 409, or 422/500 naming the test operation, depending on the server version
+            if (e.getCode() == 409 || ((e.getCode() == 422 || e.getCode() == 500)
+                    && String.valueOf(e.getResponseBody()).contains("test"))) {
                 throw new ConflictException(OfflinePlanner.target(object) + " changed while it was being patched", e);
             }
             throw failure(what, e);
