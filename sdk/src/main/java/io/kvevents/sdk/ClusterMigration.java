@@ -74,6 +74,7 @@ public final class ClusterMigration {
                 plan.steps().forEach(s -> progress.accept(s.target() + (s.inPlace() ? " unchanged" : " patched (client dry run)")));
                 return plan;
             }
+            checkPermissions(api, objects, plan);
             if (dryRun == DryRun.NONE && backupDir != null && !plan.inPlace()) {
                 backup(objects, plan, backupDir);
             }
@@ -105,6 +106,21 @@ public final class ClusterMigration {
                 }
                 rollBack(api, options, applied, dryRun, progress);
                 throw new RolledBackException(e.getMessage() + "; rolled back " + applied.size() + " object(s)", e);
+            }
+        }
+    }
+
+    /** Refuses before the first write when the server says a patch is not allowed (SelfSubjectAccessReview). */
+    private static void checkPermissions(KubeApi api, List<Map<String, Object>> objects, MigrationPlan plan) {
+        for (PlanStep step : plan.steps()) {
+            if (!step.inPlace()) {
+                Map<String, Object> object = find(objects, step);
+                if (Boolean.FALSE.equals(api.canI("patch", object))) {
+                    String resource = KubeApi.resourceName(object);
+                    throw new IllegalStateException("forbidden: you cannot patch " + resource + " in namespace "
+                            + step.namespace() + " (" + step.target() + "); nothing was changed: ask for RBAC that allows"
+                            + " patch on " + resource);
+                }
             }
         }
     }

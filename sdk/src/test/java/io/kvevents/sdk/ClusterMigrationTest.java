@@ -34,9 +34,24 @@ class ClusterMigrationTest {
     @TempDir
     Path dir;
 
+    /** The CRUD dispatcher, answering SelfSubjectAccessReviews: patching Services is denied when {@code denyServices}. */
+    private volatile boolean denyServices;
+
     @BeforeEach
     void start() throws Exception {
-        server = new KubernetesMockServer(new Context(), new MockWebServer(), new HashMap<>(), new KubernetesCrudDispatcher(), false);
+        KubernetesCrudDispatcher crud = new KubernetesCrudDispatcher() {
+            @Override
+            public io.fabric8.mockwebserver.http.MockResponse dispatch(RecordedRequest request) {
+                if (request.getPath().startsWith("/apis/authorization.k8s.io/v1/selfsubjectaccessreviews")) {
+                    boolean services = request.getBody().readUtf8().contains("\"resource\":\"services\"");
+                    return new io.fabric8.mockwebserver.http.MockResponse().setResponseCode(201).setBody(
+                            ("{\"kind\":\"SelfSubjectAccessReview\",\"status\":{\"allowed\":"
+                                    + !(services && denyServices) + "}}").getBytes(StandardCharsets.UTF_8));
+                }
+                return super.dispatch(request);
+            }
+        };
+        server = new KubernetesMockServer(new Context(), new MockWebServer(), new HashMap<>(), crud, false);
         server.init();
         fabric8 = server.createClient();
         for (Map<String, Object> o : manifests()) {
@@ -145,5 +160,17 @@ class ClusterMigrationTest {
         assertEquals(before.replaceAll("(?m)^  (resourceVersion|generation): .*\\n", ""),
                 deploymentYaml().replaceAll("(?m)^  (resourceVersion|generation): .*\\n", ""));
         assertEquals(ModelStatus.State.OFF, ModelStatus.of(context, "llama-3-8b", MigrationPlanTest.OPTIONS).get(0).state());
+    }
+
+    @Test
+    void aPatchRbacDoesNotAllowIsRefusedBeforeAnyWrite() throws Exception {
+        denyServices = true;
+        IllegalStateException e = org.junit.jupiter.api.Assertions.assertThrows(IllegalStateException.class,
+                () -> ClusterMigration.enable(context, "llama-3-8b", MigrationPlanTest.OPTIONS, ClusterMigration.DryRun.NONE,
+                        dir.resolve("backup"), progress::add));
+        assertEquals("forbidden: you cannot patch services in namespace default (service/llama-3-8b); nothing was changed:"
+                + " ask for RBAC that allows patch on services", e.getMessage());
+        assertTrue(drainRequests().stream().noneMatch(r -> r.startsWith("PATCH ")));
+        assertTrue(progress.isEmpty(), progress.toString());
     }
 }

@@ -211,15 +211,53 @@ public final class KubeApi {
         }
     }
 
+    /**
+     * Asks the server whether we may {@code verb} the objects' resource in their namespace
+     * (SelfSubjectAccessReview); null when the server does not say.
+     */
+    public Boolean canI(String verb, Map<String, Object> object) {
+        String api = String.valueOf(object.get("apiVersion"));
+        Map<String, Object> attributes = new java.util.LinkedHashMap<>();
+        attributes.put("namespace", OfflinePlanner.at(object, "metadata", "namespace"));
+        attributes.put("verb", verb);
+        attributes.put("group", api.contains("/") ? api.substring(0, api.indexOf('/')) : "");
+        attributes.put("resource", resource(object));
+        Map<String, Object> review = new java.util.LinkedHashMap<>();
+        review.put("apiVersion", "authorization.k8s.io/v1");
+        review.put("kind", "SelfSubjectAccessReview");
+        review.put("spec", Map.of("resourceAttributes", attributes));
+        Map<String, String> headers = new HashMap<>();
+        headers.put("Content-Type", "application/json");
+        try {
+            var call = client.buildCall(client.getBasePath(), "/apis/authorization.k8s.io/v1/selfsubjectaccessreviews", "POST",
+                    new ArrayList<>(), new ArrayList<>(), PLAIN.toJsonTree(review), headers, new HashMap<>(), new HashMap<>(),
+                    new String[] {"BearerToken"}, null);
+            Map<String, Object> answer = PLAIN.fromJson(send(call), new TypeToken<Map<String, Object>>() { }.getType());
+            Object allowed = OfflinePlanner.at(answer, "status", "allowed");
+            return allowed instanceof Boolean b ? b : null;
+        } catch (ApiException | RuntimeException e) {
+            return null; // a server without the authorization API: the writes themselves will say
+        }
+    }
+
+    /** {@code deployments.apps}, {@code services}: the resource as RBAC and kubectl name it. */
+    public static String resourceName(Map<String, Object> object) {
+        String api = String.valueOf(object.get("apiVersion"));
+        return resource(object) + (api.contains("/") ? "." + api.substring(0, api.indexOf('/')) : "");
+    }
+
+    private static String resource(Map<String, Object> object) {
+        return switch (String.valueOf(object.get("kind"))) {
+            case "Deployment" -> "deployments";
+            case "Service" -> "services";
+            default -> throw new IllegalArgumentException("cannot patch a " + object.get("kind"));
+        };
+    }
+
     /** The REST path of an object, from its apiVersion, kind, namespace and name. */
     static String path(Map<String, Object> object) {
         String api = String.valueOf(object.get("apiVersion"));
-        String kind = String.valueOf(object.get("kind"));
-        String plural = switch (kind) {
-            case "Deployment" -> "deployments";
-            case "Service" -> "services";
-            default -> throw new IllegalArgumentException("cannot patch a " + kind);
-        };
+        String plural = resource(object);
         return (api.contains("/") ? "/apis/" : "/api/") + api + "/namespaces/" + OfflinePlanner.at(object, "metadata", "namespace")
                 + "/" + plural + "/" + OfflinePlanner.at(object, "metadata", "name");
     }
