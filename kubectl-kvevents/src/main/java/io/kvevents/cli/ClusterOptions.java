@@ -22,6 +22,14 @@ final class ClusterOptions {
             description = "Where the objects are saved (0600) before they change (default: ~/.kvevents/backups/TIMESTAMP).")
     Path backupDir;
 
+    @Option(names = "--wait", description = "Wait for the patched Deployments to roll out (one that does not within"
+            + " --timeout makes the whole change roll back, exit 3).")
+    boolean waitForRollout;
+
+    @Option(names = "--timeout", paramLabel = "D", defaultValue = "5m", converter = DurationConverter.class,
+            description = "How long --wait waits (default: ${DEFAULT-VALUE}).")
+    java.time.Duration timeout;
+
     ClusterMigration.DryRun dryRun() {
         return switch (dryRun) {
             case "none" -> ClusterMigration.DryRun.NONE;

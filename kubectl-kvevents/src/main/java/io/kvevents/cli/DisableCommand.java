@@ -50,7 +50,7 @@ final class DisableCommand implements Callable<Integer> {
         PrintWriter out = spec.commandLine().getOut();
         try {
             ClusterMigration.disable(cluster.kube.toContext(), model, options, gatewayOnly, cluster.dryRun(),
-                    cluster.backupDir(), line -> {
+                    cluster.backupDir(), cluster.waitForRollout ? cluster.timeout : null, line -> {
                         out.println(line);
                         out.flush();
                     });

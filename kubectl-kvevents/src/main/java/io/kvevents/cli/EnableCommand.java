@@ -84,7 +84,7 @@ final class EnableCommand implements Callable<Integer> {
         PrintWriter out = spec.commandLine().getOut();
         try {
             MigrationPlan plan = ClusterMigration.enable(cluster.kube.toContext(), model, options, cluster.dryRun(),
-                    cluster.backupDir(), line -> {
+                    cluster.backupDir(), cluster.waitForRollout ? cluster.timeout : null, line -> {
                         out.println(line);
                         out.flush();
                     });

@@ -9,6 +9,7 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.attribute.PosixFilePermissions;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
@@ -54,18 +55,32 @@ public final class ClusterMigration {
      */
     public static MigrationPlan enable(KubeContext context, String model, EnableOptions options, DryRun dryRun,
             Path backupDir, Consumer<String> progress) {
-        return run(context, options, dryRun, backupDir, progress, objects -> MigrationPlan.enable(objects, model, options));
+        return enable(context, model, options, dryRun, backupDir, null, progress);
     }
 
-    /** Disables KV event sync for {@code model}: the exact inverse of {@link #enable}. */
+    /**
+     * Enables and then waits, at most {@code rollout}, for the patched Deployments to roll out; one that
+     * does not in time makes the whole change roll back.
+     */
+    public static MigrationPlan enable(KubeContext context, String model, EnableOptions options, DryRun dryRun,
+            Path backupDir, Duration rollout, Consumer<String> progress) {
+        return run(context, options, dryRun, backupDir, rollout, progress,
+                objects -> MigrationPlan.enable(objects, model, options));
+    }
+
+    /**
+     * Disables KV event sync for {@code model}: the exact inverse of {@link #enable}.
+     *
+     * @param rollout how long to wait for the patched Deployments to roll out, or null not to wait
+     */
     public static MigrationPlan disable(KubeContext context, String model, EnableOptions options, boolean gatewayOnly,
-            DryRun dryRun, Path backupDir, Consumer<String> progress) {
-        return run(context, options, dryRun, backupDir, progress,
+            DryRun dryRun, Path backupDir, Duration rollout, Consumer<String> progress) {
+        return run(context, options, dryRun, backupDir, rollout, progress,
                 objects -> MigrationPlan.disable(objects, model, options, gatewayOnly));
     }
 
     private static MigrationPlan run(KubeContext context, EnableOptions options, DryRun dryRun, Path backupDir,
-            Consumer<String> progress, Function<List<Map<String, Object>>, MigrationPlan> planner) {
+            Duration rollout, Consumer<String> progress, Function<List<Map<String, Object>>, MigrationPlan> planner) {
         KubeApi api = KubeApi.connect(context);
         for (int attempt = 1; ; attempt++) {
             List<Map<String, Object>> objects = read(api, options);
@@ -89,6 +104,9 @@ public final class ClusterMigration {
                     applied.add(step);
                     progress.accept(step.target() + " patched" + (dryRun == DryRun.SERVER ? " (server dry run)" : ""));
                 }
+                if (rollout != null && dryRun == DryRun.NONE) {
+                    awaitRollouts(api, objects, applied, rollout, progress);
+                }
                 return plan;
             } catch (KubeApi.ConflictException e) {
                 if (!applied.isEmpty()) {
@@ -108,6 +126,47 @@ public final class ClusterMigration {
                 throw new RolledBackException(e.getMessage() + "; rolled back " + applied.size() + " object(s)", e);
             }
         }
+    }
+
+    /** Waits until every patched Deployment has rolled out: all replicas updated and available. */
+    private static void awaitRollouts(KubeApi api, List<Map<String, Object>> objects, List<PlanStep> applied,
+            Duration timeout, Consumer<String> progress) {
+        long deadline = System.nanoTime() + timeout.toNanos();
+        for (PlanStep step : applied) {
+            Map<String, Object> before = find(objects, step);
+            if (!"Deployment".equals(before.get("kind"))) {
+                continue;
+            }
+            String name = String.valueOf(OfflinePlanner.at(before, "metadata", "name"));
+            while (true) {
+                Map<String, Object> now = api.deployment(step.namespace(), name);
+                if (now != null && rolledOut(now)) {
+                    progress.accept(step.target() + " rolled out");
+                    break;
+                }
+                if (System.nanoTime() > deadline) {
+                    throw new IllegalStateException(step.target() + " did not roll out within " + timeout.toSeconds() + "s");
+                }
+                try {
+                    Thread.sleep(250);
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                    throw new IllegalStateException("interrupted while waiting for " + step.target(), e);
+                }
+            }
+        }
+    }
+
+    private static boolean rolledOut(Map<String, Object> d) {
+        long replicas = number(OfflinePlanner.at(d, "spec", "replicas"), 1);
+        long generation = number(OfflinePlanner.at(d, "metadata", "generation"), 0);
+        return number(OfflinePlanner.at(d, "status", "observedGeneration"), generation) >= generation
+                && number(OfflinePlanner.at(d, "status", "updatedReplicas"), 0) >= replicas
+                && number(OfflinePlanner.at(d, "status", "availableReplicas"), 0) >= replicas;
+    }
+
+    private static long number(Object v, long absent) {
+        return v instanceof Number n ? n.longValue() : absent;
     }
 
     /** Refuses before the first write when the server says a patch is not allowed (SelfSubjectAccessReview). */

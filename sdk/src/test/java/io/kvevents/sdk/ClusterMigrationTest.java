@@ -135,7 +135,7 @@ class ClusterMigrationTest {
         assertTrue(drainRequests().stream().noneMatch(r -> r.startsWith("PATCH ")));
 
         ClusterMigration.disable(context, "llama-3-8b", MigrationPlanTest.OPTIONS, false, ClusterMigration.DryRun.NONE,
-                null, l -> { });
+                null, null, l -> { });
         assertEquals(ModelStatus.State.OFF, ModelStatus.of(context, "llama-3-8b", MigrationPlanTest.OPTIONS).get(0).state());
         String after = deploymentYaml().replaceAll("(?m)^  (resourceVersion|generation): .*\\n", "");
         assertEquals(before.replaceAll("(?m)^  (resourceVersion|generation): .*\\n", ""), after);
@@ -172,5 +172,41 @@ class ClusterMigrationTest {
                 + " ask for RBAC that allows patch on services", e.getMessage());
         assertTrue(drainRequests().stream().noneMatch(r -> r.startsWith("PATCH ")));
         assertTrue(progress.isEmpty(), progress.toString());
+    }
+
+    @Test
+    void waitingForTheRolloutSucceedsWhenThePodsComeUp() throws Exception {
+        // nobody runs the controllers here: the test plays the Deployment controller for the first run
+        Thread controller = new Thread(() -> {
+            try {
+                Thread.sleep(700);
+                var d = fabric8.apps().deployments().inNamespace("default").withName("llama-3-8b").get();
+                d.setStatus(new io.fabric8.kubernetes.api.model.apps.DeploymentStatusBuilder().withReplicas(2)
+                        .withUpdatedReplicas(2).withAvailableReplicas(2).withReadyReplicas(2).build());
+                fabric8.apps().deployments().inNamespace("default").resource(d).updateStatus();
+                var g = fabric8.apps().deployments().inNamespace("aibrix-system").withName("aibrix-gateway-plugins").get();
+                g.setStatus(new io.fabric8.kubernetes.api.model.apps.DeploymentStatusBuilder().withReplicas(1)
+                        .withUpdatedReplicas(1).withAvailableReplicas(1).build());
+                fabric8.apps().deployments().inNamespace("aibrix-system").resource(g).updateStatus();
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+        });
+        controller.start();
+        ClusterMigration.enable(context, "llama-3-8b", MigrationPlanTest.OPTIONS, ClusterMigration.DryRun.NONE,
+                dir.resolve("b1"), java.time.Duration.ofSeconds(20), progress::add);
+        controller.join();
+        assertTrue(progress.contains("deployment.apps/llama-3-8b rolled out"), progress.toString());
+        assertTrue(progress.contains("deployment.apps/aibrix-gateway-plugins rolled out"), progress.toString());
+    }
+
+    @Test
+    void aRolloutThatDoesNotFinishInTimeRollsEverythingBack() {
+        ClusterMigration.RolledBackException e = org.junit.jupiter.api.Assertions.assertThrows(
+                ClusterMigration.RolledBackException.class,
+                () -> ClusterMigration.enable(context, "llama-3-8b", MigrationPlanTest.OPTIONS, ClusterMigration.DryRun.NONE,
+                        dir.resolve("b2"), java.time.Duration.ofSeconds(1), progress::add));
+        assertEquals("deployment.apps/llama-3-8b did not roll out within 1s; rolled back 3 object(s)", e.getMessage());
+        assertEquals(ModelStatus.State.OFF, ModelStatus.of(context, "llama-3-8b", MigrationPlanTest.OPTIONS).get(0).state());
     }
 }
