@@ -1,11 +1,17 @@
 package io.kvevents.cli;
 
 import io.kvevents.sdk.ClusterMigration;
+import io.kvevents.sdk.MigrationPlan;
+import java.io.PrintWriter;
+import java.time.Duration;
+import java.util.function.Consumer;
+import java.util.function.Function;
 import java.nio.file.Path;
 import java.time.ZoneOffset;
 import java.time.ZonedDateTime;
 import java.time.format.DateTimeFormatter;
 import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
 
 /** How enable and disable write to a cluster: kubectl's flags, the dry run, the backup. */
@@ -16,7 +22,7 @@ final class ClusterOptions {
 
     @Option(names = "--dry-run", paramLabel = "none|client|server", defaultValue = "none",
             description = "client: print what would change, send no write; server: send the patches with dryRun=All.")
-    String dryRun;
+    ClusterMigration.DryRun dryRun;
 
     @Option(names = "--backup-dir", paramLabel = "DIR",
             description = "Where the objects are saved (0600) before they change (default: ~/.kvevents/backups/TIMESTAMP).")
@@ -28,15 +34,26 @@ final class ClusterOptions {
 
     @Option(names = "--timeout", paramLabel = "D", defaultValue = "5m", converter = DurationConverter.class,
             description = "How long --wait waits (default: ${DEFAULT-VALUE}).")
-    java.time.Duration timeout;
+    Duration timeout;
 
-    ClusterMigration.DryRun dryRun() {
-        return switch (dryRun) {
-            case "none" -> ClusterMigration.DryRun.NONE;
-            case "client" -> ClusterMigration.DryRun.CLIENT;
-            case "server" -> ClusterMigration.DryRun.SERVER;
-            default -> throw CliException.usage("--dry-run takes none, client or server, not '" + dryRun + "'");
-        };
+    /** Runs a migration against the cluster: a line per object on stdout, warnings on stderr, exit 3 when rolled back. */
+    int apply(CommandSpec spec, Function<Consumer<String>, MigrationPlan> migration) {
+        PrintWriter out = spec.commandLine().getOut();
+        try {
+            MigrationPlan plan = migration.apply(line -> {
+                out.println(line);
+                out.flush();
+            });
+            plan.warnings().forEach(w -> spec.commandLine().getErr().println("warning: " + w));
+            return ExitCodes.OK;
+        } catch (ClusterMigration.RolledBackException e) {
+            throw new CliException(ExitCodes.ROLLED_BACK, e.getMessage());
+        }
+    }
+
+    /** How long --wait waits, or null without --wait. */
+    Duration rollout() {
+        return waitForRollout ? timeout : null;
     }
 
     Path backupDir() {

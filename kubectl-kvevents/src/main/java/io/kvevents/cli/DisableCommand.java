@@ -2,7 +2,6 @@ package io.kvevents.cli;
 
 import io.kvevents.sdk.ClusterMigration;
 import io.kvevents.sdk.EnableOptions;
-import java.io.PrintWriter;
 import io.kvevents.sdk.MigrationPlan;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
@@ -47,16 +46,7 @@ final class DisableCommand implements Callable<Integer> {
                     spec.commandLine().getOut(), spec.commandLine().getErr());
             return ExitCodes.OK;
         }
-        PrintWriter out = spec.commandLine().getOut();
-        try {
-            ClusterMigration.disable(cluster.kube.toContext(), model, options, gatewayOnly, cluster.dryRun(),
-                    cluster.backupDir(), cluster.waitForRollout ? cluster.timeout : null, line -> {
-                        out.println(line);
-                        out.flush();
-                    });
-        } catch (ClusterMigration.RolledBackException e) {
-            throw new CliException(ExitCodes.ROLLED_BACK, e.getMessage());
-        }
-        return ExitCodes.OK;
+        return cluster.apply(spec, progress -> ClusterMigration.disable(cluster.kube.toContext(), model, options,
+                gatewayOnly, cluster.dryRun, cluster.backupDir(), cluster.rollout(), progress));
     }
 }

@@ -2,7 +2,6 @@ package io.kvevents.cli;
 
 import io.kvevents.sdk.ClusterMigration;
 import io.kvevents.sdk.EnableOptions;
-import java.io.PrintWriter;
 import io.kvevents.sdk.MigrationPlan;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
@@ -49,7 +48,7 @@ final class EnableCommand implements Callable<Integer> {
     @Option(names = "--vllm-args", paramLabel = "STYLE", defaultValue = "auto",
             description = "auto or config: --kv-events-config (the real flag); seed: the migration guide's flags, which"
                     + " vLLM rejects.")
-    String vllmArgs;
+    EnableOptions.VllmArgs vllmArgs;
 
     @Mixin
     GatewayOptions gateway;
@@ -59,20 +58,14 @@ final class EnableCommand implements Callable<Integer> {
 
     @Override
     public Integer call() {
-        EnableOptions.VllmArgs style = switch (vllmArgs.toLowerCase()) {
-            case "auto" -> EnableOptions.VllmArgs.AUTO;
-            case "config" -> EnableOptions.VllmArgs.CONFIG;
-            case "seed" -> EnableOptions.VllmArgs.SEED;
-            default -> throw CliException.usage("--vllm-args takes auto, config or seed, not '" + vllmArgs + "'");
-        };
         EnableOptions options;
         try {
-            options = new EnableOptions(container, pubPort, replayPort, style, tokenizer, gateway.namespace,
+            options = new EnableOptions(container, pubPort, replayPort, vllmArgs, tokenizer, gateway.namespace,
                     gateway.deployment, force);
         } catch (IllegalArgumentException e) {
             throw CliException.usage(e.getMessage());
         }
-        if (style == EnableOptions.VllmArgs.SEED) {
+        if (vllmArgs == EnableOptions.VllmArgs.SEED) {
             spec.commandLine().getErr().println("warning: --vllm-args=seed writes flags that vLLM does not know: it will"
                     + " exit with \"unrecognized arguments\"");
         }
@@ -81,17 +74,7 @@ final class EnableCommand implements Callable<Integer> {
                     spec.commandLine().getErr());
             return ExitCodes.OK;
         }
-        PrintWriter out = spec.commandLine().getOut();
-        try {
-            MigrationPlan plan = ClusterMigration.enable(cluster.kube.toContext(), model, options, cluster.dryRun(),
-                    cluster.backupDir(), cluster.waitForRollout ? cluster.timeout : null, line -> {
-                        out.println(line);
-                        out.flush();
-                    });
-            plan.warnings().forEach(w -> spec.commandLine().getErr().println("warning: " + w));
-        } catch (ClusterMigration.RolledBackException e) {
-            throw new CliException(ExitCodes.ROLLED_BACK, e.getMessage());
-        }
-        return ExitCodes.OK;
+        return cluster.apply(spec, progress -> ClusterMigration.enable(cluster.kube.toContext(), model, options,
+                cluster.dryRun, cluster.backupDir(), cluster.rollout(), progress));
     }
 }

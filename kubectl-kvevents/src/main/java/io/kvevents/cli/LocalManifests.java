@@ -1,17 +1,22 @@
 package io.kvevents.cli;
 
+import com.google.gson.Gson;
+import com.google.gson.GsonBuilder;
+import com.google.gson.JsonParser;
 import io.kvevents.sdk.Manifests;
 import io.kvevents.sdk.MigrationPlan;
 import io.kvevents.sdk.PatchOp;
 import io.kvevents.sdk.PlanStep;
 import java.io.PrintWriter;
 import java.nio.file.Path;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import picocli.CommandLine.Option;
 
 /** {@code --local -f FILE…}: plan against manifests instead of a cluster, print the result (GitOps). */
 final class LocalManifests {
+    private static final Gson JSON = new GsonBuilder().disableHtmlEscaping().serializeNulls().create();
 
     /** What to print. */
     enum Format { yaml, patch }
@@ -46,9 +51,11 @@ final class LocalManifests {
         if (output == Format.patch) {
             for (PlanStep step : plan.steps()) {
                 if (!step.inPlace()) {
-                    out.println("{\"target\":\"" + step.target() + "\",\"namespace\":"
-                            + (step.namespace() == null ? "null" : "\"" + step.namespace() + "\"")
-                            + ",\"patch\":" + PatchOp.toJson(step.patch()) + "}");
+                    Map<String, Object> line = new LinkedHashMap<>();
+                    line.put("target", step.target());
+                    line.put("namespace", step.namespace());
+                    line.put("patch", JsonParser.parseString(PatchOp.toJson(step.patch())));
+                    out.println(JSON.toJson(line));
                 }
             }
         } else {
