@@ -4,14 +4,22 @@ package io.kvevents.internal.index;
  * An open-addressing {@code long → long} map: linear probing, backward-shift deletion, no boxing.
  * Key and value sit side by side in one array, so a lookup costs one cache miss, not two. Key 0 is
  * kept aside so that it can serve as the empty marker.
+ *
+ * <p>Memory is the index's budget (SPEC §10: ≤ 40 bytes per resident entry over two tables), so
+ * the capacity is not a power of two: a key's home slot is the high half of a 64×32-bit product
+ * (Lemire's fast range reduction), the table fills to 80 % and large tables grow by a quarter, which
+ * keeps a grown table at least 64 % full instead of the 40 % a doubling can leave.
  */
 final class LongLongTable {
     static final long MISSING = Long.MIN_VALUE;
-    private static final float LOAD = 0.75f;
+    private static final double MAX_LOAD = 0.8;
+    /** Below this many slots a table doubles: rehashing small tables often costs more than it saves. */
+    private static final int DOUBLE_BELOW = 4096;
 
     /** key at 2i, value at 2i + 1. */
     private long[] slots;
-    private int mask;
+    private int capacity;
+    private int limit;
     private int size;
     private boolean hasZero;
     private long zeroValue;
@@ -20,14 +28,26 @@ final class LongLongTable {
         this(16);
     }
 
-    LongLongTable(int capacity) {
-        int n = Integer.highestOneBit(Math.max(4, (int) (capacity / LOAD)) * 2 - 1);
+    LongLongTable(int expected) {
+        allocate(Math.max(8, (int) Math.ceil(expected / MAX_LOAD)));
+    }
+
+    private void allocate(int n) {
         slots = new long[2 * n];
-        mask = n - 1;
+        capacity = n;
+        limit = (int) (n * MAX_LOAD);
     }
 
     int size() {
         return size + (hasZero ? 1 : 0);
+    }
+
+    private int home(long key) {
+        return (int) (((Mix.spread(key) >>> 32) * capacity) >>> 32);
+    }
+
+    private int next(int i) {
+        return i + 1 == capacity ? 0 : i + 1;
     }
 
     /** The value, or {@link #MISSING}. */
@@ -36,7 +56,7 @@ final class LongLongTable {
             return hasZero ? zeroValue : MISSING;
         }
         long[] s = slots;
-        for (int i = Mix.slot(key, mask); ; i = (i + 1) & mask) {
+        for (int i = home(key); ; i = next(i)) {
             long k = s[2 * i];
             if (k == key) {
                 return s[2 * i + 1];
@@ -56,7 +76,7 @@ final class LongLongTable {
             return old;
         }
         long[] s = slots;
-        for (int i = Mix.slot(key, mask); ; i = (i + 1) & mask) {
+        for (int i = home(key); ; i = next(i)) {
             long k = s[2 * i];
             if (k == key) {
                 long old = s[2 * i + 1];
@@ -66,7 +86,7 @@ final class LongLongTable {
             if (k == 0) {
                 s[2 * i] = key;
                 s[2 * i + 1] = value;
-                if (++size > LOAD * (mask + 1)) {
+                if (++size > limit) {
                     grow();
                 }
                 return MISSING;
@@ -82,7 +102,7 @@ final class LongLongTable {
             return;
         }
         long[] s = slots;
-        for (int i = Mix.slot(key, mask); ; i = (i + 1) & mask) {
+        for (int i = home(key); ; i = next(i)) {
             long k = s[2 * i];
             if (k == key) {
                 s[2 * i + 1] |= bits;
@@ -91,7 +111,7 @@ final class LongLongTable {
             if (k == 0) {
                 s[2 * i] = key;
                 s[2 * i + 1] = bits;
-                if (++size > LOAD * (mask + 1)) {
+                if (++size > limit) {
                     grow();
                 }
                 return;
@@ -107,7 +127,7 @@ final class LongLongTable {
             return;
         }
         long[] s = slots;
-        for (int i = Mix.slot(key, mask); ; i = (i + 1) & mask) {
+        for (int i = home(key); ; i = next(i)) {
             long k = s[2 * i];
             if (k == 0) {
                 return;
@@ -131,7 +151,7 @@ final class LongLongTable {
             return old;
         }
         long[] s = slots;
-        for (int i = Mix.slot(key, mask); ; i = (i + 1) & mask) {
+        for (int i = home(key); ; i = next(i)) {
             long k = s[2 * i];
             if (k == 0) {
                 return MISSING;
@@ -150,7 +170,7 @@ final class LongLongTable {
         if (hasZero) {
             action.accept(0, zeroValue);
         }
-        for (int i = 0; i <= mask; i++) {
+        for (int i = 0; i < capacity; i++) {
             if (slots[2 * i] != 0) {
                 action.accept(slots[2 * i], slots[2 * i + 1]);
             }
@@ -161,12 +181,18 @@ final class LongLongTable {
         return 8L * slots.length + 48;
     }
 
+    /** Slots from {@code from} forward to {@code to}, wrapping around. */
+    private int distance(int from, int to) {
+        int d = to - from;
+        return d < 0 ? d + capacity : d;
+    }
+
     private void shiftBack(int hole) {
         // Move later entries of the same probe run into the hole, so lookups never stop early.
         long[] s = slots;
-        for (int i = (hole + 1) & mask; s[2 * i] != 0; i = (i + 1) & mask) {
-            int home = Mix.slot(s[2 * i], mask);
-            if (((i - home) & mask) >= ((i - hole) & mask)) {
+        for (int i = next(hole); s[2 * i] != 0; i = next(i)) {
+            int home = home(s[2 * i]);
+            if (distance(home, i) >= distance(hole, i)) {
                 s[2 * hole] = s[2 * i];
                 s[2 * hole + 1] = s[2 * i + 1];
                 hole = i;
@@ -178,15 +204,13 @@ final class LongLongTable {
 
     private void grow() {
         long[] old = slots;
-        int n = 2 * (mask + 1);
-        slots = new long[2 * n];
-        mask = n - 1;
+        allocate(capacity < DOUBLE_BELOW ? 2 * capacity : capacity + capacity / 4);
         for (int j = 0; j < old.length; j += 2) {
             long k = old[j];
             if (k != 0) {
-                int i = Mix.slot(k, mask);
+                int i = home(k);
                 while (slots[2 * i] != 0) {
-                    i = (i + 1) & mask;
+                    i = next(i);
                 }
                 slots[2 * i] = k;
                 slots[2 * i + 1] = old[j + 1];
