@@ -61,8 +61,9 @@ final class CacheProbeCommand implements Callable<Integer> {
             description = "Chat messages, a JSON array of {\"role\",\"content\"} (needs --tokenizer).")
     Path messagesFile;
 
-    @Option(names = "--tokenizer", paramLabel = "URL",
-            description = "vLLM's /tokenize endpoint base, e.g. http://10.0.0.7:8000.")
+    @Option(names = "--tokenizer", paramLabel = "URL|pod",
+            description = "vLLM's /tokenize endpoint base, e.g. http://10.0.0.7:8000, or pod: /tokenize on one of"
+                    + " the model's pods, through port-forward.")
     String tokenizer;
 
     @Option(names = "--model", paramLabel = "NAME", description = "The model to probe (when the index holds several).")
@@ -80,6 +81,14 @@ final class CacheProbeCommand implements Callable<Integer> {
 
     @Override
     public Integer call() {
+        try {
+            return probe();
+        } finally {
+            sources.close();
+        }
+    }
+
+    private int probe() {
         List<int[]> prompts = prompts();
         PrintWriter out = spec.commandLine().getOut();
         PrintWriter err = spec.commandLine().getErr();
@@ -123,12 +132,13 @@ final class CacheProbeCommand implements Callable<Integer> {
             return Prompts.tokenFile(tokensFile);
         }
         if (tokenizer == null) {
-            throw CliException.usage("text prompts need --tokenizer URL (vLLM's /tokenize), or give --tokens");
+            throw CliException.usage("text prompts need --tokenizer URL (vLLM's /tokenize) or --tokenizer pod, or give"
+                    + " --tokens");
         }
         if (model == null) {
             throw CliException.usage("text prompts need --model NAME: the tokenizer must know which model's vocabulary");
         }
-        Tokenizer t = Tokenizer.vllm(tokenizer);
+        Tokenizer t = tokenizer.equals("pod") ? sources.pods().tokenizer() : Tokenizer.vllm(tokenizer);
         if (messagesFile != null) {
             return List.of(t.tokenizeChat(model, Prompts.messages(messagesFile)));
         }

@@ -23,14 +23,15 @@ final class NoticePrinter {
     private final PrintWriter err;
     private final boolean verbose;
     private final Set<String> failed = new HashSet<>();
-    private final Map<String, SourceSpec> unconnected = new LinkedHashMap<>();
+    /** Live sources not connected yet, and where they are. */
+    private final Map<String, String> unconnected = new LinkedHashMap<>();
     private final long started = System.nanoTime();
     private boolean warnedUnconnected;
 
     NoticePrinter(PrintWriter err, boolean verbose, List<SourceSpec> liveSources) {
         this.err = err;
         this.verbose = verbose;
-        liveSources.forEach(s -> unconnected.put(s.name(), s));
+        liveSources.forEach(s -> unconnected.put(s.name(), s.liveEndpoint()));
     }
 
     /** Prints a notice or malformed message; batches are not this printer's business. */
@@ -42,6 +43,14 @@ final class NoticePrinter {
                 case FAILED -> {
                     failed.add(n.source());
                     err.println("error: " + n.message());
+                }
+                case ADDED -> {
+                    unconnected.put(n.source(), "pod " + n.source() + " (through port-forward)");
+                    err.println(n.source() + ": " + n.message());
+                }
+                case GONE -> {
+                    unconnected.remove(n.source());
+                    err.println("warning: " + n.source() + ": " + n.message());
                 }
                 case CONNECTED -> {
                     unconnected.remove(n.source());
@@ -62,15 +71,15 @@ final class NoticePrinter {
     void checkConnections() {
         if (!warnedUnconnected && !unconnected.isEmpty() && System.nanoTime() - started > CONNECT_WARNING.toNanos()) {
             warnedUnconnected = true;
-            unconnected.values().forEach(e -> err.println("warning: " + e.name() + ": not connected to "
-                    + e.liveEndpoint() + " after " + CONNECT_WARNING.toSeconds() + "s; still trying"));
+            unconnected.forEach((name, where) -> err.println("warning: " + name + ": not connected to "
+                    + where + " after " + CONNECT_WARNING.toSeconds() + "s; still trying"));
         }
     }
 
     /** At the end: one error line per source that never connected; true when every source could be read. */
     boolean allRead() {
-        unconnected.values().forEach(e -> err.println("error: " + e.name() + ": could not connect to "
-                + e.liveEndpoint() + " (is the engine running with --kv-events-config and the port reachable?)"));
+        unconnected.forEach((name, where) -> err.println("error: " + name + ": could not connect to "
+                + where + " (is the engine running with --kv-events-config and the port reachable?)"));
         return failed.isEmpty() && unconnected.isEmpty();
     }
 }

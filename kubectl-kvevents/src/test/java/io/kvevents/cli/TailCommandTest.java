@@ -168,7 +168,7 @@ class TailCommandTest {
 
     @Test
     void usageErrorsAreOneLineWithExitCodeTwo() {
-        for (String[] args : List.of(new String[] {"tail"}, new String[] {"tail", "--bogus"}, new String[] {"tail", "llama"},
+        for (String[] args : List.of(new String[] {"tail"}, new String[] {"tail", "--bogus"}, new String[] {"tail", "llama", "--from", GOLDEN},
                 new String[] {"tail", "--endpoint", "nonsense"}, new String[] {"tail", "--from", GOLDEN, "--timeout", "soon"},
                 new String[] {"tail", "--from", GOLDEN, "--endpoint", "a=tcp://127.0.0.1:1"})) {
             Result r = CliHarness.run(args);

@@ -24,10 +24,27 @@ import java.util.stream.StreamSupport;
 public final class EventStream implements AutoCloseable {
     private final MergedStream merged;
     private final String description;
+    /** What keeps the sources fed (a pod follower and its port-forwards), closed with the stream. */
+    private final AutoCloseable feeder;
 
     private EventStream(MergedStream merged, String description) {
+        this(merged, description, null);
+    }
+
+    EventStream(MergedStream merged, String description, AutoCloseable feeder) {
         this.merged = merged;
         this.description = description;
+        this.feeder = feeder;
+    }
+
+    /**
+     * Follows the ready pods of model Deployments (or pods by name) through port-forward: pods that
+     * become ready join, pods that go away leave (a {@link StreamNotice.Kind#GONE} notice).
+     *
+     * @see ModelPods
+     */
+    public static EventStream pods(KubeContext context, String... targets) {
+        return ModelPods.find(context, targets).events(StreamOptions.DEFAULT);
     }
 
     /** Connects to live publishers with the default options. */
@@ -106,7 +123,14 @@ public final class EventStream implements AutoCloseable {
     /** Stops every source and releases its sockets. */
     @Override
     public void close() {
-        merged.close();
+        merged.close(); // first: a feeder blocked on a full queue lets go once the stream is closed
+        if (feeder != null) {
+            try {
+                feeder.close();
+            } catch (Exception e) {
+                throw new IllegalStateException("closing " + description + ": " + e.getMessage(), e);
+            }
+        }
     }
 
     @Override

@@ -42,7 +42,8 @@ public final class PrefixIndex {
 
     /**
      * Applies a stream item: batches are indexed, a publisher restart clears that source, a connection
-     * makes the source known (so probes list it), the rest is ignored.
+     * makes the source known (so probes list it), a source gone (its pod deleted) is forgotten, the rest
+     * is ignored.
      */
     public synchronized void apply(StreamItem item) {
         if (item instanceof ReceivedBatch b) {
@@ -51,6 +52,8 @@ public final class PrefixIndex {
             core.clearSource(n.source());
         } else if (item instanceof StreamNotice n && n.kind() == StreamNotice.Kind.CONNECTED) {
             core.addSource(n.source()); // listed in probes even before its first block
+        } else if (item instanceof StreamNotice n && n.kind() == StreamNotice.Kind.GONE) {
+            core.removeSource(n.source()); // its pod is gone: nothing it held can be hit
         }
     }
 

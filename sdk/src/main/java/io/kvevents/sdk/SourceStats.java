@@ -5,6 +5,8 @@ import java.time.Duration;
 /**
  * Counters of one source, as of the moment they were read.
  *
+ * @param replays replays requested
+ * @param replaysAnswered replays the publisher ended with its end marker: its replay endpoint answers
  * @param lastSeq last applied sequence number, -1 before the first
  * @param lag now minus the engine timestamp of the last applied batch, null before the first
  */
@@ -18,6 +20,7 @@ public record SourceStats(
         long decodeErrors,
         long gaps,
         long replays,
+        long replaysAnswered,
         long unrecoverableGaps,
         long lostBatches,
         long restarts,
@@ -33,7 +36,7 @@ public record SourceStats(
     public String toString() {
         return "SourceStats[" + source + " batches=" + batches + " events=" + events() + " (stored=" + stored
                 + " removed=" + removed + " cleared=" + cleared + " unknown=" + unknown + ") decodeErrors="
-                + decodeErrors + " gaps=" + gaps + " replays=" + replays + " unrecoverable=" + unrecoverableGaps
+                + decodeErrors + " gaps=" + gaps + " replays=" + replays + " answered=" + replaysAnswered + " unrecoverable=" + unrecoverableGaps
                 + " lost=" + lostBatches + " restarts=" + restarts + " lastSeq=" + lastSeq
                 + " lag=" + lagText() + "]";
     }

@@ -11,6 +11,10 @@ public record StreamNotice(String source, Kind kind, String message, long fromSe
 
     /** What happened. */
     public enum Kind {
+        /** A source joined the stream: a pod of the followed model became ready. */
+        ADDED,
+        /** A source left the stream for good (its pod was deleted or is no longer ready): what it held no longer counts. */
+        GONE,
         /** The transport connected to the publisher. */
         CONNECTED,
         /** The transport lost the publisher; it reconnects with backoff. */

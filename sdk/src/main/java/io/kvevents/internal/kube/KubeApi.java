@@ -25,11 +25,14 @@ public final class KubeApi {
             .setObjectToNumberStrategy(com.google.gson.ToNumberPolicy.LONG_OR_DOUBLE).create();
 
     private final ApiClient client;
+    private final KubeConfig config;
     private final String namespace;
     private final boolean allNamespaces;
+    private ApiClient streaming;
 
-    private KubeApi(ApiClient client, String namespace, boolean allNamespaces) {
+    private KubeApi(ApiClient client, KubeConfig config, String namespace, boolean allNamespaces) {
         this.client = client;
+        this.config = config;
         this.namespace = namespace;
         this.allNamespaces = allNamespaces;
     }
@@ -47,7 +50,7 @@ public final class KubeApi {
             }
             String ns = context.namespace() != null ? context.namespace()
                     : config.getNamespace() != null ? config.getNamespace() : "default";
-            return new KubeApi(ClientBuilder.kubeconfig(config).build(), ns, context.allNamespaces());
+            return new KubeApi(ClientBuilder.kubeconfig(config).build(), config, ns, context.allNamespaces());
         } catch (IOException e) {
             throw new IllegalArgumentException("cannot read kubeconfig " + files + ": " + e.getMessage(), e);
         } catch (IllegalArgumentException e) {
@@ -130,6 +133,45 @@ public final class KubeApi {
         return allNamespaces ? null : namespace;
     }
 
+    /** The namespace named by the flags or the context, even with {@code -A}. */
+    public String defaultNamespace() {
+        return namespace;
+    }
+
+    /**
+     * A client for long-lived streams (port-forward): no read timeout, since a quiet engine may publish
+     * nothing for minutes.
+     */
+    public synchronized ApiClient streamingClient() {
+        if (streaming == null) {
+            try {
+                streaming = ClientBuilder.kubeconfig(config).setReadTimeout(java.time.Duration.ZERO).build();
+            } catch (IOException e) {
+                throw new IllegalStateException("cannot build a streaming client from the kubeconfig: " + e.getMessage(), e);
+            }
+        }
+        return streaming;
+    }
+
+    /** Pods of a namespace that match a label selector ({@code k=v,k2=v2}). */
+    public List<Map<String, Object>> pods(String ns, String labelSelector) {
+        return list("/api/v1/namespaces/" + ns + "/pods",
+                List.of(new io.kubernetes.client.openapi.Pair("labelSelector", labelSelector)),
+                "list pods in namespace " + ns);
+    }
+
+    /** One pod, or null when it does not exist. */
+    public Map<String, Object> pod(String ns, String name) {
+        try {
+            return get("/api/v1/namespaces/" + ns + "/pods/" + name, List.of());
+        } catch (ApiException e) {
+            if (e.getCode() == 404) {
+                return null;
+            }
+            throw failure("get pods " + name + " in namespace " + ns, e);
+        }
+    }
+
     /** Deployments (apps/v1) of the namespace, or of every namespace. */
     public List<Map<String, Object>> deployments() {
         return list("/apis/apps/v1" + scope() + "/deployments", "list deployments.apps");
@@ -162,7 +204,7 @@ public final class KubeApi {
     /** One Deployment, or null when it does not exist. */
     public Map<String, Object> deployment(String ns, String name) {
         try {
-            return get("/apis/apps/v1/namespaces/" + ns + "/deployments/" + name);
+            return get("/apis/apps/v1/namespaces/" + ns + "/deployments/" + name, List.of());
         } catch (ApiException e) {
             if (e.getCode() == 404) {
                 return null;
@@ -268,8 +310,13 @@ public final class KubeApi {
 
     @SuppressWarnings("unchecked")
     private List<Map<String, Object>> list(String path, String what) {
+        return list(path, List.of(), what + (allNamespaces ? " in all namespaces" : " in namespace " + namespace));
+    }
+
+    @SuppressWarnings("unchecked")
+    private List<Map<String, Object>> list(String path, List<io.kubernetes.client.openapi.Pair> query, String what) {
         try {
-            Map<String, Object> list = get(path);
+            Map<String, Object> list = get(path, query);
             List<Map<String, Object>> items = (List<Map<String, Object>>) list.getOrDefault("items", List.of());
             // a list's items carry no kind or apiVersion: put them back, as kubectl get -o yaml does
             String kind = String.valueOf(list.get("kind")).replaceFirst("List$", "");
@@ -279,12 +326,12 @@ public final class KubeApi {
             }
             return items;
         } catch (ApiException e) {
-            throw failure(what + (allNamespaces ? " in all namespaces" : " in namespace " + namespace), e);
+            throw failure(what, e);
         }
     }
 
-    private Map<String, Object> get(String path) throws ApiException {
-        var call = client.buildCall(client.getBasePath(), path, "GET", new ArrayList<>(), new ArrayList<>(), null,
+    private Map<String, Object> get(String path, List<io.kubernetes.client.openapi.Pair> query) throws ApiException {
+        var call = client.buildCall(client.getBasePath(), path, "GET", new ArrayList<>(query), new ArrayList<>(), null,
                 new HashMap<>(), new HashMap<>(), new HashMap<>(), new String[] {"BearerToken"}, null);
         String body = send(call);
         // Integers must stay integers: a containerPort read back as 8000.0 and patched is refused by the server.

@@ -160,14 +160,19 @@ public final class StatusCheck {
         }
         for (Object o : cs) {
             Map<String, Object> c = (Map<String, Object>) o;
-            List<Object> words = new ArrayList<>(words(c.get("command")));
-            words.addAll(words(c.get("args")));
-            if (String.valueOf(c.get("image")).toLowerCase(Locale.ROOT).contains("vllm")
-                    || words.stream().anyMatch(w -> String.valueOf(w).contains("vllm"))) {
+            if (isVllm(c)) {
                 return c;
             }
         }
         return null;
+    }
+
+    /** A container whose image or command names vLLM. */
+    static boolean isVllm(Map<String, Object> c) {
+        List<Object> words = new ArrayList<>(words(c.get("command")));
+        words.addAll(words(c.get("args")));
+        return String.valueOf(c.get("image")).toLowerCase(Locale.ROOT).contains("vllm")
+                || words.stream().anyMatch(w -> String.valueOf(w).contains("vllm"));
     }
 
     @SuppressWarnings("unchecked")

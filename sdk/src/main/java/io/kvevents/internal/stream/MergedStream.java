@@ -8,6 +8,9 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.ArrayBlockingQueue;
 import java.util.concurrent.BlockingQueue;
 import java.util.concurrent.TimeUnit;
@@ -22,9 +25,13 @@ public final class MergedStream implements AutoCloseable {
     private static final int CAPACITY = 65_536;
 
     private final BlockingQueue<StreamItem> queue = new ArrayBlockingQueue<>(CAPACITY);
-    private final List<SourceWorker> workers = new ArrayList<>();
+    /** Written by the thread that follows pods, read by the consumer. */
+    private final List<SourceWorker> workers = new CopyOnWriteArrayList<>();
+    private final Map<String, ZmqSource> byName = new ConcurrentHashMap<>();
     private final ZContext context;
     private volatile boolean closed;
+    /** True while someone may still add sources: the stream does not finish meanwhile. */
+    private volatile boolean open;
 
     private MergedStream(ZContext context) {
         this.context = context;
@@ -33,11 +40,53 @@ public final class MergedStream implements AutoCloseable {
     /** Connects to live publishers. */
     public static MergedStream connect(List<SourceSpec> sources, StreamOptions options) {
         MergedStream s = new MergedStream(new ZContext(1));
-        for (SourceSpec spec : sources) {
-            s.workers.add(new ZmqSource(s.context, spec, options, s::emit));
-        }
-        s.workers.forEach(SourceWorker::start);
+        sources.forEach(spec -> s.add(spec, options));
         return s;
+    }
+
+    /** A stream of live publishers that come and go ({@link #add}, {@link #remove}) until {@link #seal}. */
+    public static MergedStream dynamic() {
+        MergedStream s = new MergedStream(new ZContext(1));
+        s.open = true;
+        return s;
+    }
+
+    /** Starts reading one more publisher. */
+    public synchronized void add(SourceSpec spec, StreamOptions options) {
+        if (closed) {
+            return;
+        }
+        if (byName.containsKey(spec.name())) {
+            throw new IllegalArgumentException("the stream already reads a source named " + spec.name());
+        }
+        ZmqSource source = new ZmqSource(context, spec, options, this::emit);
+        byName.put(spec.name(), source);
+        workers.add(source);
+        source.start();
+    }
+
+    /** Stops reading a publisher (its counters stay), after telling the consumer why with {@code notice}. */
+    public synchronized void remove(String name, StreamItem notice) {
+        ZmqSource source = byName.remove(name);
+        if (source != null) {
+            source.stop();
+            emit(notice);
+        }
+    }
+
+    /** Names of the publishers being read. */
+    public java.util.Set<String> sourceNames() {
+        return java.util.Set.copyOf(byName.keySet());
+    }
+
+    /** Says that no source will be added any more: the stream finishes once its sources have. */
+    public void seal() {
+        open = false;
+    }
+
+    /** Passes an item (a notice about the sources) to the consumer in line with the sources' items. */
+    public void announce(StreamItem item) {
+        emit(item);
     }
 
     /** Plays recordings back. */
@@ -88,6 +137,9 @@ public final class MergedStream implements AutoCloseable {
     }
 
     private boolean allDone() {
+        if (open) {
+            return false;
+        }
         for (SourceWorker w : workers) {
             if (!w.done()) {
                 return false;
@@ -108,10 +160,13 @@ public final class MergedStream implements AutoCloseable {
         if (closed) {
             return;
         }
-        closed = true;
-        workers.forEach(SourceWorker::stop);
-        if (context != null) {
-            context.close();
+        closed = true; // first, so that an add or remove waiting for queue room gives up and lets go of the lock
+        open = false;
+        synchronized (this) {
+            workers.forEach(SourceWorker::stop);
+            if (context != null) {
+                context.close();
+            }
         }
     }
 }

@@ -19,6 +19,7 @@ final class SourceCounters {
     private long decodeErrors;
     private long gaps;
     private long replays;
+    private long replaysAnswered;
     private long unrecoverableGaps;
     private long lostBatches;
     private long restarts;
@@ -61,6 +62,10 @@ final class SourceCounters {
         replays++;
     }
 
+    synchronized void replayAnswered() {
+        replaysAnswered++;
+    }
+
     synchronized void unrecoverable(long lost) {
         unrecoverableGaps++;
         lostBatches += lost;
@@ -74,7 +79,7 @@ final class SourceCounters {
     synchronized SourceStats snapshot() {
         Duration lag = Double.isNaN(lastTs) ? null
                 : Duration.ofNanos(Math.max(0, (long) ((System.currentTimeMillis() / 1000.0 - lastTs) * 1e9)));
-        return new SourceStats(source, batches, stored, removed, cleared, unknown, decodeErrors, gaps, replays,
+        return new SourceStats(source, batches, stored, removed, cleared, unknown, decodeErrors, gaps, replays, replaysAnswered,
                 unrecoverableGaps, lostBatches, restarts, lastSeq, lag);
     }
 }

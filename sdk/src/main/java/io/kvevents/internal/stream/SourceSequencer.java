@@ -138,6 +138,7 @@ public final class SourceSequencer {
         if (!recovering) {
             return;
         }
+        counters.replayAnswered();
         lastActivityNanos = nowNanos;
         if (verifying) {
             verifying = false;

@@ -1,0 +1,102 @@
+package io.kvevents.cli;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import com.google.gson.JsonObject;
+import com.google.gson.JsonParser;
+import com.sun.net.httpserver.HttpServer;
+import io.kvevents.cli.CliHarness.Result;
+import io.kvevents.sdk.FakeApiServer;
+import io.kvevents.testing.VllmPeer;
+import java.net.InetSocketAddress;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.Map;
+import java.util.stream.Collectors;
+import java.util.stream.IntStream;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** {@code tail MODEL} and {@code cache-probe MODEL}: pods found through an API server, reached by its port-forward. */
+class PodCommandsTest {
+
+    @TempDir
+    Path dir;
+
+    private static int port(String endpoint) {
+        return Integer.parseInt(endpoint.substring(endpoint.lastIndexOf(':') + 1));
+    }
+
+    @Test
+    void tailModelFollowsItsPodsThroughPortForward() throws Exception {
+        try (FakeApiServer api = new FakeApiServer().deployment("ml", "llama"); VllmPeer peer = VllmPeer.start()) {
+            peer.publish(6); // history: reachable only by replay, through the forwarded replay port
+            api.pod(new FakeApiServer.Pod("ml", "llama-0", Map.of("app", "llama"), true,
+                    Map.of(5557, port(peer.liveEndpoint()), 5558, port(peer.replayEndpoint()))));
+            Result r = CliHarness.run("tail", "llama", "--kubeconfig", api.kubeconfig(dir, "default").toString(),
+                    "-n", "ml", "-o", "json", "--types", "stored", "--max-events", "6", "--timeout", "30s");
+            assertEquals(0, r.exitCode(), r.err());
+            assertEquals(6, r.outLines().size(), r.out());
+            for (int seq = 0; seq < 6; seq++) {
+                JsonObject event = JsonParser.parseString(r.outLines().get(seq)).getAsJsonObject();
+                assertEquals("llama-0", event.get("source").getAsString());
+                assertEquals(seq, event.get("seq").getAsLong());
+            }
+            assertTrue(r.err().contains("llama-0: pod llama-0 is ready: forwarding its ports 5557 and 5558 to tcp://127.0.0.1:"),
+                    r.err());
+            assertTrue(api.requests.contains("GET /api/v1/namespaces/ml/pods/llama-0/portforward?ports=5558"), api.requests.toString());
+        }
+    }
+
+    @Test
+    void cacheProbeModelTokenizesOnAPodAndMatchesWhatThePodHolds() throws Exception {
+        HttpServer vllm = HttpServer.create(new InetSocketAddress("127.0.0.1", 0), 0);
+        // the peer's batch n stores tokens 16n..16n+15, chained: "the prompt" is the first 3 blocks and 5 tokens more
+        String tokens = IntStream.range(0, 53).mapToObj(String::valueOf).collect(Collectors.joining(","));
+        vllm.createContext("/tokenize", exchange -> {
+            byte[] answer = ("{\"count\":53,\"max_model_len\":8192,\"tokens\":[" + tokens + "]}").getBytes(StandardCharsets.UTF_8);
+            exchange.sendResponseHeaders(200, answer.length);
+            exchange.getResponseBody().write(answer);
+            exchange.close();
+        });
+        vllm.start();
+        try (FakeApiServer api = new FakeApiServer().deployment("ml", "llama");
+                VllmPeer peer = VllmPeer.start("--topic=kv@10.0.0.7@llama", "--topic-frame")) {
+            peer.publish(3);
+            api.pod(new FakeApiServer.Pod("ml", "llama-0", Map.of("app", "llama"), true,
+                    Map.of(5557, port(peer.liveEndpoint()), 5558, port(peer.replayEndpoint()), 8000, vllm.getAddress().getPort())));
+            Result r = CliHarness.run("cache-probe", "llama", "--kubeconfig", api.kubeconfig(dir, "ml").toString(),
+                    "--tokenizer", "pod", "--prompt", "the prompt", "--model", "llama", "--settle", "1500ms", "-o", "json");
+            assertEquals(0, r.exitCode(), r.err());
+            JsonObject result = JsonParser.parseString(r.outLines().get(0)).getAsJsonObject();
+            assertEquals(53, result.get("prompt_tokens").getAsInt());
+            JsonObject pod = result.getAsJsonArray("pods").get(0).getAsJsonObject();
+            assertEquals("llama-0", pod.get("pod").getAsString());
+            assertEquals(3, pod.get("matched_blocks").getAsInt());
+            assertEquals(List.of("llama-0"), List.of(result.getAsJsonArray("best").get(0).getAsString()));
+        } finally {
+            vllm.stop(0);
+        }
+    }
+
+    @Test
+    void aModelThatIsNotThereIsOneErrorLine() throws Exception {
+        try (FakeApiServer api = new FakeApiServer().deployment("ml", "llama")) {
+            Result r = CliHarness.run("tail", "mistral", "--kubeconfig", api.kubeconfig(dir, "ml").toString(),
+                    "--timeout", "5s");
+            assertEquals(1, r.exitCode());
+            assertEquals(List.of("error: no Deployment or pod named mistral in namespace ml (give -n NAMESPACE or --context)"),
+                    r.errLines());
+        }
+    }
+
+    @Test
+    void withoutAKubeconfigTailModelSaysSoInsteadOfTryingLocalhost() {
+        Result r = CliHarness.run("tail", "llama", "--kubeconfig", dir.resolve("none").toString());
+        assertEquals(1, r.exitCode());
+        assertEquals(List.of("error: no kubeconfig: tried [" + dir.resolve("none") + "]; give --kubeconfig FILE (or set"
+                + " KUBECONFIG)"), r.errLines());
+    }
+}

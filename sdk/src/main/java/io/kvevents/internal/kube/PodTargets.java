@@ -1,0 +1,196 @@
+package io.kvevents.internal.kube;
+
+import com.google.gson.JsonObject;
+import com.google.gson.JsonParser;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.stream.Collectors;
+
+/**
+ * What {@code tail MODEL|POD…} names: model Deployments (their pods found by the Deployment's selector)
+ * or pods by name, and the ports their engines publish on, read from the vLLM container as the
+ * engine reads them ({@code --kv-events-config}, else the kv-events / kv-replay container ports, else
+ * 5557 / 5558).
+ */
+public final class PodTargets {
+    private static final int DEFAULT_PUB = 5557;
+    private static final int DEFAULT_REPLAY = 5558;
+    private static final int DEFAULT_HTTP = 8000;
+
+    /** A ready pod and its engine's ports. */
+    public record Pod(String namespace, String name, int pubPort, int replayPort, int httpPort) {
+    }
+
+    private record Selected(String deployment, String selector, Map<String, Object> template) {
+    }
+
+    private final KubeApi api;
+    private final String namespace;
+    private final List<Selected> deployments = new ArrayList<>();
+    private final List<String> podNames = new ArrayList<>();
+
+    private PodTargets(KubeApi api, String namespace) {
+        this.api = api;
+        this.namespace = namespace;
+    }
+
+    /**
+     * Resolves each name as a Deployment of the namespace, else as a pod.
+     *
+     * @throws IllegalArgumentException when a name is neither (the message says where it looked)
+     */
+    @SuppressWarnings("unchecked")
+    public static PodTargets resolve(KubeApi api, List<String> names) {
+        if (names.isEmpty()) {
+            throw new IllegalArgumentException("name a model Deployment or pods");
+        }
+        String ns = api.defaultNamespace();
+        PodTargets t = new PodTargets(api, ns);
+        for (String name : names) {
+            Map<String, Object> d = api.deployment(ns, name);
+            if (d != null) {
+                Object labels = OfflinePlanner.at(d, "spec", "selector", "matchLabels");
+                if (!(labels instanceof Map<?, ?> m) || m.isEmpty()) {
+                    throw new IllegalArgumentException("deployment.apps/" + name + " has no spec.selector.matchLabels:"
+                            + " name its pods instead");
+                }
+                String selector = ((Map<String, Object>) m).entrySet().stream()
+                        .map(e -> e.getKey() + "=" + e.getValue()).collect(Collectors.joining(","));
+                t.deployments.add(new Selected(name, selector, (Map<String, Object>) OfflinePlanner.at(d, "spec", "template")));
+            } else if (api.pod(ns, name) != null) {
+                t.podNames.add(name);
+            } else {
+                throw new IllegalArgumentException("no Deployment or pod named " + name + " in namespace " + ns
+                        + " (give -n NAMESPACE or --context)");
+            }
+        }
+        return t;
+    }
+
+    /** The ready pods now, each once, in the order the targets name them. */
+    public List<Pod> ready() {
+        Map<String, Pod> out = new LinkedHashMap<>();
+        for (Selected s : deployments) {
+            for (Map<String, Object> pod : api.pods(namespace, s.selector())) {
+                if (isReady(pod)) {
+                    String name = String.valueOf(OfflinePlanner.at(pod, "metadata", "name"));
+                    out.putIfAbsent(name, pod(name, OfflinePlanner.at(pod, "spec")));
+                }
+            }
+        }
+        for (String name : podNames) {
+            Map<String, Object> pod = api.pod(namespace, name);
+            if (pod != null && isReady(pod)) {
+                out.putIfAbsent(name, pod(name, OfflinePlanner.at(pod, "spec")));
+            }
+        }
+        return List.copyOf(out.values());
+    }
+
+    /** {@code deployment.apps/llama (app=llama)}, {@code pod/x}: what is followed, for messages. */
+    public String describe() {
+        List<String> parts = new ArrayList<>();
+        deployments.forEach(s -> parts.add("deployment.apps/" + s.deployment() + " (" + s.selector() + ")"));
+        podNames.forEach(p -> parts.add("pod/" + p));
+        return String.join(", ", parts) + " in namespace " + namespace;
+    }
+
+    public String namespace() {
+        return namespace;
+    }
+
+    /** Running, Ready, and not being deleted. */
+    static boolean isReady(Map<String, Object> pod) {
+        if (OfflinePlanner.at(pod, "metadata", "deletionTimestamp") != null
+                || !"Running".equals(OfflinePlanner.at(pod, "status", "phase"))) {
+            return false;
+        }
+        if (OfflinePlanner.at(pod, "status", "conditions") instanceof List<?> conditions) {
+            for (Object c : conditions) {
+                if (c instanceof Map<?, ?> m && "Ready".equals(m.get("type"))) {
+                    return "True".equals(m.get("status"));
+                }
+            }
+        }
+        return false;
+    }
+
+    @SuppressWarnings("unchecked")
+    private Pod pod(String name, Object spec) {
+        Map<String, Object> container = null;
+        if (spec instanceof Map<?, ?> s && s.get("containers") instanceof List<?> containers) {
+            for (Object c : containers) {
+                if (c instanceof Map<?, ?> m && StatusCheck.isVllm((Map<String, Object>) m)) {
+                    container = (Map<String, Object>) m;
+                    break;
+                }
+            }
+            if (container == null && containers.size() == 1) {
+                container = (Map<String, Object>) containers.get(0);
+            }
+        }
+        if (container == null) {
+            return new Pod(namespace, name, DEFAULT_PUB, DEFAULT_REPLAY, DEFAULT_HTTP);
+        }
+        List<String> words = new ArrayList<>();
+        for (String field : List.of("command", "args")) {
+            if (container.get(field) instanceof List<?> l) {
+                l.forEach(w -> words.add(String.valueOf(w)));
+            }
+        }
+        int pub = portOf(container, "kv-events", DEFAULT_PUB);
+        int replay = portOf(container, "kv-replay", DEFAULT_REPLAY);
+        String config = flag(words, "--kv-events-config");
+        if (config != null) {
+            try {
+                JsonObject c = JsonParser.parseString(config).getAsJsonObject();
+                pub = c.has("endpoint") ? endpointPort(c.get("endpoint").getAsString(), pub) : pub;
+                replay = c.has("replay_endpoint") ? endpointPort(c.get("replay_endpoint").getAsString(), replay) : replay;
+            } catch (RuntimeException notJson) {
+                // status reports a broken config; the ports stay as the container declares them
+            }
+        }
+        int http = portOf(container, "http", DEFAULT_HTTP);
+        String port = flag(words, "--port");
+        if (port != null && port.matches("\\d{1,5}")) {
+            http = Integer.parseInt(port);
+        }
+        return new Pod(namespace, name, pub, replay, http);
+    }
+
+    /** The value of {@code --flag=v} or {@code --flag v}. */
+    private static String flag(List<String> words, String flag) {
+        for (int i = 0; i < words.size(); i++) {
+            String w = words.get(i);
+            if (w.startsWith(flag + "=")) {
+                return w.substring(flag.length() + 1);
+            }
+            if (w.equals(flag) && i + 1 < words.size()) {
+                return words.get(i + 1);
+            }
+        }
+        return null;
+    }
+
+    private static int endpointPort(String endpoint, int fallback) {
+        int colon = endpoint.lastIndexOf(':');
+        try {
+            return colon < 0 ? fallback : Integer.parseInt(endpoint.substring(colon + 1));
+        } catch (NumberFormatException e) {
+            return fallback;
+        }
+    }
+
+    private static int portOf(Map<String, Object> container, String name, int fallback) {
+        if (container.get("ports") instanceof List<?> ports) {
+            for (Object p : ports) {
+                if (p instanceof Map<?, ?> m && name.equals(m.get("name")) && m.get("containerPort") instanceof Number n) {
+                    return n.intValue();
+                }
+            }
+        }
+        return fallback;
+    }
+}

@@ -1,0 +1,207 @@
+package io.kvevents.internal.kube;
+
+import io.kubernetes.client.openapi.ApiClient;
+import io.kubernetes.client.openapi.ApiException;
+import io.kubernetes.client.openapi.Pair;
+import io.kubernetes.client.util.WebSocketStreamHandler;
+import io.kubernetes.client.util.WebSockets;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.OutputStream;
+import java.net.InetAddress;
+import java.net.ServerSocket;
+import java.net.Socket;
+import java.nio.charset.StandardCharsets;
+import java.util.List;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
+
+/**
+ * A local TCP port on loopback that reaches one port of a pod through the API server's port-forward
+ * subresource, as {@code kubectl port-forward} does: each accepted connection gets its own stream
+ * (the {@code v4.channel.k8s.io} WebSocket protocol of client-java's {@code PortForward}, through its
+ * {@link WebSocketStreamHandler}), so ZeroMQ's reconnects work as they would against the pod itself.
+ */
+public final class PortForwarder implements AutoCloseable {
+    private final ApiClient client;
+    private final String namespace;
+    private final String pod;
+    private final int remotePort;
+    private final ServerSocket server;
+    private final Set<Socket> connections = ConcurrentHashMap.newKeySet();
+    private volatile String lastError;
+    private volatile boolean closed;
+
+    private PortForwarder(ApiClient client, String namespace, String pod, int remotePort) throws IOException {
+        this.client = client;
+        this.namespace = namespace;
+        this.pod = pod;
+        this.remotePort = remotePort;
+        this.server = new ServerSocket(0, 16, InetAddress.getLoopbackAddress());
+        Thread acceptor = new Thread(this::accept, "kvevents-forward-" + pod + "-" + remotePort);
+        acceptor.setDaemon(true);
+        acceptor.start();
+    }
+
+    /** Starts listening on a free loopback port for {@code pod}'s {@code remotePort}. */
+    public static PortForwarder open(ApiClient client, String namespace, String pod, int remotePort) {
+        try {
+            return new PortForwarder(client, namespace, pod, remotePort);
+        } catch (IOException e) {
+            throw new IllegalStateException("cannot listen on a loopback port to forward pod " + pod + " port "
+                    + remotePort + ": " + e.getMessage(), e);
+        }
+    }
+
+    /** The local port. */
+    public int localPort() {
+        return server.getLocalPort();
+    }
+
+    /** {@code tcp://127.0.0.1:PORT}, for ZeroMQ. */
+    public String endpoint() {
+        return "tcp://127.0.0.1:" + localPort();
+    }
+
+    /** {@code http://127.0.0.1:PORT}, for an HTTP client. */
+    public String httpUrl() {
+        return "http://127.0.0.1:" + localPort();
+    }
+
+    /** Why the last connection could not be forwarded, or null. */
+    public String lastError() {
+        return lastError;
+    }
+
+    private void accept() {
+        while (!closed) {
+            try {
+                Socket socket = server.accept();
+                connections.add(socket);
+                Thread t = new Thread(() -> forward(socket), "kvevents-forward-" + pod + "-" + remotePort + "-conn");
+                t.setDaemon(true);
+                t.start();
+            } catch (IOException e) {
+                if (!closed) {
+                    lastError = "accepting on " + endpoint() + ": " + e.getMessage();
+                }
+                return;
+            }
+        }
+    }
+
+    /** Bridges one local connection to one port-forward stream until either side ends. */
+    private void forward(Socket socket) {
+        WebSocketStreamHandler handler = new WebSocketStreamHandler();
+        try {
+            // The channels' pipes exist before the stream opens: a kubelet refusal arrives and closes the
+            // stream at once, and client-java's PortForwardResult.init() then throws without its text.
+            InputStream fromPod = handler.getInputStream(0);
+            InputStream errors = handler.getInputStream(1);
+            OutputStream toPod = handler.getOutputStream(0);
+            WebSockets.stream("/api/v1/namespaces/" + namespace + "/pods/" + pod + "/portforward", "GET",
+                    List.of(new Pair("ports", String.valueOf(remotePort))), client, handler);
+            handler.waitForInitialized();
+            if (handler.getError() != null) {
+                throw new IOException(describe(handler.getError()));
+            }
+            // Each channel opens with the port it carries, two bytes little-endian (the v4 protocol).
+            byte[] header = fromPod.readNBytes(2);
+            if (header.length < 2 || (header[0] & 0xFF | (header[1] & 0xFF) << 8) != remotePort) {
+                errors.readNBytes(2);
+                String text = new String(errors.readAllBytes(), StandardCharsets.UTF_8).trim();
+                throw new IOException(text.isEmpty() ? "the API server closed the stream" : text);
+            }
+            Thread upstream = new Thread(() -> {
+                pump(socket, toPod);
+                handler.close(); // the local side closed: end the stream
+            }, "kvevents-forward-" + pod + "-" + remotePort + "-up");
+            upstream.setDaemon(true);
+            upstream.start();
+            Thread watchErrors = new Thread(() -> watch(errors, socket, handler), "kvevents-forward-" + pod + "-errors");
+            watchErrors.setDaemon(true);
+            watchErrors.start();
+            byte[] buffer = new byte[16_384];
+            OutputStream toLocal = socket.getOutputStream();
+            for (int n; (n = fromPod.read(buffer)) >= 0; ) {
+                toLocal.write(buffer, 0, n);
+                toLocal.flush();
+            }
+        } catch (IOException | ApiException | RuntimeException e) {
+            if (!closed) {
+                lastError = "port-forward to pod " + namespace + "/" + pod + " port " + remotePort + " failed: "
+                        + describe(e);
+            }
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        } finally {
+            handler.close();
+            closeQuietly(socket);
+            connections.remove(socket);
+        }
+    }
+
+    private static void pump(Socket socket, OutputStream toPod) {
+        try {
+            InputStream fromLocal = socket.getInputStream();
+            byte[] buffer = new byte[16_384];
+            for (int n; (n = fromLocal.read(buffer)) >= 0; ) {
+                toPod.write(buffer, 0, n);
+            }
+        } catch (IOException e) {
+            // the local side or the stream went away: the caller closes both
+        }
+    }
+
+    /** The error channel: after its port header, any text is the kubelet's reason the stream failed. */
+    private void watch(InputStream errors, Socket socket, WebSocketStreamHandler handler) {
+        if (errors == null) {
+            return;
+        }
+        try {
+            byte[] header = errors.readNBytes(2);
+            if (header.length < 2) {
+                return;
+            }
+            String text = new String(errors.readAllBytes(), StandardCharsets.UTF_8).trim();
+            if (!text.isEmpty()) {
+                lastError = "port-forward to pod " + namespace + "/" + pod + " port " + remotePort + ": " + text;
+                handler.close();
+                closeQuietly(socket);
+            }
+        } catch (IOException e) {
+            // the stream closed
+        }
+    }
+
+    private static String describe(Throwable e) {
+        if (e instanceof ApiException api && api.getCode() != 0) {
+            return "HTTP " + api.getCode();
+        }
+        return e.getMessage() == null ? e.getClass().getSimpleName() : e.getMessage();
+    }
+
+    private static void closeQuietly(Socket socket) {
+        try {
+            socket.close();
+        } catch (IOException ignored) {
+            // closing anyway
+        }
+    }
+
+    @Override
+    public void close() {
+        closed = true;
+        try {
+            server.close();
+        } catch (IOException ignored) {
+            // closing anyway
+        }
+        connections.forEach(PortForwarder::closeQuietly);
+    }
+
+    @Override
+    public String toString() {
+        return "PortForwarder[" + endpoint() + " -> pod/" + pod + ":" + remotePort + "]";
+    }
+}
