@@ -3,6 +3,7 @@ package io.kvevents.cli;
 import io.kvevents.sdk.ClusterMigration;
 import io.kvevents.sdk.EnableOptions;
 import io.kvevents.sdk.MigrationPlan;
+import java.time.Duration;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
@@ -56,6 +57,13 @@ final class EnableCommand implements Callable<Integer> {
     @Option(names = "--force", description = "Enable even when the image's vLLM is older than 0.9.0.")
     boolean force;
 
+    @Option(names = "--skip-verify", description = "With --wait: do not check, through port-forward, that a ready pod"
+            + " of the model publishes (its replay port answers or a batch arrives).")
+    boolean skipVerify;
+
+    /** How long the verification may look at the pods. */
+    static final Duration VERIFY_WITHIN = Duration.ofSeconds(30);
+
     @Override
     public Integer call() {
         EnableOptions options;
@@ -74,7 +82,12 @@ final class EnableCommand implements Callable<Integer> {
                     spec.commandLine().getErr());
             return ExitCodes.OK;
         }
-        return cluster.apply(spec, progress -> ClusterMigration.enable(cluster.kube.toContext(), model, options,
-                cluster.dryRun, cluster.backupDir(), cluster.rollout(), progress));
+        int status = cluster.apply(spec, progress -> ClusterMigration.enable(cluster.kube.toContext(), model, options,
+                cluster.dryRun, cluster.backupDir(), cluster.rollout(), skipVerify ? null : VERIFY_WITHIN, progress));
+        if (cluster.rollout() == null && cluster.dryRun == ClusterMigration.DryRun.NONE) {
+            spec.commandLine().getErr().println("note: the pods roll out in the background; check that they publish with"
+                    + " 'kubectl kvevents status " + model + " --probe' (or enable with --wait, which verifies)");
+        }
+        return status;
     }
 }

@@ -2,10 +2,14 @@ package io.kvevents.cli;
 
 import com.google.gson.GsonBuilder;
 import io.kvevents.sdk.EnableOptions;
+import io.kvevents.sdk.KubeContext;
 import io.kvevents.sdk.Manifests;
+import io.kvevents.sdk.ModelPods;
 import io.kvevents.sdk.ModelStatus;
+import io.kvevents.sdk.PodActivity;
 import java.io.PrintWriter;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -23,7 +27,8 @@ import picocli.CommandLine.Spec;
         mixinStandardHelpOptions = true,
         header = "Show whether KV event sync is enabled, partial or off, and what is wrong.",
         description = {"Show, per model, whether KV event sync is enabled, partial (and what is missing) or off, and",
-            "the problems that keep it from working: seed-style vLLM flags, gateway settings that disagree."},
+            "the problems that keep it from working: seed-style vLLM flags, gateway settings that disagree;",
+            "with --probe, what each ready pod publishes, seen through port-forward."},
         sortOptions = false)
 final class StatusCommand implements Callable<Integer> {
 
@@ -52,10 +57,21 @@ final class StatusCommand implements Callable<Integer> {
             description = "Output format: ${COMPLETION-CANDIDATES}.")
     Format output;
 
+    @Option(names = "--probe", description = "Also look at each ready pod through port-forward for --probe-time: the"
+            + " age of its last event, whether its replay port answers, the block size it publishes.")
+    boolean probe;
+
+    @Option(names = "--probe-time", paramLabel = "D", defaultValue = "3s", converter = DurationConverter.class,
+            description = "How long --probe looks at the pods (default: ${DEFAULT-VALUE}).")
+    Duration probeTime;
+
     @Override
     public Integer call() {
         EnableOptions options = EnableOptions.defaults().withGateway(gateway.namespace, gateway.deployment);
         List<ModelStatus> statuses;
+        if (local && probe) {
+            throw CliException.usage("--probe looks at running pods: it needs a cluster, not --local");
+        }
         if (local) {
             if (files.isEmpty()) {
                 throw CliException.usage("--local needs the manifests: -f FILE (repeatable)");
@@ -70,34 +86,80 @@ final class StatusCommand implements Callable<Integer> {
         } else {
             statuses = ModelStatus.of(kube.toContext(), model, options);
         }
+        Map<ModelStatus, List<PodActivity>> activity = new LinkedHashMap<>();
+        Map<ModelStatus, String> probeErrors = new LinkedHashMap<>();
+        if (probe) {
+            for (ModelStatus s : statuses) {
+                try {
+                    KubeContext where = new KubeContext(kube.toContext().kubeconfig(), kube.context, s.namespace(), false);
+                    try (ModelPods pods = ModelPods.find(where, s.model())) {
+                        activity.put(s, pods.probe(probeTime));
+                    }
+                } catch (RuntimeException e) {
+                    probeErrors.put(s, e.getMessage()); // one model's pods must not hide the others'
+                }
+            }
+        }
         PrintWriter out = spec.commandLine().getOut();
         switch (output) {
-            case json -> out.println(new GsonBuilder().setPrettyPrinting().disableHtmlEscaping().create().toJson(plain(statuses)));
-            case yaml -> out.print(Manifests.write(List.of(Map.of("models", plain(statuses)))));
+            case json -> out.println(new GsonBuilder().setPrettyPrinting().disableHtmlEscaping().serializeNulls().create()
+                    .toJson(plain(statuses, activity, probeErrors)));
+            case yaml -> out.print(Manifests.write(List.of(Map.of("models", plain(statuses, activity, probeErrors)))));
             default -> {
-                Table t = new Table("MODEL", "NAMESPACE", "STATE", "MISSING", "PROBLEMS");
+                Table t = new Table("MODEL", "NAMESPACE", "STATE", "PODS", "MISSING", "PROBLEMS");
                 for (ModelStatus s : statuses) {
-                    t.row(s.model(), s.namespace() == null ? "-" : s.namespace(), s.state().name().toLowerCase(),
+                    t.row(s.model(), s.namespace() == null ? "-" : s.namespace(), s.state().name().toLowerCase(), s.pods(),
                             s.missing().isEmpty() ? "-" : String.join("; ", s.missing()),
                             s.problems().isEmpty() ? "-" : String.join("; ", s.problems()));
                 }
                 t.print(out);
+                if (probe) {
+                    out.println();
+                    Table pods = new Table("MODEL", "POD", "LAST-EVENT", "BATCHES", "BLOCK-SIZE", "PROBLEM");
+                    for (ModelStatus s : statuses) {
+                        for (PodActivity a : activity.getOrDefault(s, List.of())) {
+                            pods.row(s.model(), a.pod(), a.lastEventText(), a.batches(),
+                                    a.blockSize() == null ? "-" : a.blockSize(), a.problem() == null ? "-" : a.problem());
+                        }
+                        if (probeErrors.containsKey(s)) {
+                            pods.row(s.model(), "-", "-", "-", "-", probeErrors.get(s));
+                        }
+                    }
+                    pods.print(out);
+                }
             }
         }
         out.flush();
         return ExitCodes.OK;
     }
 
-    private static List<Map<String, Object>> plain(List<ModelStatus> statuses) {
+    private List<Map<String, Object>> plain(List<ModelStatus> statuses, Map<ModelStatus, List<PodActivity>> activity,
+            Map<ModelStatus, String> probeErrors) {
         List<Map<String, Object>> out = new ArrayList<>();
         for (ModelStatus s : statuses) {
             Map<String, Object> m = new LinkedHashMap<>();
             m.put("model", s.model());
             m.put("namespace", s.namespace());
             m.put("state", s.state().name().toLowerCase());
+            m.put("pods_ready", s.pods());
             m.put("missing", s.missing());
             m.put("problems", s.problems());
             m.put("gateway", s.gateway());
+            if (probe) {
+                List<Map<String, Object>> pods = new ArrayList<>();
+                for (PodActivity a : activity.getOrDefault(s, List.of())) {
+                    Map<String, Object> p = new LinkedHashMap<>();
+                    p.put("pod", a.pod());
+                    p.put("batches", a.batches());
+                    p.put("last_event_age_seconds", a.lastEventAge() == null ? null : a.lastEventAge().toMillis() / 1000.0);
+                    p.put("replay_answered", a.replayAnswered());
+                    p.put("block_size", a.blockSize());
+                    p.put("problem", a.problem());
+                    pods.add(p);
+                }
+                m.put("probe", pods);
+                m.put("probe_error", probeErrors.get(s));
+            }
             out.add(m);
         }
         return out;

@@ -76,7 +76,7 @@ class EnableDisableLocalTest {
         String gateway = MANIFESTS.resolve("gateway-deployment.yaml").toString();
         Result off = CliHarness.run("status", "--local", "-f", deployment, "-f", gateway);
         assertEquals(0, off.exitCode(), off.err());
-        assertTrue(off.outLines().get(1).matches("llama-3-8b +default +off +--kv-events-config flag; .*"), off.out());
+        assertTrue(off.outLines().get(1).matches("llama-3-8b +default +off +- +--kv-events-config flag; .*"), off.out());
         Path file = dir.resolve("enabled.yaml");
         Files.writeString(file, CliHarness.run("enable", "llama-3-8b", "--local", "-f", deployment, "-f", gateway,
                 "--tokenizer", "http://t:8080").out());

@@ -35,8 +35,12 @@ class LauncherIT {
 
     private Run run(Map<String, String> env, String... args) throws IOException, InterruptedException {
         List<String> command = new ArrayList<>();
-        command.add(args.length > 0 && args[0].equals("kubectl") ? "kubectl" : LAUNCHER.toAbsolutePath().toString());
-        command.addAll(List.of(args).subList(args.length > 0 && args[0].equals("kubectl") ? 1 : 0, args.length));
+        // "kubectl …" and "sh SCRIPT …" run as given; anything else runs the launcher
+        boolean asGiven = args.length > 0 && (args[0].equals("kubectl") || args[0].equals("sh"));
+        if (!asGiven) {
+            command.add(LAUNCHER.toAbsolutePath().toString());
+        }
+        command.addAll(List.of(args));
         ProcessBuilder pb = new ProcessBuilder(command);
         pb.environment().put("XDG_CACHE_HOME", home.resolve("cache").toString());
         pb.environment().putAll(env);
@@ -136,5 +140,38 @@ class LauncherIT {
             }
         }
         return false;
+    }
+
+    /** The migration guide's script interface, over {@code enable}, against a real HTTP API server. */
+    @Test
+    void theMigrationScriptDryRunsAndRollsBackThroughEnable() throws Exception {
+        try (ExampleCluster cluster = ExampleCluster.start(home)) {
+            Path kubeconfig = cluster.kubeconfig;
+            String script = EXAMPLES.resolve("migrate-to-kv-events.sh").toAbsolutePath().toString();
+            Map<String, String> env = Map.of("KUBECONFIG", kubeconfig.toString(), "HOME", home.toString(),
+                    "KVEVENTS", LAUNCHER.toAbsolutePath().toString());
+
+            Run usage = run(env, "sh", script, "default");
+            assertEquals(2, usage.exit(), usage.err());
+            assertTrue(usage.err().startsWith("usage: migrate-to-kv-events.sh [--dry-run] [--tokenizer URL] [--skip-verify]"),
+                    usage.err());
+
+            Run dry = run(env, "sh", script, "--dry-run", "--tokenizer", "http://tokenizer.aibrix-system:8080", "default",
+                    "llama-3-8b");
+            assertEquals(0, dry.exit(), dry.err());
+            assertEquals(List.of("deployment.apps/llama-3-8b patched (client dry run)", "service/llama-3-8b patched (client dry run)",
+                    "deployment.apps/aibrix-gateway-plugins patched (client dry run)"), dry.outLines());
+
+            // nothing runs the controllers here, so the rollout never finishes: enable rolls back and exits 3
+            Map<String, String> quick = new java.util.HashMap<>(env);
+            quick.put("KVEVENTS_ENABLE_FLAGS", "--timeout=2s --backup-dir=" + home.resolve("backup"));
+            Run failed = run(quick, "sh", script, "--skip-verify", "default", "llama-3-8b");
+            assertEquals(3, failed.exit(), failed.err());
+            assertEquals(List.of("error: deployment.apps/llama-3-8b did not roll out within 2s; rolled back 3 object(s)"),
+                    failed.err().lines().toList());
+            try (var backups = Files.list(home.resolve("backup"))) {
+                assertEquals(3, backups.count());
+            }
+        }
     }
 }

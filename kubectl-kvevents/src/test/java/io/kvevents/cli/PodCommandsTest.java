@@ -99,4 +99,30 @@ class PodCommandsTest {
         assertEquals(List.of("error: no kubeconfig: tried [" + dir.resolve("none") + "]; give --kubeconfig FILE (or set"
                 + " KUBECONFIG)"), r.errLines());
     }
+
+    @Test
+    void statusProbeShowsWhatEachReadyPodPublishes() throws Exception {
+        try (FakeApiServer api = new FakeApiServer().deployment("ml", "llama"); VllmPeer peer = VllmPeer.start()) {
+            peer.publish(2);
+            api.pod(new FakeApiServer.Pod("ml", "llama-0", Map.of("app", "llama"), true,
+                    Map.of(5557, port(peer.liveEndpoint()), 5558, port(peer.replayEndpoint()))));
+            Result r = CliHarness.run("status", "llama", "--kubeconfig", api.kubeconfig(dir, "ml").toString(), "--probe",
+                    "--probe-time", "2s", "-o", "json");
+            assertEquals(0, r.exitCode(), r.err());
+            JsonObject model = JsonParser.parseString(r.out()).getAsJsonArray().get(0).getAsJsonObject();
+            assertEquals("1/1", model.get("pods_ready").getAsString());
+            JsonObject pod = model.getAsJsonArray("probe").get(0).getAsJsonObject();
+            assertEquals("llama-0", pod.get("pod").getAsString());
+            assertEquals(2, pod.get("batches").getAsInt());
+            assertEquals(16, pod.get("block_size").getAsInt());
+            assertTrue(pod.get("last_event_age_seconds").getAsDouble() > 0, pod.toString());
+            assertTrue(pod.get("replay_answered").getAsBoolean(), pod.toString());
+
+            Result table = CliHarness.run("status", "llama", "--kubeconfig", api.kubeconfig(dir, "ml").toString(), "--probe",
+                    "--probe-time", "2s");
+            assertEquals(0, table.exitCode(), table.err());
+            assertTrue(table.outLines().stream().anyMatch(l -> l.matches("llama\\s+llama-0\\s+\\d+[smhd] ago\\s+2\\s+16\\s+-")),
+                    table.out());
+        }
+    }
 }

@@ -64,8 +64,46 @@ public final class ClusterMigration {
      */
     public static MigrationPlan enable(KubeContext context, String model, EnableOptions options, DryRun dryRun,
             Path backupDir, Duration rollout, Consumer<String> progress) {
-        return run(context, options, dryRun, backupDir, rollout, progress,
+        return enable(context, model, options, dryRun, backupDir, rollout, null, progress);
+    }
+
+    /**
+     * Enables, waits for the rollouts and then, within {@code verify}, checks that a ready pod of each
+     * patched model Deployment publishes ({@link #verify}); a rollout or a verification that fails makes
+     * the whole change roll back.
+     *
+     * @param verify how long a verification may take, or null not to verify
+     */
+    public static MigrationPlan enable(KubeContext context, String model, EnableOptions options, DryRun dryRun,
+            Path backupDir, Duration rollout, Duration verify, Consumer<String> progress) {
+        return run(context, options, dryRun, backupDir, rollout, verify, progress,
                 objects -> MigrationPlan.enable(objects, model, options));
+    }
+
+    /**
+     * Checks that a ready pod of a model Deployment publishes KV events: through port-forward, its replay
+     * endpoint answers or a batch arrives within {@code within}.
+     *
+     * @return what the pod that answered showed
+     * @throws IllegalStateException when no ready pod does (the message says what each one showed)
+     */
+    public static PodActivity verify(KubeContext context, String namespace, String deployment, Duration within,
+            Consumer<String> progress) {
+        KubeContext where = new KubeContext(context.kubeconfig(), context.context(), namespace, false);
+        List<PodActivity> seen;
+        try (ModelPods pods = ModelPods.find(where, deployment)) {
+            seen = pods.probe(within, true);
+        }
+        for (PodActivity a : seen) {
+            if (a.publishes()) {
+                progress.accept("deployment.apps/" + deployment + " verified: pod " + a.pod()
+                        + (a.batches() > 0 ? " published " + a.batches() + " batch(es)" : " answers on its replay port"));
+                return a;
+            }
+        }
+        throw new IllegalStateException("deployment.apps/" + deployment + " does not publish KV events: no ready pod"
+                + " answered within " + within.toSeconds() + "s (" + seen.stream().map(a -> a.pod() + ": "
+                        + (a.problem() != null ? a.problem() : "no batch, no replay answer")).toList() + ")");
     }
 
     /**
@@ -75,12 +113,13 @@ public final class ClusterMigration {
      */
     public static MigrationPlan disable(KubeContext context, String model, EnableOptions options, boolean gatewayOnly,
             DryRun dryRun, Path backupDir, Duration rollout, Consumer<String> progress) {
-        return run(context, options, dryRun, backupDir, rollout, progress,
+        return run(context, options, dryRun, backupDir, rollout, null, progress,
                 objects -> MigrationPlan.disable(objects, model, options, gatewayOnly));
     }
 
     private static MigrationPlan run(KubeContext context, EnableOptions options, DryRun dryRun, Path backupDir,
-            Duration rollout, Consumer<String> progress, Function<List<Map<String, Object>>, MigrationPlan> planner) {
+            Duration rollout, Duration verify, Consumer<String> progress,
+            Function<List<Map<String, Object>>, MigrationPlan> planner) {
         KubeApi api = KubeApi.connect(context);
         for (int attempt = 1; ; attempt++) {
             List<Map<String, Object>> objects = read(api, options);
@@ -106,6 +145,14 @@ public final class ClusterMigration {
                 }
                 if (rollout != null && dryRun == DryRun.NONE) {
                     awaitRollouts(api, objects, applied, rollout, progress);
+                    if (verify != null) {
+                        for (PlanStep step : plan.steps()) {
+                            if (isModelDeployment(step, options)) {
+                                verify(context, step.namespace(), step.target().substring(step.target().indexOf('/') + 1),
+                                        verify, progress);
+                            }
+                        }
+                    }
                 }
                 return plan;
             } catch (KubeApi.ConflictException e) {
@@ -126,6 +173,12 @@ public final class ClusterMigration {
                 throw new RolledBackException(e.getMessage() + "; rolled back " + applied.size() + " object(s)", e);
             }
         }
+    }
+
+    private static boolean isModelDeployment(PlanStep step, EnableOptions options) {
+        return step.target().startsWith("deployment.apps/")
+                && !(step.target().equals("deployment.apps/" + options.gatewayDeployment())
+                        && options.gatewayNamespace().equals(step.namespace()));
     }
 
     /** Waits until every patched Deployment has rolled out: all replicas updated and available. */

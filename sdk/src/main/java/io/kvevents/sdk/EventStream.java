@@ -115,6 +115,11 @@ public final class EventStream implements AutoCloseable {
                 false);
     }
 
+    /** Names of the live sources read now (pods followed come and go). */
+    List<String> sourceNames() {
+        return merged.sourceNames().stream().sorted().toList();
+    }
+
     /** Counters of every source seen so far. */
     public List<SourceStats> stats() {
         return merged.stats();

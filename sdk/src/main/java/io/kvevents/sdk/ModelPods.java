@@ -7,7 +7,9 @@ import io.kvevents.internal.kube.PortForwarder;
 import io.kvevents.internal.stream.MergedStream;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.List;
+import java.util.Map;
 
 /**
  * The ready pods of model Deployments (or pods named directly), reached from outside the cluster
@@ -73,6 +75,52 @@ public final class ModelPods implements AutoCloseable {
     }
 
     /**
+     * Looks at every ready pod for {@code within}: what it publishes (through port-forward), the age of
+     * its last event, whether its replay endpoint answers.
+     *
+     * @throws IllegalStateException when no pod is ready
+     */
+    public List<PodActivity> probe(Duration within) {
+        return probe(within, false);
+    }
+
+    /** @param untilOnePublishes stop as soon as one pod shows that it publishes (a verification) */
+    List<PodActivity> probe(Duration within, boolean untilOnePublishes) {
+        Map<String, Integer> blockSizes = new HashMap<>();
+        Map<String, String> problems = new HashMap<>();
+        List<String> pods;
+        List<SourceStats> stats;
+        try (EventStream stream = events(StreamOptions.DEFAULT)) {
+            long deadline = System.nanoTime() + within.toNanos();
+            while (System.nanoTime() < deadline) {
+                StreamItem item = stream.poll(Duration.ofMillis(100));
+                if (item instanceof ReceivedBatch b) {
+                    for (KvEvent e : b.events()) {
+                        if (e instanceof BlockStored stored) {
+                            blockSizes.put(b.source(), stored.blockSize());
+                        }
+                    }
+                } else if (item instanceof StreamNotice n && n.kind() == StreamNotice.Kind.DISCONNECTED
+                        && n.message().startsWith("port-forward")) {
+                    problems.put(n.source(), n.message());
+                }
+                if (untilOnePublishes && stream.stats().stream().anyMatch(s -> s.batches() > 0 || s.replaysAnswered() > 0)) {
+                    break;
+                }
+            }
+            stats = stream.stats();
+            pods = stream.sourceNames();
+        }
+        List<PodActivity> out = new ArrayList<>();
+        for (String pod : pods) {
+            SourceStats s = stats.stream().filter(x -> x.source().equals(pod)).findFirst().orElse(null);
+            out.add(new PodActivity(pod, s == null ? 0 : s.batches(), s == null ? null : s.lag(),
+                    s != null && s.replaysAnswered() > 0, blockSizes.get(pod), problems.get(pod)));
+        }
+        return out;
+    }
+
+    /**
      * vLLM's {@code /tokenize} on one ready pod (the first), through a port-forward to its HTTP port:
      * the tokenizer of exactly the model that cached the blocks.
      *
@@ -84,7 +132,9 @@ public final class ModelPods implements AutoCloseable {
             throw new IllegalStateException("no ready pod of " + targets.describe() + " to tokenize with");
         }
         PodTargets.Pod pod = ready.get(0);
-        PortForwarder forward = PortForwarder.open(api.streamingClient(), pod.namespace(), pod.name(), pod.httpPort());
+        // a refused forward shows as the tokenizer's own connection error
+        PortForwarder forward = PortForwarder.open(api.streamingClient(), pod.namespace(), pod.name(), pod.httpPort(),
+                reason -> { });
         forwards.add(forward);
         return Tokenizer.vllm(forward.httpUrl());
     }

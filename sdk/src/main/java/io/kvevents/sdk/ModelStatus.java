@@ -10,10 +10,11 @@ import java.util.Map;
  * gateway's pods are labelled, {@link State#PARTIAL} with what is missing, {@link State#OFF}; plus
  * problems such as seed-style flags (vLLM exits on them) or gateway settings that disagree.
  *
+ * @param pods ready pods of the Deployment over its replicas ({@code 2/3}), or {@code -} for manifests
  * @param gateway the gateway's KV-event settings as it carries them (both spellings), empty when unknown
  */
-public record ModelStatus(String model, String namespace, State state, List<String> missing, List<String> problems,
-        Map<String, String> gateway) {
+public record ModelStatus(String model, String namespace, State state, String pods, List<String> missing,
+        List<String> problems, Map<String, String> gateway) {
 
     /** The model's state. */
     public enum State { ENABLED, PARTIAL, OFF }

@@ -90,6 +90,30 @@ class ClusterMigrationTest {
         return methods;
     }
 
+    /**
+     * Nobody runs the controllers here: this plays the Deployment controller, marking both Deployments
+     * rolled out shortly after enable has patched them.
+     */
+    private Thread rolloutsFinishSoon() {
+        Thread controller = new Thread(() -> {
+            try {
+                Thread.sleep(700);
+                var d = fabric8.apps().deployments().inNamespace("default").withName("llama-3-8b").get();
+                d.setStatus(new io.fabric8.kubernetes.api.model.apps.DeploymentStatusBuilder().withReplicas(2)
+                        .withUpdatedReplicas(2).withAvailableReplicas(2).withReadyReplicas(2).build());
+                fabric8.apps().deployments().inNamespace("default").resource(d).updateStatus();
+                var g = fabric8.apps().deployments().inNamespace("aibrix-system").withName("aibrix-gateway-plugins").get();
+                g.setStatus(new io.fabric8.kubernetes.api.model.apps.DeploymentStatusBuilder().withReplicas(1)
+                        .withUpdatedReplicas(1).withAvailableReplicas(1).build());
+                fabric8.apps().deployments().inNamespace("aibrix-system").resource(g).updateStatus();
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+        });
+        controller.start();
+        return controller;
+    }
+
     private String deploymentYaml() {
         return Manifests.write(List.of(fabric8.getKubernetesSerialization().convertValue(
                 fabric8.apps().deployments().inNamespace("default").withName("llama-3-8b").get(), Map.class)));
@@ -176,23 +200,7 @@ class ClusterMigrationTest {
 
     @Test
     void waitingForTheRolloutSucceedsWhenThePodsComeUp() throws Exception {
-        // nobody runs the controllers here: the test plays the Deployment controller for the first run
-        Thread controller = new Thread(() -> {
-            try {
-                Thread.sleep(700);
-                var d = fabric8.apps().deployments().inNamespace("default").withName("llama-3-8b").get();
-                d.setStatus(new io.fabric8.kubernetes.api.model.apps.DeploymentStatusBuilder().withReplicas(2)
-                        .withUpdatedReplicas(2).withAvailableReplicas(2).withReadyReplicas(2).build());
-                fabric8.apps().deployments().inNamespace("default").resource(d).updateStatus();
-                var g = fabric8.apps().deployments().inNamespace("aibrix-system").withName("aibrix-gateway-plugins").get();
-                g.setStatus(new io.fabric8.kubernetes.api.model.apps.DeploymentStatusBuilder().withReplicas(1)
-                        .withUpdatedReplicas(1).withAvailableReplicas(1).build());
-                fabric8.apps().deployments().inNamespace("aibrix-system").resource(g).updateStatus();
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-            }
-        });
-        controller.start();
+        Thread controller = rolloutsFinishSoon();
         ClusterMigration.enable(context, "llama-3-8b", MigrationPlanTest.OPTIONS, ClusterMigration.DryRun.NONE,
                 dir.resolve("b1"), java.time.Duration.ofSeconds(20), progress::add);
         controller.join();
@@ -207,6 +215,26 @@ class ClusterMigrationTest {
                 () -> ClusterMigration.enable(context, "llama-3-8b", MigrationPlanTest.OPTIONS, ClusterMigration.DryRun.NONE,
                         dir.resolve("b2"), java.time.Duration.ofSeconds(1), progress::add));
         assertEquals("deployment.apps/llama-3-8b did not roll out within 1s; rolled back 3 object(s)", e.getMessage());
+        assertEquals(ModelStatus.State.OFF, ModelStatus.of(context, "llama-3-8b", MigrationPlanTest.OPTIONS).get(0).state());
+    }
+
+    @Test
+    void aRolledOutModelWhosePodsDoNotPublishIsRolledBack() {
+        // a ready pod of the model, which the verification cannot reach: this API server has no port-forward
+        fabric8.pods().inNamespace("default").resource(new io.fabric8.kubernetes.api.model.PodBuilder()
+                .withNewMetadata().withName("llama-3-8b-7d9f").withLabels(Map.of("app", "llama-3-8b")).endMetadata()
+                .withNewSpec().addNewContainer().withName("vllm").withImage("vllm/vllm-openai:v0.11.0").endContainer().endSpec()
+                .withNewStatus().withPhase("Running").addNewCondition().withType("Ready").withStatus("True").endCondition()
+                .endStatus().build()).create();
+        rolloutsFinishSoon();
+        ClusterMigration.RolledBackException e = org.junit.jupiter.api.Assertions.assertThrows(
+                ClusterMigration.RolledBackException.class,
+                () -> ClusterMigration.enable(context, "llama-3-8b", MigrationPlanTest.OPTIONS, ClusterMigration.DryRun.NONE,
+                        dir.resolve("b3"), java.time.Duration.ofSeconds(20), java.time.Duration.ofSeconds(8), progress::add));
+        assertTrue(e.getMessage().startsWith("deployment.apps/llama-3-8b does not publish KV events: no ready pod answered"
+                + " within 8s ([llama-3-8b-7d9f: port-forward to pod default/llama-3-8b-7d9f port"), e.getMessage());
+        assertTrue(e.getMessage().endsWith("; rolled back 3 object(s)"), e.getMessage());
+        assertTrue(progress.contains("deployment.apps/llama-3-8b rolled out"), progress.toString());
         assertEquals(ModelStatus.State.OFF, ModelStatus.of(context, "llama-3-8b", MigrationPlanTest.OPTIONS).get(0).state());
     }
 }

@@ -61,11 +61,16 @@ public final class FakeApiServer implements AutoCloseable {
         container.put("args", List.of("--model", name, "--port", "8000", "--kv-events-config",
                 "{\"enable_kv_cache_events\":true,\"publisher\":\"zmq\",\"endpoint\":\"tcp://*:5557\","
                         + "\"replay_endpoint\":\"tcp://*:5558\"}"));
+        container.put("ports", List.of(Map.of("name", "kv-events", "containerPort", 5557),
+                Map.of("name", "kv-replay", "containerPort", 5558)));
         Map<String, Object> d = Map.of("apiVersion", "apps/v1", "kind", "Deployment",
-                "metadata", Map.of("name", name, "namespace", namespace),
-                "spec", Map.of("selector", Map.of("matchLabels", Map.of("app", name)),
-                        "template", Map.of("metadata", Map.of("labels", Map.of("app", name)),
-                                "spec", Map.of("containers", List.of(container)))));
+                "metadata", Map.of("name", name, "namespace", namespace,
+                        "labels", Map.of("model.aibrix.ai/kv-events-enabled", "true")),
+                "spec", Map.of("replicas", 1, "selector", Map.of("matchLabels", Map.of("app", name)),
+                        "template", Map.of("metadata", Map.of("labels", Map.of("app", name,
+                                        "model.aibrix.ai/kv-events-enabled", "true")),
+                                "spec", Map.of("containers", List.of(container)))),
+                "status", Map.of("replicas", 1, "readyReplicas", 1));
         deployments.put(namespace + "/" + name, d);
         return this;
     }
@@ -100,6 +105,19 @@ public final class FakeApiServer implements AutoCloseable {
     private MockResponse answer(RecordedRequest request) {
         String path = request.getUrl().encodedPath();
         String[] p = path.split("/");
+        // /apis/apps/v1/namespaces/NS/deployments and /api/v1/namespaces/NS/services: what status reads
+        if (path.startsWith("/apis/apps/v1/namespaces/") && p.length == 7 && p[6].equals("deployments")) {
+            List<Object> items = new ArrayList<>();
+            deployments.forEach((key, d) -> {
+                if (key.startsWith(p[5] + "/")) {
+                    items.add(d);
+                }
+            });
+            return json(Map.of("apiVersion", "apps/v1", "kind", "DeploymentList", "items", items));
+        }
+        if (path.startsWith("/api/v1/namespaces/") && p.length == 6 && p[5].equals("services")) {
+            return json(Map.of("apiVersion", "v1", "kind", "ServiceList", "items", List.of()));
+        }
         // /apis/apps/v1/namespaces/NS/deployments/NAME
         if (path.startsWith("/apis/apps/v1/namespaces/") && p.length == 8 && p[6].equals("deployments")) {
             Map<String, Object> d = deployments.get(p[5] + "/" + p[7]);

@@ -148,4 +148,45 @@ class ModelPodsTest {
             vllm.stop(0);
         }
     }
+
+    @Test
+    void aPodWhoseReplayEndpointAnswersIsVerifiedAndProbedWithItsLastEventsAge() throws Exception {
+        try (FakeApiServer api = new FakeApiServer().deployment("ml", "llama"); VllmPeer peer = VllmPeer.start()) {
+            api.pod(pod("llama-0", peer));
+            List<String> progress = new ArrayList<>();
+            // a fresh engine has published nothing: its replay endpoint answering proves it is bound
+            PodActivity verified = ClusterMigration.verify(context(api), "ml", "llama", Duration.ofSeconds(20), progress::add);
+            assertEquals(0, verified.batches());
+            assertTrue(verified.replayAnswered());
+            assertEquals(List.of("deployment.apps/llama verified: pod llama-0 answers on its replay port"), progress);
+
+            peer.publish(4);
+            List<PodActivity> probe = ModelPods.find(context(api), "llama").probe(Duration.ofSeconds(2));
+            assertEquals(1, probe.size());
+            PodActivity a = probe.get(0);
+            assertEquals("llama-0", a.pod());
+            assertEquals(4, a.batches());
+            assertEquals(16, a.blockSize());
+            // the peer stamps its batches with a fixed engine time: only the form can be checked
+            assertTrue(a.lastEventAge() != null && a.lastEventText().matches("\\d+[smhd] ago"), a.toString());
+        }
+    }
+
+    @Test
+    void aQuietEngineKeepsItsForwardedStreamOpenPastTheUpgradeTimeout() throws Exception {
+        try (FakeApiServer api = new FakeApiServer().deployment("ml", "llama"); VllmPeer peer = VllmPeer.start()) {
+            peer.publish(1);
+            api.pod(pod("llama-0", peer));
+            List<StreamItem> seen = new ArrayList<>();
+            try (EventStream stream = ModelPods.find(context(api), "llama").events(FAST)) {
+                await(stream, seen, i -> batchesOf(seen, "llama-0") == 1);
+                Thread.sleep(6_500); // longer than the 5 s the upgrade may take: an idle stream must stay open
+                peer.publish(1);
+                await(stream, seen, i -> batchesOf(seen, "llama-0") == 2);
+            }
+            assertTrue(seen.stream().noneMatch(i -> i instanceof StreamNotice n && n.kind() == StreamNotice.Kind.DISCONNECTED),
+                    seen.toString());
+            assertEquals(2, api.portForwards(), "one stream per port, never re-opened");
+        }
+    }
 }

@@ -59,4 +59,15 @@ class ModelStatusTest {
         assertTrue(s.problems().contains("the gateway sets only AIBRIX_PREFIX_CACHE_USE_REMOTE_TOKENIZER;"
                 + " set AIBRIX_USE_REMOTE_TOKENIZER too"), s.problems().toString());
     }
+
+    @Test
+    void aGatewayBlockSizeInTokensInsteadOfBytesIsAProblem() {
+        var enabled = MigrationPlan.enable(manifests(), "llama-3-8b", OPTIONS).result();
+        gatewayEnv(enabled.get(2)).add(new java.util.LinkedHashMap<>(Map.of("name", "AIBRIX_PREFIX_CACHE_BLOCK_SIZE", "value", "16")));
+        assertEquals(List.of("the gateway's AIBRIX_PREFIX_CACHE_BLOCK_SIZE=16 does not line up with the pods' blocks of 16"
+                + " tokens: the AIBrix sync indexer counts it in bytes of 4-byte tokens, set 64"), status(enabled).problems());
+        gatewayEnv(enabled.get(2)).get(gatewayEnv(enabled.get(2)).size() - 1).put("value", "64");
+        assertEquals(List.of(), status(enabled).problems());
+        assertEquals("64", status(enabled).gateway().get("AIBRIX_PREFIX_CACHE_BLOCK_SIZE"));
+    }
 }

@@ -24,6 +24,9 @@ public final class KubeApi {
     private static final com.google.gson.Gson PLAIN = new com.google.gson.GsonBuilder()
             .setObjectToNumberStrategy(com.google.gson.ToNumberPolicy.LONG_OR_DOUBLE).create();
 
+    private static final java.time.Duration REQUEST_TIMEOUT = java.time.Duration.ofSeconds(30);
+    private static final java.time.Duration STREAM_UPGRADE_TIMEOUT = java.time.Duration.ofSeconds(5);
+
     private final ApiClient client;
     private final KubeConfig config;
     private final String namespace;
@@ -50,7 +53,9 @@ public final class KubeApi {
             }
             String ns = context.namespace() != null ? context.namespace()
                     : config.getNamespace() != null ? config.getNamespace() : "default";
-            return new KubeApi(ClientBuilder.kubeconfig(config).build(), config, ns, context.allNamespaces());
+            // A hung API server must not hang a migration half-way: reads give up after a while.
+            return new KubeApi(ClientBuilder.kubeconfig(config).setReadTimeout(REQUEST_TIMEOUT).build(), config, ns,
+                    context.allNamespaces());
         } catch (IOException e) {
             throw new IllegalArgumentException("cannot read kubeconfig " + files + ": " + e.getMessage(), e);
         } catch (IllegalArgumentException e) {
@@ -139,13 +144,13 @@ public final class KubeApi {
     }
 
     /**
-     * A client for long-lived streams (port-forward): no read timeout, since a quiet engine may publish
-     * nothing for minutes.
+     * A client for long-lived streams (port-forward). Its read timeout bounds the WebSocket upgrade only:
+     * OkHttp lifts it once the stream is open, where a quiet engine may publish nothing for minutes.
      */
     public synchronized ApiClient streamingClient() {
         if (streaming == null) {
             try {
-                streaming = ClientBuilder.kubeconfig(config).setReadTimeout(java.time.Duration.ZERO).build();
+                streaming = ClientBuilder.kubeconfig(config).setReadTimeout(STREAM_UPGRADE_TIMEOUT).build();
             } catch (IOException e) {
                 throw new IllegalStateException("cannot build a streaming client from the kubeconfig: " + e.getMessage(), e);
             }

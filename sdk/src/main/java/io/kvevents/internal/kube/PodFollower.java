@@ -10,6 +10,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Objects;
 import java.util.Set;
+import java.util.function.Consumer;
 import java.util.stream.Collectors;
 
 /**
@@ -28,13 +29,11 @@ public final class PodFollower implements AutoCloseable {
     private volatile boolean running = true;
     private String lastListError;
 
-    /** The two forwarded ports of one pod, and the errors already told. */
+    /** The two forwarded ports of one pod. */
     private static final class Tunnels {
         final PodTargets.Pod pod;
         final PortForwarder live;
         final PortForwarder replay;
-        String toldLive;
-        String toldReplay;
 
         Tunnels(PodTargets.Pod pod, PortForwarder live, PortForwarder replay) {
             this.pod = pod;
@@ -97,7 +96,6 @@ public final class PodFollower implements AutoCloseable {
                             "cannot list the pods to follow: " + e.getMessage() + "; following the ones known"));
                 }
             }
-            reportForwardErrors();
         }
     }
 
@@ -118,29 +116,15 @@ public final class PodFollower implements AutoCloseable {
             if (followed.containsKey(pod.name())) {
                 continue;
             }
-            PortForwarder live = PortForwarder.open(api.streamingClient(), pod.namespace(), pod.name(), pod.pubPort());
-            PortForwarder replay = PortForwarder.open(api.streamingClient(), pod.namespace(), pod.name(), pod.replayPort());
+            // A refused forward (RBAC on pods/portforward, the kubelet) is told when it happens, once per reason.
+            Consumer<String> tell = reason -> stream.announce(StreamNotice.of(pod.name(), StreamNotice.Kind.DISCONNECTED, reason));
+            PortForwarder live = PortForwarder.open(api.streamingClient(), pod.namespace(), pod.name(), pod.pubPort(), tell);
+            PortForwarder replay = PortForwarder.open(api.streamingClient(), pod.namespace(), pod.name(), pod.replayPort(), tell);
             followed.put(pod.name(), new Tunnels(pod, live, replay));
             stream.announce(StreamNotice.of(pod.name(), StreamNotice.Kind.ADDED, "pod " + pod.name()
                     + " is ready: forwarding its ports " + pod.pubPort() + " and " + pod.replayPort() + " to "
                     + live.endpoint() + " and " + replay.endpoint()));
             stream.add(SourceSpec.of(pod.name(), live.endpoint(), replay.endpoint()), options);
-        }
-    }
-
-    /** A port-forward that fails (RBAC on pods/portforward, a kubelet refusal) is told once per new reason. */
-    private synchronized void reportForwardErrors() {
-        for (Tunnels t : followed.values()) {
-            String live = t.live.lastError();
-            if (live != null && !live.equals(t.toldLive)) {
-                t.toldLive = live;
-                stream.announce(StreamNotice.of(t.pod.name(), StreamNotice.Kind.DISCONNECTED, live));
-            }
-            String replay = t.replay.lastError();
-            if (replay != null && !replay.equals(t.toldReplay)) {
-                t.toldReplay = replay;
-                stream.announce(StreamNotice.of(t.pod.name(), StreamNotice.Kind.DISCONNECTED, replay));
-            }
         }
     }
 

@@ -14,7 +14,9 @@ import java.net.Socket;
 import java.nio.charset.StandardCharsets;
 import java.util.List;
 import java.util.Set;
+import java.time.Duration;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.function.Consumer;
 
 /**
  * A local TCP port on loopback that reaches one port of a pod through the API server's port-forward
@@ -23,17 +25,23 @@ import java.util.concurrent.ConcurrentHashMap;
  * {@link WebSocketStreamHandler}), so ZeroMQ's reconnects work as they would against the pod itself.
  */
 public final class PortForwarder implements AutoCloseable {
+    /** How long the API server may take to open a stream. */
+    private static final Duration OPEN_TIMEOUT = Duration.ofSeconds(5);
     private final ApiClient client;
     private final String namespace;
     private final String pod;
     private final int remotePort;
     private final ServerSocket server;
     private final Set<Socket> connections = ConcurrentHashMap.newKeySet();
-    private volatile String lastError;
+    private final Consumer<String> onError;
+    /** The last reason told, so that a reason is told once. */
+    private String lastError;
     private volatile boolean closed;
 
-    private PortForwarder(ApiClient client, String namespace, String pod, int remotePort) throws IOException {
+    private PortForwarder(ApiClient client, String namespace, String pod, int remotePort, Consumer<String> onError)
+            throws IOException {
         this.client = client;
+        this.onError = onError;
         this.namespace = namespace;
         this.pod = pod;
         this.remotePort = remotePort;
@@ -43,10 +51,15 @@ public final class PortForwarder implements AutoCloseable {
         acceptor.start();
     }
 
-    /** Starts listening on a free loopback port for {@code pod}'s {@code remotePort}. */
-    public static PortForwarder open(ApiClient client, String namespace, String pod, int remotePort) {
+    /**
+     * Starts listening on a free loopback port for {@code pod}'s {@code remotePort}.
+     *
+     * @param onError hears why a connection could not be forwarded, each time the reason changes
+     */
+    public static PortForwarder open(ApiClient client, String namespace, String pod, int remotePort,
+            Consumer<String> onError) {
         try {
-            return new PortForwarder(client, namespace, pod, remotePort);
+            return new PortForwarder(client, namespace, pod, remotePort, onError);
         } catch (IOException e) {
             throw new IllegalStateException("cannot listen on a loopback port to forward pod " + pod + " port "
                     + remotePort + ": " + e.getMessage(), e);
@@ -68,11 +81,6 @@ public final class PortForwarder implements AutoCloseable {
         return "http://127.0.0.1:" + localPort();
     }
 
-    /** Why the last connection could not be forwarded, or null. */
-    public String lastError() {
-        return lastError;
-    }
-
     private void accept() {
         while (!closed) {
             try {
@@ -83,7 +91,7 @@ public final class PortForwarder implements AutoCloseable {
                 t.start();
             } catch (IOException e) {
                 if (!closed) {
-                    lastError = "accepting on " + endpoint() + ": " + e.getMessage();
+                    fail("accepting on " + endpoint() + ": " + e.getMessage());
                 }
                 return;
             }
@@ -101,12 +109,7 @@ public final class PortForwarder implements AutoCloseable {
             OutputStream toPod = handler.getOutputStream(0);
             WebSockets.stream("/api/v1/namespaces/" + namespace + "/pods/" + pod + "/portforward", "GET",
                     List.of(new Pair("ports", String.valueOf(remotePort))), client, handler);
-            handler.waitForInitialized();
-            if (handler.getError() != null) {
-                throw new IOException(describe(handler.getError()));
-            }
-            // Each channel opens with the port it carries, two bytes little-endian (the v4 protocol).
-            byte[] header = fromPod.readNBytes(2);
+            byte[] header = openStream(fromPod, handler);
             if (header.length < 2 || (header[0] & 0xFF | (header[1] & 0xFF) << 8) != remotePort) {
                 errors.readNBytes(2);
                 String text = new String(errors.readAllBytes(), StandardCharsets.UTF_8).trim();
@@ -129,16 +132,38 @@ public final class PortForwarder implements AutoCloseable {
             }
         } catch (IOException | ApiException | RuntimeException e) {
             if (!closed) {
-                lastError = "port-forward to pod " + namespace + "/" + pod + " port " + remotePort + " failed: "
-                        + describe(e);
+                fail("port-forward to pod " + namespace + "/" + pod + " port " + remotePort + " failed: " + describe(e));
             }
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
         } finally {
             handler.close();
             closeQuietly(socket);
             connections.remove(socket);
         }
+    }
+
+    /**
+     * Waits for the stream to open and reads the data channel's header: the port it carries, two bytes
+     * little-endian (the v4 protocol). A server that neither answers the upgrade nor sends the header
+     * within {@link #OPEN_TIMEOUT} is given up on. The header is read on the forwarding thread itself:
+     * a pipe whose last reader thread has ended refuses the writer ("read end dead") and loses data.
+     */
+    private byte[] openStream(InputStream fromPod, WebSocketStreamHandler handler) throws IOException {
+        long deadline = System.nanoTime() + OPEN_TIMEOUT.toNanos();
+        while (fromPod.available() < 2) {
+            if (handler.getError() != null) {
+                throw new IOException(describe(handler.getError()));
+            }
+            if (System.nanoTime() > deadline) {
+                throw new IOException("the API server did not open the stream within " + OPEN_TIMEOUT.toSeconds() + " s");
+            }
+            try {
+                Thread.sleep(5);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                throw new IOException("interrupted", e);
+            }
+        }
+        return fromPod.readNBytes(2);
     }
 
     private static void pump(Socket socket, OutputStream toPod) {
@@ -165,12 +190,19 @@ public final class PortForwarder implements AutoCloseable {
             }
             String text = new String(errors.readAllBytes(), StandardCharsets.UTF_8).trim();
             if (!text.isEmpty()) {
-                lastError = "port-forward to pod " + namespace + "/" + pod + " port " + remotePort + ": " + text;
+                fail("port-forward to pod " + namespace + "/" + pod + " port " + remotePort + ": " + text);
                 handler.close();
                 closeQuietly(socket);
             }
         } catch (IOException e) {
             // the stream closed
+        }
+    }
+
+    private synchronized void fail(String reason) {
+        if (!reason.equals(lastError)) {
+            lastError = reason;
+            onError.accept(reason);
         }
     }
 

@@ -23,6 +23,9 @@ public final class StatusCheck {
         SPELLINGS.put("AIBRIX_PREFIX_CACHE_REMOTE_TOKENIZER_ENDPOINT", "AIBRIX_REMOTE_TOKENIZER_ENDPOINT");
     }
 
+    /** The gateway's prefix-cache block size, in bytes of 4-byte tokens. */
+    private static final String BLOCK_SIZE = "AIBRIX_PREFIX_CACHE_BLOCK_SIZE";
+
     private StatusCheck() {
     }
 
@@ -105,8 +108,37 @@ public final class StatusCheck {
         });
         ModelStatus.State state = flag && ports && podLabel ? (missing.isEmpty() ? ModelStatus.State.ENABLED : ModelStatus.State.PARTIAL)
                 : !flag && !ports && !podLabel ? ModelStatus.State.OFF : ModelStatus.State.PARTIAL;
-        return new ModelStatus(name, (String) OfflinePlanner.at(d, "metadata", "namespace"), state, missing, problems,
-                new TreeMap<>(env));
+        String blockSize = env.get(BLOCK_SIZE);
+        int tokens = vllmBlockSize(args);
+        if (blockSize != null && !blockSize.equals(String.valueOf(4 * tokens))) {
+            problems.add("the gateway's " + BLOCK_SIZE + "=" + blockSize + " does not line up with the pods' blocks of "
+                    + tokens + " tokens: the AIBrix sync indexer counts it in bytes of 4-byte tokens, set " + 4 * tokens);
+        }
+        return new ModelStatus(name, (String) OfflinePlanner.at(d, "metadata", "namespace"), state, pods(d), missing,
+                problems, new TreeMap<>(env));
+    }
+
+    /** {@code ready/replicas} from the Deployment's status; {@code -} when it has none (manifests). */
+    private static String pods(Map<String, Object> d) {
+        if (!(d.get("status") instanceof Map<?, ?>)) {
+            return "-";
+        }
+        Object ready = OfflinePlanner.at(d, "status", "readyReplicas");
+        Object replicas = OfflinePlanner.at(d, "spec", "replicas");
+        return (ready instanceof Number r ? r.longValue() : 0) + "/" + (replicas instanceof Number n ? n.longValue() : 1);
+    }
+
+    /** vLLM's {@code --block-size}, 16 when not given (its default on GPUs). */
+    private static int vllmBlockSize(List<Object> args) {
+        for (int i = 0; i < args.size(); i++) {
+            String a = String.valueOf(args.get(i));
+            String v = a.startsWith("--block-size=") ? a.substring(a.indexOf('=') + 1)
+                    : a.equals("--block-size") && i + 1 < args.size() ? String.valueOf(args.get(i + 1)) : null;
+            if (v != null && v.matches("\\d{1,4}")) {
+                return Integer.parseInt(v);
+            }
+        }
+        return 16;
     }
 
     private static boolean kvEventsEnabled(List<Object> args) {
@@ -137,7 +169,8 @@ public final class StatusCheck {
                     for (Object v : words(((Map<?, ?>) cs.get(0)).get("env"))) {
                         Map<?, ?> e = (Map<?, ?>) v;
                         String n = String.valueOf(e.get("name"));
-                        if (n.startsWith("AIBRIX_") && (n.contains("KV_EVENT") || n.contains("TOKENIZER"))) {
+                        if (n.startsWith("AIBRIX_") && (n.contains("KV_EVENT") || n.contains("TOKENIZER")
+                                || n.equals(BLOCK_SIZE))) {
                             env.put(n, e.get("value") == null ? "(valueFrom)" : String.valueOf(e.get("value")));
                         }
                     }
