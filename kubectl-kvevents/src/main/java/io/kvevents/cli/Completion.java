@@ -1,11 +1,16 @@
 package io.kvevents.cli;
 
+import io.kvevents.sdk.KubeContext;
+import io.kvevents.sdk.ModelPods;
 import java.io.IOException;
 import java.io.PrintWriter;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.stream.Stream;
 import picocli.CommandLine;
 import picocli.CommandLine.Model.CommandSpec;
@@ -30,8 +35,10 @@ final class Completion {
         String current = typed.get(typed.size() - 1);
         CommandSpec command = root.getCommandSpec();
         OptionSpec pending = null;
+        Map<String, String> values = new HashMap<>();
         for (String word : typed.subList(0, typed.size() - 1)) {
             if (pending != null) {
+                values.put(pending.longestName(), word);
                 pending = null; // this word was the option's value
             } else if (word.startsWith("-")) {
                 OptionSpec o = command.findOption(word.contains("=") ? word.substring(0, word.indexOf('=')) : word);
@@ -68,11 +75,29 @@ final class Completion {
             if (command.positionalParameters().size() > 0 && command.positionalParameters().get(0).completionCandidates() != null) {
                 command.positionalParameters().get(0).completionCandidates().forEach(candidates::add);
             }
+            if (command.positionalParameters().size() > 0 && command.positionalParameters().get(0).paramLabel().contains("MODEL")) {
+                candidates.addAll(models(values));
+            }
         }
         candidates.stream().filter(c -> c.startsWith(current)).distinct().forEach(out::println);
         out.println(":" + directive);
         out.flush();
         return ExitCodes.OK;
+    }
+
+    /**
+     * The model Deployments of the namespace the typed flags name, when a cluster answers within a second;
+     * nothing otherwise (a completion must never hang or print errors into the shell).
+     */
+    private static List<String> models(Map<String, String> flags) {
+        try {
+            String kubeconfig = flags.get("--kubeconfig");
+            KubeContext context = new KubeContext(kubeconfig == null ? List.of() : List.of(Path.of(kubeconfig)),
+                    flags.get("--context"), flags.get("--namespace"), false);
+            return ModelPods.models(context, Duration.ofSeconds(1));
+        } catch (RuntimeException e) {
+            return List.of();
+        }
     }
 
     /** Recordings in the working directory, offered first for file options (the shell adds the rest). */

@@ -54,7 +54,8 @@ final class EnableCommand implements Callable<Integer> {
     @Mixin
     GatewayOptions gateway;
 
-    @Option(names = "--force", description = "Enable even when the image's vLLM is older than 0.9.0.")
+    @Option(names = "--force", description = "Enable even when the image's vLLM is older than 0.9.0 or the tokenizer"
+            + " does not answer /health.")
     boolean force;
 
     @Option(names = "--skip-verify", description = "With --wait: do not check, through port-forward, that a ready pod"

@@ -56,4 +56,17 @@ class CompletionTest {
             assertTrue(r.out().contains("Usage: kubectl kvevents " + command), command + ": " + r.out());
         }
     }
+
+    @Test
+    void aModelCompletesFromTheClustersVllmDeployments(@org.junit.jupiter.api.io.TempDir java.nio.file.Path dir) throws Exception {
+        try (io.kvevents.sdk.FakeApiServer api = new io.kvevents.sdk.FakeApiServer().deployment("ml", "llama-3-8b")
+                .deployment("ml", "mistral-7b")) {
+            String kubeconfig = api.kubeconfig(dir, "default").toString();
+            assertEquals(List.of("llama-3-8b", ":4"), complete("tail", "--kubeconfig", kubeconfig, "-n", "ml", "ll"));
+            assertEquals(List.of(":4", "llama-3-8b", "mistral-7b"),
+                    complete("enable", "--kubeconfig", kubeconfig, "--namespace", "ml", "").stream().sorted().toList());
+        }
+        // no cluster: no candidates and no error in the shell
+        assertEquals(List.of(":4"), complete("status", "--kubeconfig", dir.resolve("none").toString(), ""));
+    }
 }

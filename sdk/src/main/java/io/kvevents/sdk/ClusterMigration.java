@@ -3,6 +3,7 @@ package io.kvevents.sdk;
 import io.kvevents.internal.kube.JsonPatchDiff;
 import io.kvevents.internal.kube.KubeApi;
 import io.kvevents.internal.kube.OfflinePlanner;
+import io.kvevents.internal.kube.TokenizerCheck;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
@@ -76,9 +77,28 @@ public final class ClusterMigration {
      */
     public static MigrationPlan enable(KubeContext context, String model, EnableOptions options, DryRun dryRun,
             Path backupDir, Duration rollout, Duration verify, Consumer<String> progress) {
-        return run(context, options, dryRun, backupDir, rollout, verify, progress,
+        String unchecked = null;
+        if (options.tokenizer() != null) {
+            // pre-flight, before anything is written: a gateway without its tokenizer cannot route by prefix
+            try {
+                TokenizerCheck.Outcome tokenizer = TokenizerCheck.check(KubeApi.connect(context), options.tokenizer());
+                if (tokenizer.checked()) {
+                    progress.accept(tokenizer.message());
+                } else {
+                    unchecked = tokenizer.message();
+                }
+            } catch (IllegalStateException e) {
+                if (!options.force()) {
+                    throw e;
+                }
+                unchecked = e.getMessage().replace(" (give --force to enable anyway)", "") + "; enabling anyway (--force)";
+            }
+        }
+        MigrationPlan plan = run(context, options, dryRun, backupDir, rollout, verify, progress,
                 objects -> MigrationPlan.enable(objects, model, options));
+        return unchecked == null ? plan : plan.withWarning(unchecked);
     }
+
 
     /**
      * Checks that a ready pod of a model Deployment publishes KV events: through port-forward, its replay

@@ -58,6 +58,13 @@ public final class MigrationPlan {
     }
 
     /** Things the user should know (an unknown vLLM version, a gateway not among the manifests). */
+    /** This plan with one more warning (something a cluster run found). */
+    MigrationPlan withWarning(String warning) {
+        List<String> warnings = new java.util.ArrayList<>(outcome.warnings());
+        warnings.add(warning);
+        return new MigrationPlan(new OfflinePlanner.Outcome(outcome.objects(), outcome.steps(), List.copyOf(warnings)));
+    }
+
     public List<String> warnings() {
         return outcome.warnings();
     }

@@ -52,6 +52,14 @@ public final class ModelPods implements AutoCloseable {
         return new ModelPods(api, PodTargets.resolve(api, targets));
     }
 
+    /**
+     * The model Deployments (those running vLLM) of the context's namespace, each request given at most
+     * {@code timeout}: what shell completion offers for MODEL.
+     */
+    public static List<String> models(KubeContext context, Duration timeout) {
+        return KubeApi.connect(context, timeout).vllmDeploymentNames();
+    }
+
     /** The names of the pods that are ready now. */
     public List<String> ready() {
         return targets.ready().stream().map(PodTargets.Pod::name).toList();

@@ -34,6 +34,7 @@ public final class FakeApiServer implements AutoCloseable {
     private final MockWebServer server = new MockWebServer();
     private final Map<String, Map<String, Object>> deployments = new ConcurrentHashMap<>();
     private final Map<String, Pod> pods = new ConcurrentHashMap<>();
+    private final Map<String, Map<String, Object>> services = new ConcurrentHashMap<>();
     /** Every request line seen, e.g. {@code GET /api/v1/namespaces/ml/pods/x/portforward?ports=5557}. */
     public final List<String> requests = new CopyOnWriteArrayList<>();
 
@@ -72,6 +73,14 @@ public final class FakeApiServer implements AutoCloseable {
                                 "spec", Map.of("containers", List.of(container)))),
                 "status", Map.of("replicas", 1, "readyReplicas", 1));
         deployments.put(namespace + "/" + name, d);
+        return this;
+    }
+
+    /** A Service selecting pods by {@code selector}, sending {@code port} to {@code targetPort}. */
+    public FakeApiServer service(String namespace, String name, Map<String, String> selector, int port, Object targetPort) {
+        services.put(namespace + "/" + name, Map.of("apiVersion", "v1", "kind", "Service",
+                "metadata", Map.of("name", name, "namespace", namespace),
+                "spec", Map.of("selector", selector, "ports", List.of(Map.of("port", port, "targetPort", targetPort)))));
         return this;
     }
 
@@ -116,7 +125,17 @@ public final class FakeApiServer implements AutoCloseable {
             return json(Map.of("apiVersion", "apps/v1", "kind", "DeploymentList", "items", items));
         }
         if (path.startsWith("/api/v1/namespaces/") && p.length == 6 && p[5].equals("services")) {
-            return json(Map.of("apiVersion", "v1", "kind", "ServiceList", "items", List.of()));
+            List<Object> items = new ArrayList<>();
+            services.forEach((key, svc) -> {
+                if (key.startsWith(p[4] + "/")) {
+                    items.add(svc);
+                }
+            });
+            return json(Map.of("apiVersion", "v1", "kind", "ServiceList", "items", items));
+        }
+        if (path.startsWith("/api/v1/namespaces/") && p.length == 7 && p[5].equals("services")) {
+            Map<String, Object> svc = services.get(p[4] + "/" + p[6]);
+            return svc == null ? notFound("services", p[6]) : json(svc);
         }
         // /apis/apps/v1/namespaces/NS/deployments/NAME
         if (path.startsWith("/apis/apps/v1/namespaces/") && p.length == 8 && p[6].equals("deployments")) {

@@ -41,6 +41,11 @@ public final class KubeApi {
     }
 
     public static KubeApi connect(KubeContext context) {
+        return connect(context, REQUEST_TIMEOUT);
+    }
+
+    /** @param requestTimeout how long one request may take (a completion must not hang a shell) */
+    public static KubeApi connect(KubeContext context, java.time.Duration requestTimeout) {
         List<Path> files = kubeconfigs(context);
         try {
             KubeConfig config = merged(files);
@@ -54,7 +59,7 @@ public final class KubeApi {
             String ns = context.namespace() != null ? context.namespace()
                     : config.getNamespace() != null ? config.getNamespace() : "default";
             // A hung API server must not hang a migration half-way: reads give up after a while.
-            return new KubeApi(ClientBuilder.kubeconfig(config).setReadTimeout(REQUEST_TIMEOUT).build(), config, ns,
+            return new KubeApi(ClientBuilder.kubeconfig(config).setReadTimeout(requestTimeout).build(), config, ns,
                     context.allNamespaces());
         } catch (IOException e) {
             throw new IllegalArgumentException("cannot read kubeconfig " + files + ": " + e.getMessage(), e);
@@ -165,6 +170,18 @@ public final class KubeApi {
                 "list pods in namespace " + ns);
     }
 
+    /** One Service, or null when it does not exist. */
+    public Map<String, Object> service(String ns, String name) {
+        try {
+            return get("/api/v1/namespaces/" + ns + "/services/" + name, List.of());
+        } catch (ApiException e) {
+            if (e.getCode() == 404) {
+                return null;
+            }
+            throw failure("get services " + name + " in namespace " + ns, e);
+        }
+    }
+
     /** One pod, or null when it does not exist. */
     public Map<String, Object> pod(String ns, String name) {
         try {
@@ -180,6 +197,19 @@ public final class KubeApi {
     /** Deployments (apps/v1) of the namespace, or of every namespace. */
     public List<Map<String, Object>> deployments() {
         return list("/apis/apps/v1" + scope() + "/deployments", "list deployments.apps");
+    }
+
+    /** The names of the namespace's Deployments that run vLLM. */
+    @SuppressWarnings("unchecked")
+    public List<String> vllmDeploymentNames() {
+        List<String> names = new ArrayList<>();
+        for (Map<String, Object> d : deployments()) {
+            if (OfflinePlanner.at(d, "spec", "template", "spec", "containers") instanceof List<?> containers
+                    && containers.stream().anyMatch(c -> c instanceof Map<?, ?> m && StatusCheck.isVllm((Map<String, Object>) m))) {
+                names.add(String.valueOf(OfflinePlanner.at(d, "metadata", "name")));
+            }
+        }
+        return names;
     }
 
     /** Services (v1) of the namespace, or of every namespace. */

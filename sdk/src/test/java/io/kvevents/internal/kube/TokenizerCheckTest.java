@@ -1,0 +1,86 @@
+package io.kvevents.internal.kube;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import com.sun.net.httpserver.HttpServer;
+import io.kvevents.sdk.FakeApiServer;
+import io.kvevents.sdk.KubeContext;
+import java.net.InetSocketAddress;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.Map;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** The tokenizer pre-flight: /health on a pod of the URL's Service, through port-forward. */
+class TokenizerCheckTest {
+    private static final String URL = "http://tokenizer-service.aibrix-system:8080";
+
+    @TempDir
+    Path dir;
+
+    private HttpServer tokenizer(int status) throws Exception {
+        HttpServer server = HttpServer.create(new InetSocketAddress("127.0.0.1", 0), 0);
+        server.createContext("/health", exchange -> {
+            exchange.sendResponseHeaders(status, -1);
+            exchange.close();
+        });
+        server.start();
+        return server;
+    }
+
+    private KubeApi api(FakeApiServer fake) throws Exception {
+        return KubeApi.connect(new KubeContext(List.of(fake.kubeconfig(dir, "default")), null, null, false));
+    }
+
+    @Test
+    void aHealthyTokenizerIsAskedOnAPodOfItsService() throws Exception {
+        HttpServer healthy = tokenizer(200);
+        try (FakeApiServer fake = new FakeApiServer()) {
+            fake.service("aibrix-system", "tokenizer-service", Map.of("app", "tokenizer"), 8080, "http");
+            // the pod declares no port named http: the named target falls back to the Service's port, 8080
+            fake.pod(new FakeApiServer.Pod("aibrix-system", "tokenizer-0", Map.of("app", "tokenizer"), true,
+                    Map.of(8080, healthy.getAddress().getPort())));
+            TokenizerCheck.Outcome outcome = TokenizerCheck.check(api(fake), URL);
+            assertTrue(outcome.checked());
+            assertEquals("tokenizer " + URL + " answers /health (pod tokenizer-0)", outcome.message());
+            assertTrue(fake.requests.contains("GET /api/v1/namespaces/aibrix-system/pods/tokenizer-0/portforward?ports=8080"),
+                    fake.requests.toString());
+        } finally {
+            healthy.stop(0);
+        }
+    }
+
+    @Test
+    void anUnhealthyTokenizerFailsThePreflightWithItsStatus() throws Exception {
+        HttpServer sick = tokenizer(503);
+        try (FakeApiServer fake = new FakeApiServer()) {
+            fake.service("aibrix-system", "tokenizer-service", Map.of("app", "tokenizer"), 8080, 8080);
+            fake.pod(new FakeApiServer.Pod("aibrix-system", "tokenizer-0", Map.of("app", "tokenizer"), true,
+                    Map.of(8080, sick.getAddress().getPort())));
+            IllegalStateException e = assertThrows(IllegalStateException.class, () -> TokenizerCheck.check(api(fake), URL));
+            assertEquals("the tokenizer " + URL + " answered /health with HTTP 503 on pod tokenizer-0: the gateway could not"
+                    + " tokenize (give --force to enable anyway)", e.getMessage());
+        } finally {
+            sick.stop(0);
+        }
+    }
+
+    @Test
+    void aServiceWithoutReadyPodsFailsAndAnUnknownHostIsLeftUnchecked() throws Exception {
+        try (FakeApiServer fake = new FakeApiServer()) {
+            TokenizerCheck.Outcome unknown = TokenizerCheck.check(api(fake), URL);
+            assertFalse(unknown.checked());
+            assertEquals("tokenizer " + URL + " not checked: no Service tokenizer-service in namespace aibrix-system"
+                    + " (the gateway may still reach it)", unknown.message());
+            fake.service("aibrix-system", "tokenizer-service", Map.of("app", "tokenizer"), 8080, 8080);
+            fake.pod(new FakeApiServer.Pod("aibrix-system", "tokenizer-0", Map.of("app", "tokenizer"), false, Map.of()));
+            IllegalStateException e = assertThrows(IllegalStateException.class, () -> TokenizerCheck.check(api(fake), URL));
+            assertEquals("the tokenizer Service aibrix-system/tokenizer-service has no ready pod: the gateway could not"
+                    + " tokenize (give --force to enable anyway)", e.getMessage());
+        }
+    }
+}
