@@ -2,9 +2,14 @@ package io.kvevents.cli;
 
 import io.kvevents.sdk.ClusterMigration;
 import io.kvevents.sdk.EnableOptions;
+import io.kvevents.sdk.Manifests;
 import io.kvevents.sdk.MigrationPlan;
 import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
 import java.util.concurrent.Callable;
+import java.util.function.Supplier;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Model.CommandSpec;
@@ -25,8 +30,13 @@ final class EnableCommand implements Callable<Integer> {
     @Spec
     CommandSpec spec;
 
-    @Parameters(paramLabel = "MODEL", description = "The model's Deployment name (or its model.aibrix.ai/name label).")
+    @Parameters(arity = "0..1", paramLabel = "MODEL", description = "The model's Deployment name (or its model.aibrix.ai/name"
+            + " label).")
     String model;
+
+    @Option(names = {"-l", "--selector"}, paramLabel = "SELECTOR",
+            description = "Instead of MODEL: every Deployment whose labels match (k=v, k!=v, k, !k; comma-separated).")
+    String selector;
 
     @Mixin
     LocalManifests manifests;
@@ -78,17 +88,50 @@ final class EnableCommand implements Callable<Integer> {
             spec.commandLine().getErr().println("warning: --vllm-args=seed writes flags that vLLM does not know: it will"
                     + " exit with \"unrecognized arguments\"");
         }
+        if ((model == null) == (selector == null)) {
+            throw CliException.usage("name the model: MODEL or -l SELECTOR (one of them)");
+        }
         if (manifests.local) {
-            manifests.print(MigrationPlan.enable(manifests.read(), model, options), spec.commandLine().getOut(),
-                    spec.commandLine().getErr());
+            List<Map<String, Object>> current = manifests.read();
+            List<MigrationPlan> plans = new ArrayList<>();
+            List<Map<String, Object>> read = current;
+            for (String m : model != null ? List.of(model) : matching(() -> Manifests.deploymentsMatching(read, selector),
+                    "the manifests")) {
+                MigrationPlan plan = MigrationPlan.enable(current, m, options);
+                plans.add(plan);
+                current = plan.result(); // the next model's plan starts from this one's result
+            }
+            manifests.print(plans, spec.commandLine().getOut(), spec.commandLine().getErr());
             return ExitCodes.OK;
         }
-        int status = cluster.apply(spec, progress -> ClusterMigration.enable(cluster.kube.toContext(), model, options,
-                cluster.dryRun, cluster.backupDir(), cluster.rollout(), skipVerify ? null : VERIFY_WITHIN, progress));
+        List<String> targets = model != null ? List.of(model)
+                : matching(() -> ClusterMigration.deploymentsMatching(cluster.kube.toContext(), selector), "the namespace");
+        int status = ExitCodes.OK;
+        for (String target : targets) {
+            // each model is its own change: one that fails (and rolls back) leaves the ones before it enabled
+            status = Math.max(status, cluster.apply(spec, progress -> ClusterMigration.enable(cluster.kube.toContext(),
+                    target, options, cluster.dryRun, cluster.backupDir(), cluster.rollout(),
+                    skipVerify ? null : VERIFY_WITHIN, progress)));
+        }
         if (cluster.rollout() == null && cluster.dryRun == ClusterMigration.DryRun.NONE) {
             spec.commandLine().getErr().println("note: the pods roll out in the background; check that they publish with"
-                    + " 'kubectl kvevents status " + model + " --probe' (or enable with --wait, which verifies)");
+                    + " 'kubectl kvevents status " + (model != null ? model : "") + " --probe' (or enable with --wait,"
+                    + " which verifies)");
         }
         return status;
+    }
+
+    /** The Deployments the selector matches (at least one). */
+    private List<String> matching(Supplier<List<String>> search, String where) {
+        List<String> matched;
+        try {
+            matched = search.get();
+        } catch (IllegalArgumentException e) {
+            throw CliException.usage(e.getMessage()); // the selector itself is wrong
+        }
+        if (matched.isEmpty()) {
+            throw new CliException(ExitCodes.FAILURE, "no Deployment in " + where + " matches -l " + selector);
+        }
+        return matched;
     }
 }

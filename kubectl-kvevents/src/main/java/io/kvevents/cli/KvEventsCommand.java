@@ -4,13 +4,11 @@ import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.ScopeType;
 
-/** {@code kubectl kvevents}: only holds the subcommands. */
+/** {@code kubectl kvevents}: only holds the subcommands ({@link Main} adds them). */
 @Command(name = "kubectl kvevents",
         mixinStandardHelpOptions = true,
         versionProvider = VersionProvider.class,
         description = "See, probe and manage vLLM KV-cache event sync.",
-        subcommands = {EnableCommand.class, DisableCommand.class, StatusCommand.class, TailCommand.class, CacheProbeCommand.class, SimulateCommand.class, BenchCommand.class,
-            CompletionCommand.class, VersionCommand.class},
         usageHelpAutoWidth = true)
 final class KvEventsCommand {
 

@@ -44,22 +44,34 @@ final class LocalManifests {
 
     /** Prints the plan: manifests or patches on stdout, a kubectl-style line per object and warnings on stderr. */
     void print(MigrationPlan plan, PrintWriter out, PrintWriter err) {
-        for (PlanStep step : plan.steps()) {
-            err.println(step.target() + (step.inPlace() ? " unchanged" : " configured (local)"));
-        }
-        plan.warnings().forEach(w -> err.println("warning: " + w));
-        if (output == Format.patch) {
+        print(List.of(plan), out, err);
+    }
+
+    /**
+     * Prints plans applied one after the other (one per model): each plan's lines and warnings, its patches
+     * in order (each relative to the manifests the one before left), or the manifests after the last.
+     */
+    void print(List<MigrationPlan> plans, PrintWriter out, PrintWriter err) {
+        for (MigrationPlan plan : plans) {
             for (PlanStep step : plan.steps()) {
-                if (!step.inPlace()) {
-                    Map<String, Object> line = new LinkedHashMap<>();
-                    line.put("target", step.target());
-                    line.put("namespace", step.namespace());
-                    line.put("patch", JsonParser.parseString(PatchOp.toJson(step.patch())));
-                    out.println(JSON.toJson(line));
+                err.println(step.target() + (step.inPlace() ? " unchanged" : " configured (local)"));
+            }
+            plan.warnings().forEach(w -> err.println("warning: " + w));
+        }
+        if (output == Format.patch) {
+            for (MigrationPlan plan : plans) {
+                for (PlanStep step : plan.steps()) {
+                    if (!step.inPlace()) {
+                        Map<String, Object> line = new LinkedHashMap<>();
+                        line.put("target", step.target());
+                        line.put("namespace", step.namespace());
+                        line.put("patch", JsonParser.parseString(PatchOp.toJson(step.patch())));
+                        out.println(JSON.toJson(line));
+                    }
                 }
             }
         } else {
-            out.print(Manifests.write(plan.result()));
+            out.print(Manifests.write(plans.get(plans.size() - 1).result()));
         }
         out.flush();
         err.flush();

@@ -6,18 +6,44 @@ import java.io.PrintWriter;
 import java.nio.charset.StandardCharsets;
 import java.util.List;
 import picocli.CommandLine;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Model.CommandSpec;
 
 /** {@code kubectl-kvevents}: the only place that exits the JVM. */
 public final class Main {
+    /** The commands, in the order the usage lists them. */
+    private static final List<Class<?>> COMMANDS = List.of(EnableCommand.class, DisableCommand.class, StatusCommand.class,
+            TailCommand.class, CacheProbeCommand.class, SimulateCommand.class, BenchCommand.class, CompletionCommand.class,
+            VersionCommand.class);
+
     private Main() {
+    }
+
+    /**
+     * The command the arguments name: the first word that is not an option, {@code ""} when there is
+     * none, null (build every command, for picocli's suggestions) when it names no command.
+     */
+    static String invoked(String[] args) {
+        for (String arg : args) {
+            if (!arg.startsWith("-")) {
+                for (Class<?> command : COMMANDS) {
+                    if (command.getAnnotation(Command.class).name().equals(arg)) {
+                        return arg;
+                    }
+                }
+                return null;
+            }
+        }
+        return "";
     }
 
     public static void main(String[] args) {
         PrintWriter out = new PrintWriter(new BufferedWriter(
                 new OutputStreamWriter(System.out, StandardCharsets.UTF_8), 1 << 16), false);
         PrintWriter err = new PrintWriter(new OutputStreamWriter(System.err, StandardCharsets.UTF_8), true);
-        CommandLine cli = commandLine(out, err);
-        int code = args.length > 0 && args[0].equals(Completion.COMMAND)
+        boolean completing = args.length > 0 && args[0].equals(Completion.COMMAND);
+        CommandLine cli = commandLine(out, err, completing ? null : invoked(args));
+        int code = completing
                 ? Completion.complete(cli, List.of(args).subList(1, args.length), out)
                 : cli.execute(args);
         out.flush();
@@ -25,9 +51,30 @@ public final class Main {
         System.exit(code);
     }
 
-    /** The configured command line, writing to the given streams (tests pass their own). */
+    /** The configured command line, every command complete, writing to the given streams (tests pass their own). */
     public static CommandLine commandLine(PrintWriter out, PrintWriter err) {
+        return commandLine(out, err, null);
+    }
+
+    /**
+     * The command line with {@code only} complete and the other commands as names and headers: building a
+     * command's model (its options, mixins and converters, by reflection) is most of a short run's
+     * start-up, and {@code kubectl kvevents --help} needs no command's model at all.
+     *
+     * @param only the command the arguments invoke, {@code ""} for none, null for every command complete
+     */
+    static CommandLine commandLine(PrintWriter out, PrintWriter err, String only) {
         CommandLine cli = new CommandLine(new KvEventsCommand());
+        for (Class<?> command : COMMANDS) {
+            Command a = command.getAnnotation(Command.class);
+            if (only == null || only.equals(a.name())) {
+                cli.addSubcommand(a.name(), new CommandLine(command));
+            } else {
+                CommandSpec placeholder = CommandSpec.create().name(a.name());
+                placeholder.usageMessage().header(a.header()).hidden(a.hidden());
+                cli.addSubcommand(a.name(), placeholder);
+            }
+        }
         cli.setOut(out);
         cli.setErr(err);
         cli.setExecutionExceptionHandler(new ErrorHandler());

@@ -21,7 +21,7 @@ class ClusterCommandsTest {
             Result r = CliHarness.run("status", "--kubeconfig", kubeconfig, "-n", "default");
             assertEquals(0, r.exitCode(), r.err());
             assertTrue(r.outLines().get(1).matches("llama-3-8b +default +off +- +--kv-events-config flag; .*"), r.out());
-            Result plan = CliHarness.run("enable", "llama-3-8b", "--kubeconfig", kubeconfig, "-n", "default",
+            Result plan = CliHarness.run("enable", "-l", "app=llama-3-8b", "--kubeconfig", kubeconfig, "-n", "default",
                     "--dry-run=client", "--tokenizer", "http://tokenizer-service.default:8080");
             assertEquals(0, plan.exitCode(), plan.err());
             assertEquals(List.of("deployment.apps/llama-3-8b patched (client dry run)", "service/llama-3-8b patched (client dry run)",

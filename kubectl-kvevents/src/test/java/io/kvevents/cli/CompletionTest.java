@@ -69,4 +69,21 @@ class CompletionTest {
         // no cluster: no candidates and no error in the shell
         assertEquals(List.of(":4"), complete("status", "--kubeconfig", dir.resolve("none").toString(), ""));
     }
+
+    @Test
+    void onlyTheInvokedCommandIsBuiltAndTheOthersStillListWithTheirHeaders() {
+        assertEquals("tail", Main.invoked(new String[] {"-v", "tail", "llama"}));
+        assertEquals("", Main.invoked(new String[] {"--help"}));
+        assertEquals(null, Main.invoked(new String[] {"tial"}), "a typo builds every command, for picocli's suggestion");
+        StringWriter lazy = new StringWriter();
+        PrintWriter w = new PrintWriter(lazy);
+        assertEquals(0, Main.commandLine(w, w, "").execute("--help"));
+        w.flush();
+        assertEquals(CliHarness.run("--help").out(), lazy.toString(), "the top-level usage is the same either way");
+        StringWriter tail = new StringWriter();
+        PrintWriter t = new PrintWriter(tail);
+        assertEquals(0, Main.commandLine(t, t, "tail").execute("tail", "--help"));
+        t.flush();
+        assertTrue(tail.toString().contains("--max-events=N"), tail.toString());
+    }
 }

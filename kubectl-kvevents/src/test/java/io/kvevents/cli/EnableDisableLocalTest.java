@@ -85,4 +85,21 @@ class EnableDisableLocalTest {
         Result noCluster = CliHarness.run("status", "--kubeconfig", dir.resolve("none").toString());
         assertEquals(1, noCluster.exitCode());
     }
+
+    @Test
+    void aLabelSelectorEnablesEveryDeploymentItMatches() {
+        String deployment = MANIFESTS.resolve("llama-deployment.yaml").toString();
+        String gateway = MANIFESTS.resolve("gateway-deployment.yaml").toString();
+        Result byName = CliHarness.run("enable", "llama-3-8b", "--local", "-f", deployment, "-f", gateway);
+        Result bySelector = CliHarness.run("enable", "-l", "app=llama-3-8b", "--local", "-f", deployment, "-f", gateway);
+        assertEquals(0, bySelector.exitCode(), bySelector.err());
+        assertEquals(byName.out(), bySelector.out());
+        Result none = CliHarness.run("enable", "-l", "app=mistral", "--local", "-f", deployment, "-f", gateway);
+        assertEquals(1, none.exitCode());
+        assertEquals(java.util.List.of("error: no Deployment in the manifests matches -l app=mistral"), none.errLines());
+        Result both = CliHarness.run("enable", "llama-3-8b", "-l", "app=llama-3-8b", "--local", "-f", deployment);
+        assertEquals(2, both.exitCode());
+        Result setBased = CliHarness.run("enable", "-l", "app in (a)", "--local", "-f", deployment);
+        assertEquals(2, setBased.exitCode(), setBased.err());
+    }
 }

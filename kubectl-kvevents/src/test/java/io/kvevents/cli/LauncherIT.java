@@ -174,4 +174,19 @@ class LauncherIT {
             }
         }
     }
+
+    /** picocli ships Java 5 class files, which class-data sharing refuses; the build upgrades them so it does not. */
+    @Test
+    void theSecondStartLoadsTheCliFromTheClassDataArchive() throws Exception {
+        assertEquals(0, run("--help").exit());
+        Path log = home.resolve("class-load.log");
+        Run again = run(Map.of("KVEVENTS_JAVA_OPTS", "-Xlog:class+load=info:file=" + log), "--help");
+        assertEquals(0, again.exit(), again.err());
+        String loads = Files.readString(log);
+        for (String c : List.of("picocli.CommandLine", "picocli.CommandLine$Help", "io.kvevents.cli.Main")) {
+            assertTrue(loads.contains(" " + c + " source: shared objects file"), c + " was not loaded from the archive");
+        }
+        assertTrue(loads.lines().noneMatch(l -> l.contains("io.kubernetes") || l.contains("org.zeromq")
+                || l.contains("org.msgpack")), "--help loads no Kubernetes, ZeroMQ or msgpack class");
+    }
 }

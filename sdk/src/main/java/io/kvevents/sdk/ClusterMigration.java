@@ -100,6 +100,11 @@ public final class ClusterMigration {
     }
 
 
+    /** The names of the Deployments of the context's namespace that match a kubectl label selector ({@code -l}). */
+    public static List<String> deploymentsMatching(KubeContext context, String selector) {
+        return KubeApi.connect(context).deploymentNames(selector);
+    }
+
     /**
      * Checks that a ready pod of a model Deployment publishes KV events: through port-forward, its replay
      * endpoint answers or a batch arrives within {@code within}.

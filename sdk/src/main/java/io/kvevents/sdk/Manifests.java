@@ -78,4 +78,20 @@ public final class Manifests {
         LoaderOptions load = new LoaderOptions();
         return new Yaml(new SafeConstructor(load), new Representer(dump), dump, load);
     }
+
+    /**
+     * The names of the Deployments among {@code manifests} whose labels match a kubectl label selector
+     * ({@code k=v}, {@code k!=v}, {@code k}, {@code !k}, comma-separated).
+     */
+    public static List<String> deploymentsMatching(List<Map<String, Object>> manifests, String selector) {
+        io.kvevents.internal.kube.LabelSelector s = io.kvevents.internal.kube.LabelSelector.parse(selector);
+        List<String> names = new java.util.ArrayList<>();
+        for (Map<String, Object> o : manifests) {
+            if ("Deployment".equals(o.get("kind"))
+                    && s.matches((Map<?, ?>) io.kvevents.internal.kube.OfflinePlanner.at(o, "metadata", "labels"))) {
+                names.add(String.valueOf(io.kvevents.internal.kube.OfflinePlanner.at(o, "metadata", "name")));
+            }
+        }
+        return names;
+    }
 }

@@ -212,6 +212,18 @@ public final class KubeApi {
         return names;
     }
 
+    /** The names of the namespace's Deployments that match a label selector (evaluated by the server). */
+    public List<String> deploymentNames(String labelSelector) {
+        LabelSelector.parse(labelSelector); // a clear error for what kubectl would refuse too
+        List<String> names = new ArrayList<>();
+        for (Map<String, Object> d : list("/apis/apps/v1/namespaces/" + namespace + "/deployments",
+                List.of(new io.kubernetes.client.openapi.Pair("labelSelector", labelSelector)),
+                "list deployments.apps in namespace " + namespace)) {
+            names.add(String.valueOf(OfflinePlanner.at(d, "metadata", "name")));
+        }
+        return names;
+    }
+
     /** Services (v1) of the namespace, or of every namespace. */
     public List<Map<String, Object>> services() {
         return list("/api/v1" + scope() + "/services", "list services");
