@@ -189,4 +189,30 @@ class LauncherIT {
         assertTrue(loads.lines().noneMatch(l -> l.contains("io.kubernetes") || l.contains("org.zeromq")
                 || l.contains("org.msgpack")), "--help loads no Kubernetes, ZeroMQ or msgpack class");
     }
+
+    /** On its first run (JDK 17 dumps the archive at exit) the JVM is the launcher's child: a kill must reach it. */
+    @Test
+    void killingTheLauncherStopsItsJvmAlsoOnTheFirstRun() throws Exception {
+        Path endpoints = home.resolve("endpoints.txt");
+        ProcessBuilder pb = new ProcessBuilder(LAUNCHER.toAbsolutePath().toString(), "simulate", "--trace",
+                EXAMPLES.resolve("traces/mooncake-conversation-trace.jsonl").toString(), "--pods", "1", "--requests", "5",
+                "--serve", "--duration", "60s", "--endpoints-file", endpoints.toString());
+        pb.environment().put("XDG_CACHE_HOME", home.resolve("fresh-cache").toString());
+        Process launcher = pb.redirectOutput(ProcessBuilder.Redirect.DISCARD).redirectError(ProcessBuilder.Redirect.DISCARD).start();
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
+        while (!Files.exists(endpoints) && System.nanoTime() < deadline) {
+            Thread.sleep(100);
+        }
+        assertTrue(Files.exists(endpoints), "the simulated pods did not start");
+        List<ProcessHandle> jvms = launcher.descendants().toList();
+        assertTrue(!jvms.isEmpty(), "the first run keeps the JVM as a child");
+        launcher.destroy(); // SIGTERM to the script, as `kill PID` does
+        assertTrue(launcher.waitFor(20, TimeUnit.SECONDS), "the launcher did not end");
+        for (ProcessHandle jvm : jvms) {
+            jvm.onExit().completeOnTimeout(jvm, 20, TimeUnit.SECONDS).get();
+            boolean alive = jvm.isAlive();
+            jvm.destroyForcibly(); // never leave it running for the rest of the build
+            assertTrue(!alive, "the JVM outlived the launcher");
+        }
+    }
 }
