@@ -20,7 +20,7 @@ class ModelStatusTest {
     }
 
     @SuppressWarnings("unchecked")
-    private static List<Map<String, Object>> gatewayEnv(Map<String, Object> gateway) {
+    static List<Map<String, Object>> gatewayEnv(Map<String, Object> gateway) {
         Map<String, Object> spec = (Map<String, Object>) ((Map<String, Object>) ((Map<String, Object>) gateway.get("spec"))
                 .get("template")).get("spec");
         return (List<Map<String, Object>>) ((List<Map<String, Object>>) spec.get("containers")).get(0).get("env");

@@ -24,8 +24,8 @@ import java.util.regex.Pattern;
  */
 public final class OfflinePlanner {
     public static final String UNDO = "kvevents.io/undo";
-    static final String ENABLED = "model.aibrix.ai/kv-events-enabled";
-    static final String MODEL = "model.aibrix.ai/name";
+    public static final String ENABLED = "model.aibrix.ai/kv-events-enabled";
+    public static final String MODEL = "model.aibrix.ai/name";
     private static final Set<String> SEED_FLAGS = Set.of("--enable-kv-cache-events", "--kv-events-publisher",
             "--kv-events-endpoint", "--kv-events-replay-endpoint");
     private static final Set<String> SEED_FLAGS_WITH_VALUE = Set.of("--kv-events-publisher", "--kv-events-endpoint",
@@ -264,7 +264,7 @@ public final class OfflinePlanner {
         return container.get("args") == null && command.size() > 2 ? "command" : "args";
     }
 
-    static int[] version(String image) {
+    public static int[] version(String image) {
         int at = image.indexOf('@');
         String ref = at < 0 ? image : image.substring(0, at);
         int colon = ref.lastIndexOf(':');

@@ -142,7 +142,7 @@ public final class PodTargets {
         }
         int pub = portOf(container, "kv-events", DEFAULT_PUB);
         int replay = portOf(container, "kv-replay", DEFAULT_REPLAY);
-        String config = flag(words, "--kv-events-config");
+        String config = Flags.value(words, "--kv-events-config");
         if (config != null) {
             try {
                 JsonObject c = JsonParser.parseString(config).getAsJsonObject();
@@ -153,25 +153,11 @@ public final class PodTargets {
             }
         }
         int http = portOf(container, "http", DEFAULT_HTTP);
-        String port = flag(words, "--port");
+        String port = Flags.value(words, "--port");
         if (port != null && port.matches("\\d{1,5}")) {
             http = Integer.parseInt(port);
         }
         return new Pod(namespace, name, pub, replay, http);
-    }
-
-    /** The value of {@code --flag=v} or {@code --flag v}. */
-    private static String flag(List<String> words, String flag) {
-        for (int i = 0; i < words.size(); i++) {
-            String w = words.get(i);
-            if (w.startsWith(flag + "=")) {
-                return w.substring(flag.length() + 1);
-            }
-            if (w.equals(flag) && i + 1 < words.size()) {
-                return words.get(i + 1);
-            }
-        }
-        return null;
     }
 
     private static int endpointPort(String endpoint, int fallback) {

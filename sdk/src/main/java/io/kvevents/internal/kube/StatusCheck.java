@@ -201,7 +201,7 @@ public final class StatusCheck {
     }
 
     /** A container whose image or command names vLLM. */
-    static boolean isVllm(Map<String, Object> c) {
+    public static boolean isVllm(Map<String, Object> c) {
         List<Object> words = new ArrayList<>(words(c.get("command")));
         words.addAll(words(c.get("args")));
         return String.valueOf(c.get("image")).toLowerCase(Locale.ROOT).contains("vllm")

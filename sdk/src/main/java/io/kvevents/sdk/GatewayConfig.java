@@ -1,0 +1,121 @@
+package io.kvevents.sdk;
+
+import io.kvevents.internal.kube.OfflinePlanner;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+
+/**
+ * The AIBrix gateway's prefix-cache settings as its Deployment's env carries them. Each setting is read
+ * under the name the gateway reads ({@code AIBRIX_PREFIX_CACHE_…}), else under the migration guide's
+ * spelling, else the gateway's default; {@link #problems()} says what keeps KV event sync from working.
+ *
+ * @param kvEventSync {@code AIBRIX_PREFIX_CACHE_KV_EVENT_SYNC_ENABLED} (default false)
+ * @param remoteTokenizer {@code AIBRIX_PREFIX_CACHE_USE_REMOTE_TOKENIZER} (default false)
+ * @param tokenizerEndpoint {@code AIBRIX_PREFIX_CACHE_REMOTE_TOKENIZER_ENDPOINT} (default none: null)
+ * @param tokenizerType {@code AIBRIX_PREFIX_CACHE_TOKENIZER_TYPE} (default {@code character})
+ * @param tokenizerEngine the guide's {@code AIBRIX_REMOTE_TOKENIZER_ENGINE} (default none: null)
+ * @param blockSize {@code AIBRIX_PREFIX_CACHE_BLOCK_SIZE}, or null when unset (the gateway's default)
+ * @param env every {@code AIBRIX_*} variable as set, both spellings
+ */
+public record GatewayConfig(String namespace, String deployment, boolean kvEventSync, boolean remoteTokenizer,
+        String tokenizerEndpoint, String tokenizerType, String tokenizerEngine, Integer blockSize, Map<String, String> env) {
+
+    /** The gateway's names and the migration guide's, for the settings both spell. */
+    private static final Map<String, String> SEED_SPELLINGS = new LinkedHashMap<>();
+
+    static {
+        SEED_SPELLINGS.put("AIBRIX_PREFIX_CACHE_KV_EVENT_SYNC_ENABLED", "AIBRIX_KV_EVENT_SYNC_ENABLED");
+        SEED_SPELLINGS.put("AIBRIX_PREFIX_CACHE_USE_REMOTE_TOKENIZER", "AIBRIX_USE_REMOTE_TOKENIZER");
+        SEED_SPELLINGS.put("AIBRIX_PREFIX_CACHE_REMOTE_TOKENIZER_ENDPOINT", "AIBRIX_REMOTE_TOKENIZER_ENDPOINT");
+    }
+
+    public GatewayConfig {
+        env = Map.copyOf(env);
+    }
+
+    /** Reads the gateway Deployment's first container's env. */
+    public static GatewayConfig of(Map<String, Object> gatewayDeployment) {
+        Map<String, String> env = new LinkedHashMap<>();
+        if (OfflinePlanner.at(gatewayDeployment, "spec", "template", "spec", "containers") instanceof List<?> cs && !cs.isEmpty()
+                && cs.get(0) instanceof Map<?, ?> c && c.get("env") instanceof List<?> vars) {
+            for (Object v : vars) {
+                if (v instanceof Map<?, ?> e && String.valueOf(e.get("name")).startsWith("AIBRIX_")) {
+                    env.put(String.valueOf(e.get("name")), e.get("value") == null ? "(valueFrom)" : String.valueOf(e.get("value")));
+                }
+            }
+        }
+        String blockSize = setting(env, "AIBRIX_PREFIX_CACHE_BLOCK_SIZE");
+        Integer block = null;
+        if (blockSize != null && blockSize.matches("\\d{1,9}")) {
+            block = Integer.parseInt(blockSize);
+        }
+        return new GatewayConfig((String) OfflinePlanner.at(gatewayDeployment, "metadata", "namespace"),
+                String.valueOf(OfflinePlanner.at(gatewayDeployment, "metadata", "name")),
+                "true".equalsIgnoreCase(setting(env, "AIBRIX_PREFIX_CACHE_KV_EVENT_SYNC_ENABLED")),
+                "true".equalsIgnoreCase(setting(env, "AIBRIX_PREFIX_CACHE_USE_REMOTE_TOKENIZER")),
+                setting(env, "AIBRIX_PREFIX_CACHE_REMOTE_TOKENIZER_ENDPOINT"),
+                orDefault(setting(env, "AIBRIX_PREFIX_CACHE_TOKENIZER_TYPE"), "character"),
+                env.get("AIBRIX_REMOTE_TOKENIZER_ENGINE"), block, env);
+    }
+
+    /**
+     * The gateway Deployment {@code options} names (namespace and name) among manifests.
+     *
+     * @throws IllegalArgumentException when it is not among them
+     */
+    public static GatewayConfig find(List<Map<String, Object>> manifests, EnableOptions options) {
+        for (Map<String, Object> o : manifests) {
+            Object ns = OfflinePlanner.at(o, "metadata", "namespace");
+            if ("Deployment".equals(o.get("kind")) && options.gatewayDeployment().equals(OfflinePlanner.at(o, "metadata", "name"))
+                    && (ns == null || options.gatewayNamespace().equals(ns))) {
+                return of(o);
+            }
+        }
+        throw new IllegalArgumentException("no gateway Deployment " + options.gatewayNamespace() + "/"
+                + options.gatewayDeployment() + " in the manifests (--gateway-namespace, --gateway-deployment)");
+    }
+
+    /** What keeps KV event sync from working, as the gateway would treat these settings. */
+    public List<String> problems() {
+        List<String> out = new ArrayList<>();
+        if (kvEventSync && !remoteTokenizer) {
+            out.add("KV event sync is on but the remote tokenizer is off: the gateway turns sync off at start");
+        }
+        if (kvEventSync && (tokenizerEndpoint == null || tokenizerEndpoint.isBlank())) {
+            out.add("KV event sync is on but no remote tokenizer endpoint is set");
+        }
+        if (remoteTokenizer && !tokenizerType.toLowerCase(Locale.ROOT).equals("remote")) {
+            out.add("the remote tokenizer is on but AIBRIX_PREFIX_CACHE_TOKENIZER_TYPE is " + tokenizerType + ", not remote");
+        }
+        SEED_SPELLINGS.forEach((current, seed) -> {
+            String a = env.get(current);
+            String b = env.get(seed);
+            if ((a == null) != (b == null)) {
+                out.add("only " + (a == null ? seed : current) + " is set; set " + (a == null ? current : seed) + " too");
+            } else if (a != null && !a.equals(b)) {
+                out.add(current + "=" + a + " and " + seed + "=" + b + " disagree");
+            }
+        });
+        return List.copyOf(out);
+    }
+
+    /** The gateway's name first, the guide's second. */
+    private static String setting(Map<String, String> env, String name) {
+        String v = env.get(name);
+        return v != null ? v : env.get(SEED_SPELLINGS.get(name));
+    }
+
+    private static String orDefault(String v, String fallback) {
+        return v == null ? fallback : v;
+    }
+
+    @Override
+    public String toString() {
+        return "GatewayConfig[" + namespace + "/" + deployment + " kvEventSync=" + kvEventSync + " remoteTokenizer="
+                + remoteTokenizer + " endpoint=" + tokenizerEndpoint + " type=" + tokenizerType
+                + (blockSize == null ? "" : " blockSize=" + blockSize) + (problems().isEmpty() ? "" : " problems=" + problems()) + "]";
+    }
+}
