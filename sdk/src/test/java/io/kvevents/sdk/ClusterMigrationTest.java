@@ -36,6 +36,14 @@ class ClusterMigrationTest {
 
     /** The CRUD dispatcher, answering SelfSubjectAccessReviews: patching Services is denied when {@code denyServices}. */
     private volatile boolean denyServices;
+    /** A PATCH whose path contains this fails with HTTP 500 (a fault the CRUD server cannot make by itself). */
+    private volatile String failPatchOf;
+    /**
+     * This many PATCHes of the model Deployment are answered 409 Conflict, as the API server answers when
+     * someone else changed it since we read it (this server cannot be written to while it answers).
+     */
+    private final java.util.concurrent.atomic.AtomicInteger concurrentChanges = new java.util.concurrent.atomic.AtomicInteger();
+    private final List<String> patchBodies = new java.util.concurrent.CopyOnWriteArrayList<>();
 
     @BeforeEach
     void start() throws Exception {
@@ -47,6 +55,18 @@ class ClusterMigrationTest {
                     return new io.fabric8.mockwebserver.http.MockResponse().setResponseCode(201).setBody(
                             ("{\"kind\":\"SelfSubjectAccessReview\",\"status\":{\"allowed\":"
                                     + !(services && denyServices) + "}}").getBytes(StandardCharsets.UTF_8));
+                }
+                if ("PATCH".equals(request.getMethod()) && failPatchOf != null && request.getPath().contains(failPatchOf)) {
+                    return new io.fabric8.mockwebserver.http.MockResponse().setResponseCode(500).setBody(
+                            "{\"kind\":\"Status\",\"message\":\"injected failure\",\"code\":500}".getBytes(StandardCharsets.UTF_8));
+                }
+                if ("PATCH".equals(request.getMethod())) {
+                    patchBodies.add(new String(request.getBody().getBytes(), StandardCharsets.UTF_8)); // not read(): the server reads it next
+                    if (request.getPath().contains("/deployments/llama-3-8b") && concurrentChanges.getAndUpdate(n -> Math.max(0, n - 1)) > 0) {
+                        return new io.fabric8.mockwebserver.http.MockResponse().setResponseCode(409).setBody(("{\"kind\":\"Status\","
+                                + "\"reason\":\"Conflict\",\"message\":\"Operation cannot be fulfilled on deployments.apps"
+                                + " \\\"llama-3-8b\\\": the object has been modified\",\"code\":409}").getBytes(StandardCharsets.UTF_8));
+                    }
                 }
                 return super.dispatch(request);
             }
@@ -236,5 +256,51 @@ class ClusterMigrationTest {
         assertTrue(e.getMessage().endsWith("; rolled back 3 object(s)"), e.getMessage());
         assertTrue(progress.contains("deployment.apps/llama-3-8b rolled out"), progress.toString());
         assertEquals(ModelStatus.State.OFF, ModelStatus.of(context, "llama-3-8b", MigrationPlanTest.OPTIONS).get(0).state());
+    }
+
+    @org.junit.jupiter.params.ParameterizedTest
+    @org.junit.jupiter.params.provider.ValueSource(strings = {"/deployments/llama-3-8b", "/services/llama-3-8b",
+        "/deployments/aibrix-gateway-plugins"})
+    void aFailureInjectedAtEachStepLeavesEveryObjectAsItWas(String failing) throws Exception {
+        String before = deploymentYaml();
+        failPatchOf = failing;
+        RuntimeException e = org.junit.jupiter.api.Assertions.assertThrows(RuntimeException.class,
+                () -> ClusterMigration.enable(context, "llama-3-8b", MigrationPlanTest.OPTIONS, ClusterMigration.DryRun.NONE,
+                        dir.resolve("backup"), progress::add));
+        assertTrue(e.getMessage().contains("injected failure"), e.getMessage());
+        // the first patch failing changed nothing; a later one rolls back those before it
+        assertEquals(!failing.equals("/deployments/llama-3-8b"), e instanceof ClusterMigration.RolledBackException, e.getMessage());
+        failPatchOf = null;
+        assertEquals(before.replaceAll("(?m)^  (resourceVersion|generation): .*\\n", ""),
+                deploymentYaml().replaceAll("(?m)^  (resourceVersion|generation): .*\\n", ""));
+        ModelStatus status = ModelStatus.of(context, "llama-3-8b", MigrationPlanTest.OPTIONS).get(0);
+        assertEquals(ModelStatus.State.OFF, status.state(), status.toString());
+        assertEquals(5, status.missing().size(), "the gateway too is as it was: " + status);
+    }
+
+    @Test
+    void aConcurrentChangeIsReadAgainAndPlannedAgainNeverOverwritten() throws Exception {
+        concurrentChanges.set(1);
+        ClusterMigration.enable(context, "llama-3-8b", MigrationPlanTest.OPTIONS, ClusterMigration.DryRun.NONE,
+                dir.resolve("backup"), progress::add);
+        assertTrue(progress.contains("deployment.apps/llama-3-8b changed while it was being patched; reading it again"
+                + " (attempt 2 of 3)"), progress.toString());
+        assertEquals(ModelStatus.State.ENABLED, ModelStatus.of(context, "llama-3-8b", MigrationPlanTest.OPTIONS).get(0).state());
+        // every patch first tests the resourceVersion it was planned from: a change made meanwhile fails it
+        assertEquals(4, patchBodies.size(), patchBodies.toString());
+        assertTrue(patchBodies.stream().allMatch(b -> b.startsWith("[{\"op\":\"test\",\"path\":\"/metadata/resourceVersion\"")),
+                patchBodies.toString());
+    }
+
+    @Test
+    void aWriterThatKeepsChangingTheObjectIsReportedAndNothingIsChanged() throws Exception {
+        String before = deploymentYaml();
+        concurrentChanges.set(3);
+        IllegalStateException e = org.junit.jupiter.api.Assertions.assertThrows(IllegalStateException.class,
+                () -> ClusterMigration.enable(context, "llama-3-8b", MigrationPlanTest.OPTIONS, ClusterMigration.DryRun.NONE,
+                        dir.resolve("backup"), progress::add));
+        assertEquals("deployment.apps/llama-3-8b changed while it was being patched; gave up after 3 attempts (nothing was"
+                + " changed)", e.getMessage());
+        assertEquals(before, deploymentYaml());
     }
 }
