@@ -42,6 +42,9 @@ final class Completion {
                 pending = null; // this word was the option's value
             } else if (word.startsWith("-")) {
                 OptionSpec o = command.findOption(word.contains("=") ? word.substring(0, word.indexOf('=')) : word);
+                if (o != null && word.contains("=")) {
+                    values.put(o.longestName(), word.substring(word.indexOf('=') + 1));
+                }
                 if (o != null && o.arity().min() > 0 && !word.contains("=")) {
                     pending = o;
                 }

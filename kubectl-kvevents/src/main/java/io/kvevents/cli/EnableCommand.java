@@ -106,31 +106,39 @@ final class EnableCommand implements Callable<Integer> {
         }
         List<String> targets = model != null ? List.of(model)
                 : matching(() -> ClusterMigration.deploymentsMatching(cluster.kube.toContext(), selector), "the namespace");
-        int status = ExitCodes.OK;
+        List<String> done = new ArrayList<>();
         for (String target : targets) {
-            // each model is its own change: one that fails (and rolls back) leaves the ones before it enabled
-            status = Math.max(status, cluster.apply(spec, progress -> ClusterMigration.enable(cluster.kube.toContext(),
-                    target, options, cluster.dryRun, cluster.backupDir(), cluster.rollout(),
-                    skipVerify ? null : VERIFY_WITHIN, progress)));
+            try {
+                cluster.apply(spec, progress -> ClusterMigration.enable(cluster.kube.toContext(), target, options,
+                        cluster.dryRun, cluster.backupDir(), cluster.rollout(), skipVerify ? null : VERIFY_WITHIN, progress));
+            } catch (RuntimeException e) {
+                if (!done.isEmpty()) {
+                    // each model is its own change: the ones before this stay enabled
+                    spec.commandLine().getErr().println("warning: enabled before this failure: " + String.join(", ", done)
+                            + "; not attempted: " + String.join(", ", targets.subList(done.size() + 1, targets.size())));
+                }
+                throw e;
+            }
+            done.add(target);
         }
         if (cluster.rollout() == null && cluster.dryRun == ClusterMigration.DryRun.NONE) {
             spec.commandLine().getErr().println("note: the pods roll out in the background; check that they publish with"
-                    + " 'kubectl kvevents status " + (model != null ? model : "") + " --probe' (or enable with --wait,"
-                    + " which verifies)");
+                    + " 'kubectl kvevents status " + (targets.size() == 1 ? targets.get(0) + " " : "") + "--probe'"
+                    + " (or enable with --wait, which verifies)");
         }
-        return status;
+        return ExitCodes.OK;
     }
 
     /** The Deployments the selector matches (at least one). */
     private List<String> matching(Supplier<List<String>> search, String where) {
-        List<String> matched;
         try {
-            matched = search.get();
+            Manifests.deploymentsMatching(List.of(), selector); // parses it: a wrong selector is a usage error
         } catch (IllegalArgumentException e) {
-            throw CliException.usage(e.getMessage()); // the selector itself is wrong
+            throw CliException.usage(e.getMessage());
         }
+        List<String> matched = search.get();
         if (matched.isEmpty()) {
-            throw new CliException(ExitCodes.FAILURE, "no Deployment in " + where + " matches -l " + selector);
+            throw new CliException(ExitCodes.FAILURE, "no vLLM Deployment in " + where + " matches -l " + selector);
         }
         return matched;
     }

@@ -63,6 +63,7 @@ class CompletionTest {
                 .deployment("ml", "mistral-7b")) {
             String kubeconfig = api.kubeconfig(dir, "default").toString();
             assertEquals(List.of("llama-3-8b", ":4"), complete("tail", "--kubeconfig", kubeconfig, "-n", "ml", "ll"));
+            assertEquals(List.of("llama-3-8b", ":4"), complete("tail", "--kubeconfig=" + kubeconfig, "--namespace=ml", "ll"));
             assertEquals(List.of(":4", "llama-3-8b", "mistral-7b"),
                     complete("enable", "--kubeconfig", kubeconfig, "--namespace", "ml", "").stream().sorted().toList());
         }

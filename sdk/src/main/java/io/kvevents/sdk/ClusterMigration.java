@@ -81,7 +81,8 @@ public final class ClusterMigration {
         if (options.tokenizer() != null) {
             // pre-flight, before anything is written: a gateway without its tokenizer cannot route by prefix
             try {
-                TokenizerCheck.Outcome tokenizer = TokenizerCheck.check(KubeApi.connect(context), options.tokenizer());
+                TokenizerCheck.Outcome tokenizer = TokenizerCheck.check(KubeApi.connect(context), options.tokenizer(),
+                        options.gatewayNamespace());
                 if (tokenizer.checked()) {
                     progress.accept(tokenizer.message());
                 } else {
@@ -100,21 +101,25 @@ public final class ClusterMigration {
     }
 
 
-    /** The names of the Deployments of the context's namespace that match a kubectl label selector ({@code -l}). */
+    /** The vLLM Deployments of the context's namespace that match a kubectl label selector ({@code -l}). */
     public static List<String> deploymentsMatching(KubeContext context, String selector) {
-        return KubeApi.connect(context).deploymentNames(selector);
+        return KubeApi.connect(context).vllmDeploymentNames(selector);
     }
 
     /**
      * Checks that a ready pod of a model Deployment publishes KV events: through port-forward, its replay
      * endpoint answers or a batch arrives within {@code within}.
      *
-     * @return what the pod that answered showed
+     * @return what the pod that answered showed; null when the Deployment has no replicas to ask
      * @throws IllegalStateException when no ready pod does (the message says what each one showed)
      */
     public static PodActivity verify(KubeContext context, String namespace, String deployment, Duration within,
             Consumer<String> progress) {
         KubeContext where = new KubeContext(context.kubeconfig(), context.context(), namespace, false);
+        if (ModelDeployment.read(where, deployment).replicas() == 0) {
+            progress.accept("deployment.apps/" + deployment + " not verified: it is scaled to 0 replicas");
+            return null;
+        }
         List<PodActivity> seen;
         try (ModelPods pods = ModelPods.find(where, deployment)) {
             seen = pods.probe(within, true);

@@ -80,18 +80,27 @@ public final class Manifests {
     }
 
     /**
-     * The names of the Deployments among {@code manifests} whose labels match a kubectl label selector
-     * ({@code k=v}, {@code k!=v}, {@code k}, {@code !k}, comma-separated).
+     * The names of the vLLM Deployments among {@code manifests} whose labels match a kubectl label selector
+     * ({@code k=v}, {@code k!=v}, {@code k}, {@code !k}, comma-separated); others (the gateway) are no models.
      */
     public static List<String> deploymentsMatching(List<Map<String, Object>> manifests, String selector) {
         io.kvevents.internal.kube.LabelSelector s = io.kvevents.internal.kube.LabelSelector.parse(selector);
         List<String> names = new java.util.ArrayList<>();
         for (Map<String, Object> o : manifests) {
-            if ("Deployment".equals(o.get("kind"))
+            if ("Deployment".equals(o.get("kind")) && runsVllm(o)
                     && s.matches((Map<?, ?>) io.kvevents.internal.kube.OfflinePlanner.at(o, "metadata", "labels"))) {
                 names.add(String.valueOf(io.kvevents.internal.kube.OfflinePlanner.at(o, "metadata", "name")));
             }
         }
         return names;
+    }
+
+    private static boolean runsVllm(Map<String, Object> deployment) {
+        try {
+            ModelDeployment.of(deployment);
+            return true;
+        } catch (IllegalArgumentException notVllm) {
+            return false;
+        }
     }
 }

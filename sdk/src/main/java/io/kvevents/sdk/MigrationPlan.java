@@ -57,7 +57,6 @@ public final class MigrationPlan {
         return outcome.objects();
     }
 
-    /** Things the user should know (an unknown vLLM version, a gateway not among the manifests). */
     /** This plan with one more warning (something a cluster run found). */
     MigrationPlan withWarning(String warning) {
         List<String> warnings = new java.util.ArrayList<>(outcome.warnings());
@@ -65,6 +64,7 @@ public final class MigrationPlan {
         return new MigrationPlan(new OfflinePlanner.Outcome(outcome.objects(), outcome.steps(), List.copyOf(warnings)));
     }
 
+    /** Things the user should know (an unknown vLLM version, a gateway not among the manifests). */
     public List<String> warnings() {
         return outcome.warnings();
     }

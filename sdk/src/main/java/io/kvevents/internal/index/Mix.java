@@ -4,9 +4,9 @@ package io.kvevents.internal.index;
  * 64-bit mixing for the index. A block's key is {@code fmix64(parent·P1 ⊕ tokens(block) ⊕ extra)}:
  * MurmurHash3's fmix64 finalizer (full avalanche, well studied) over the parent key and a hash of
  * the block's tokens. The token hash is XXH3's multiply-fold (a 64×64→128-bit product of two
- * secret-keyed words, folded to 64 bits) summed over the block, so it does not depend on the parent:
- * a probe hashes the tokens of many blocks at once, and the chain itself costs one multiply and
- * fmix64 per block. A block is 16 ints: a library call per block would cost more than the hashing,
+ * secret-keyed words, folded to 64 bits) summed over the block. It does not depend on the parent, so
+ * the processor overlaps the token work of the next block with the chain step of this one, which
+ * costs one multiply and fmix64. A block is 16 ints: a library call per block would cost more than the hashing,
  * and the chain needs the parent key as the seed.
  */
 final class Mix {

@@ -59,8 +59,11 @@ public final class KubeApi {
             String ns = context.namespace() != null ? context.namespace()
                     : config.getNamespace() != null ? config.getNamespace() : "default";
             // A hung API server must not hang a migration half-way: reads give up after a while.
-            return new KubeApi(ClientBuilder.kubeconfig(config).setReadTimeout(requestTimeout).build(), config, ns,
-                    context.allNamespaces());
+            ApiClient client = ClientBuilder.kubeconfig(config).setReadTimeout(requestTimeout).build();
+            // connecting is bounded too: an unreachable server must not take its default 10 s
+            client.setHttpClient(client.getHttpClient().newBuilder().connectTimeout(
+                    requestTimeout.compareTo(REQUEST_TIMEOUT) < 0 ? requestTimeout : java.time.Duration.ofSeconds(10)).build());
+            return new KubeApi(client, config, ns, context.allNamespaces());
         } catch (IOException e) {
             throw new IllegalArgumentException("cannot read kubeconfig " + files + ": " + e.getMessage(), e);
         } catch (IllegalArgumentException e) {
@@ -212,14 +215,18 @@ public final class KubeApi {
         return names;
     }
 
-    /** The names of the namespace's Deployments that match a label selector (evaluated by the server). */
-    public List<String> deploymentNames(String labelSelector) {
+    /** The names of the namespace's vLLM Deployments that match a label selector (evaluated by the server). */
+    @SuppressWarnings("unchecked")
+    public List<String> vllmDeploymentNames(String labelSelector) {
         LabelSelector.parse(labelSelector); // a clear error for what kubectl would refuse too
         List<String> names = new ArrayList<>();
         for (Map<String, Object> d : list("/apis/apps/v1/namespaces/" + namespace + "/deployments",
                 List.of(new io.kubernetes.client.openapi.Pair("labelSelector", labelSelector)),
                 "list deployments.apps in namespace " + namespace)) {
-            names.add(String.valueOf(OfflinePlanner.at(d, "metadata", "name")));
+            if (OfflinePlanner.at(d, "spec", "template", "spec", "containers") instanceof List<?> containers
+                    && containers.stream().anyMatch(c -> c instanceof Map<?, ?> m && StatusCheck.isVllm((Map<String, Object>) m))) {
+                names.add(String.valueOf(OfflinePlanner.at(d, "metadata", "name")));
+            }
         }
         return names;
     }

@@ -31,12 +31,10 @@ public final class PodFollower implements AutoCloseable {
 
     /** The two forwarded ports of one pod. */
     private static final class Tunnels {
-        final PodTargets.Pod pod;
         final PortForwarder live;
         final PortForwarder replay;
 
-        Tunnels(PodTargets.Pod pod, PortForwarder live, PortForwarder replay) {
-            this.pod = pod;
+        Tunnels(PortForwarder live, PortForwarder replay) {
             this.live = live;
             this.replay = replay;
         }
@@ -64,15 +62,15 @@ public final class PodFollower implements AutoCloseable {
             throw new IllegalStateException("no ready pod of " + targets.describe()
                     + ": check kubectl get pods, or wait for the rollout");
         }
-        sync(ready);
+        try {
+            sync(ready);
+        } catch (RuntimeException e) {
+            followed.values().forEach(Tunnels::close); // what the first look opened
+            throw e;
+        }
         this.thread = new Thread(this::run, "kvevents-pods");
         this.thread.setDaemon(true);
         this.thread.start();
-    }
-
-    /** The pods followed now. */
-    public synchronized List<PodTargets.Pod> pods() {
-        return followed.values().stream().map(t -> t.pod).toList();
     }
 
     private void run() {
@@ -120,7 +118,7 @@ public final class PodFollower implements AutoCloseable {
             Consumer<String> tell = reason -> stream.announce(StreamNotice.of(pod.name(), StreamNotice.Kind.DISCONNECTED, reason));
             PortForwarder live = PortForwarder.open(api.streamingClient(), pod.namespace(), pod.name(), pod.pubPort(), tell);
             PortForwarder replay = PortForwarder.open(api.streamingClient(), pod.namespace(), pod.name(), pod.replayPort(), tell);
-            followed.put(pod.name(), new Tunnels(pod, live, replay));
+            followed.put(pod.name(), new Tunnels(live, replay));
             stream.announce(StreamNotice.of(pod.name(), StreamNotice.Kind.ADDED, "pod " + pod.name()
                     + " is ready: forwarding its ports " + pod.pubPort() + " and " + pod.replayPort() + " to "
                     + live.endpoint() + " and " + replay.endpoint()));

@@ -23,7 +23,7 @@ public final class PodTargets {
     public record Pod(String namespace, String name, int pubPort, int replayPort, int httpPort) {
     }
 
-    private record Selected(String deployment, String selector, Map<String, Object> template) {
+    private record Selected(String deployment, String selector) {
     }
 
     private final KubeApi api;
@@ -58,7 +58,7 @@ public final class PodTargets {
                 }
                 String selector = ((Map<String, Object>) m).entrySet().stream()
                         .map(e -> e.getKey() + "=" + e.getValue()).collect(Collectors.joining(","));
-                t.deployments.add(new Selected(name, selector, (Map<String, Object>) OfflinePlanner.at(d, "spec", "template")));
+                t.deployments.add(new Selected(name, selector));
             } else if (api.pod(ns, name) != null) {
                 t.podNames.add(name);
             } else {

@@ -27,6 +27,8 @@ import java.util.function.Consumer;
 public final class PortForwarder implements AutoCloseable {
     /** How long the API server may take to open a stream. */
     private static final Duration OPEN_TIMEOUT = Duration.ofSeconds(5);
+    private static final Duration INITIAL_BACKOFF = Duration.ofMillis(500);
+    private static final Duration MAX_BACKOFF = Duration.ofSeconds(30);
     private final ApiClient client;
     private final String namespace;
     private final String pod;
@@ -34,8 +36,14 @@ public final class PortForwarder implements AutoCloseable {
     private final ServerSocket server;
     private final Set<Socket> connections = ConcurrentHashMap.newKeySet();
     private final Consumer<String> onError;
-    /** The last reason told, so that a reason is told once. */
+    /** The last reason told, so that a reason is told once (until a stream opens again). */
     private String lastError;
+    /**
+     * After a refused forward, connections are closed at once until this time: ZeroMQ reconnects within
+     * 100 ms, and each attempt would otherwise cost the API server (and the kubelet) a new stream.
+     */
+    private long refuseUntilNanos;
+    private long backoffNanos = INITIAL_BACKOFF.toNanos();
     private volatile boolean closed;
 
     private PortForwarder(ApiClient client, String namespace, String pod, int remotePort, Consumer<String> onError)
@@ -100,6 +108,13 @@ public final class PortForwarder implements AutoCloseable {
 
     /** Bridges one local connection to one port-forward stream until either side ends. */
     private void forward(Socket socket) {
+        synchronized (this) {
+            if (System.nanoTime() < refuseUntilNanos) {
+                closeQuietly(socket); // backing off after a refusal
+                connections.remove(socket);
+                return;
+            }
+        }
         WebSocketStreamHandler handler = new WebSocketStreamHandler();
         try {
             // The channels' pipes exist before the stream opens: a kubelet refusal arrives and closes the
@@ -115,6 +130,7 @@ public final class PortForwarder implements AutoCloseable {
                 String text = new String(errors.readAllBytes(), StandardCharsets.UTF_8).trim();
                 throw new IOException(text.isEmpty() ? "the API server closed the stream" : text);
             }
+            opened();
             Thread upstream = new Thread(() -> {
                 pump(socket, toPod);
                 handler.close(); // the local side closed: end the stream
@@ -200,17 +216,27 @@ public final class PortForwarder implements AutoCloseable {
     }
 
     private synchronized void fail(String reason) {
+        refuseUntilNanos = System.nanoTime() + backoffNanos;
+        backoffNanos = Math.min(2 * backoffNanos, MAX_BACKOFF.toNanos());
         if (!reason.equals(lastError)) {
             lastError = reason;
             onError.accept(reason);
         }
     }
 
+    /** A stream opened: the next refusal is news again, and retried soon. */
+    private synchronized void opened() {
+        lastError = null;
+        backoffNanos = INITIAL_BACKOFF.toNanos();
+    }
+
     private static String describe(Throwable e) {
-        if (e instanceof ApiException api && api.getCode() != 0) {
-            return "HTTP " + api.getCode();
+        String text = e instanceof ApiException api && api.getCode() != 0 ? "HTTP " + api.getCode()
+                : e.getMessage() == null ? e.getClass().getSimpleName() : e.getMessage();
+        if (text.contains("403")) {
+            text += " (forbidden: ask for RBAC that allows create on pods/portforward)";
         }
-        return e.getMessage() == null ? e.getClass().getSimpleName() : e.getMessage();
+        return text;
     }
 
     private static void closeQuietly(Socket socket) {

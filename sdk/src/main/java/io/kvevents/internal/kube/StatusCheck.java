@@ -110,7 +110,7 @@ public final class StatusCheck {
                 : !flag && !ports && !podLabel ? ModelStatus.State.OFF : ModelStatus.State.PARTIAL;
         String blockSize = env.get(BLOCK_SIZE);
         int tokens = vllmBlockSize(args);
-        if (blockSize != null && !blockSize.equals(String.valueOf(4 * tokens))) {
+        if (blockSize != null && blockSize.matches("\\d+") && !blockSize.equals(String.valueOf(4 * tokens))) {
             problems.add("the gateway's " + BLOCK_SIZE + "=" + blockSize + " does not line up with the pods' blocks of "
                     + tokens + " tokens: the AIBrix sync indexer counts it in bytes of 4-byte tokens, set " + 4 * tokens);
         }

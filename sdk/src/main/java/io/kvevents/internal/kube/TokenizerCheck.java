@@ -27,12 +27,13 @@ public final class TokenizerCheck {
     }
 
     /**
+     * @param gatewayNamespace where a bare Service name resolves: the gateway calls the URL from there
      * @return that it answers /health, or why it could not be checked (a host that is no Service of the
      *     cluster may well be reachable from the gateway)
      * @throws IllegalStateException when the Service exists and its tokenizer does not answer
      */
     @SuppressWarnings("unchecked")
-    public static Outcome check(KubeApi api, String url) {
+    public static Outcome check(KubeApi api, String url, String gatewayNamespace) {
         URI uri = URI.create(url);
         String host = uri.getHost();
         if (host == null) {
@@ -40,14 +41,14 @@ public final class TokenizerCheck {
         }
         String[] labels = host.split("\\.");
         String name = labels[0];
-        String namespace = labels.length > 1 ? labels[1] : api.defaultNamespace();
+        String namespace = labels.length > 1 ? labels[1] : gatewayNamespace;
         boolean clusterName = labels.length <= 2 || host.endsWith(".svc") || host.endsWith(".svc.cluster.local");
         Map<String, Object> service = clusterName ? api.service(namespace, name) : null;
         if (service == null) {
             return new Outcome(false, "tokenizer " + url + " not checked: no Service " + name + " in namespace " + namespace
                     + " (the gateway may still reach it)");
         }
-        int port = uri.getPort() > 0 ? uri.getPort() : 80;
+        int port = uri.getPort() > 0 ? uri.getPort() : "https".equals(uri.getScheme()) ? 443 : 80;
         if (!(OfflinePlanner.at(service, "spec", "selector") instanceof Map<?, ?> selector) || selector.isEmpty()) {
             return new Outcome(false, "tokenizer " + url + " not checked: Service " + namespace + "/" + name
                     + " selects no pods");

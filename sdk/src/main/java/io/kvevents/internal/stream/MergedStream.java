@@ -30,7 +30,7 @@ public final class MergedStream implements AutoCloseable {
     private final Map<String, ZmqSource> byName = new ConcurrentHashMap<>();
     private final ZContext context;
     private volatile boolean closed;
-    /** True while someone may still add sources: the stream does not finish meanwhile. */
+    /** True for a stream whose sources come and go: it does not finish while open. */
     private volatile boolean open;
 
     private MergedStream(ZContext context) {
@@ -39,12 +39,18 @@ public final class MergedStream implements AutoCloseable {
 
     /** Connects to live publishers. */
     public static MergedStream connect(List<SourceSpec> sources, StreamOptions options) {
+        java.util.Set<String> names = new java.util.HashSet<>();
+        for (SourceSpec spec : sources) {
+            if (!names.add(spec.name())) {
+                throw new IllegalArgumentException("two sources are named " + spec.name() + ": give each its own name");
+            }
+        }
         MergedStream s = new MergedStream(new ZContext(1));
         sources.forEach(spec -> s.add(spec, options));
         return s;
     }
 
-    /** A stream of live publishers that come and go ({@link #add}, {@link #remove}) until {@link #seal}. */
+    /** A stream of live publishers that come and go ({@link #add}, {@link #remove}): it never finishes by itself. */
     public static MergedStream dynamic() {
         MergedStream s = new MergedStream(new ZContext(1));
         s.open = true;
@@ -65,11 +71,12 @@ public final class MergedStream implements AutoCloseable {
         source.start();
     }
 
-    /** Stops reading a publisher (its counters stay), after telling the consumer why with {@code notice}. */
+    /** Stops reading a publisher (and forgets its counters), after telling the consumer why with {@code notice}. */
     public synchronized void remove(String name, StreamItem notice) {
         ZmqSource source = byName.remove(name);
         if (source != null) {
             source.stop();
+            workers.remove(source); // a pod that comes back under its name starts afresh
             emit(notice);
         }
     }
@@ -77,11 +84,6 @@ public final class MergedStream implements AutoCloseable {
     /** Names of the publishers being read. */
     public java.util.Set<String> sourceNames() {
         return java.util.Set.copyOf(byName.keySet());
-    }
-
-    /** Says that no source will be added any more: the stream finishes once its sources have. */
-    public void seal() {
-        open = false;
     }
 
     /** Passes an item (a notice about the sources) to the consumer in line with the sources' items. */

@@ -44,7 +44,7 @@ class TokenizerCheckTest {
             // the pod declares no port named http: the named target falls back to the Service's port, 8080
             fake.pod(new FakeApiServer.Pod("aibrix-system", "tokenizer-0", Map.of("app", "tokenizer"), true,
                     Map.of(8080, healthy.getAddress().getPort())));
-            TokenizerCheck.Outcome outcome = TokenizerCheck.check(api(fake), URL);
+            TokenizerCheck.Outcome outcome = TokenizerCheck.check(api(fake), URL, "aibrix-system");
             assertTrue(outcome.checked());
             assertEquals("tokenizer " + URL + " answers /health (pod tokenizer-0)", outcome.message());
             assertTrue(fake.requests.contains("GET /api/v1/namespaces/aibrix-system/pods/tokenizer-0/portforward?ports=8080"),
@@ -61,7 +61,7 @@ class TokenizerCheckTest {
             fake.service("aibrix-system", "tokenizer-service", Map.of("app", "tokenizer"), 8080, 8080);
             fake.pod(new FakeApiServer.Pod("aibrix-system", "tokenizer-0", Map.of("app", "tokenizer"), true,
                     Map.of(8080, sick.getAddress().getPort())));
-            IllegalStateException e = assertThrows(IllegalStateException.class, () -> TokenizerCheck.check(api(fake), URL));
+            IllegalStateException e = assertThrows(IllegalStateException.class, () -> TokenizerCheck.check(api(fake), URL, "aibrix-system"));
             assertEquals("the tokenizer " + URL + " answered /health with HTTP 503 on pod tokenizer-0: the gateway could not"
                     + " tokenize (give --force to enable anyway)", e.getMessage());
         } finally {
@@ -72,13 +72,17 @@ class TokenizerCheckTest {
     @Test
     void aServiceWithoutReadyPodsFailsAndAnUnknownHostIsLeftUnchecked() throws Exception {
         try (FakeApiServer fake = new FakeApiServer()) {
-            TokenizerCheck.Outcome unknown = TokenizerCheck.check(api(fake), URL);
+            TokenizerCheck.Outcome unknown = TokenizerCheck.check(api(fake), URL, "aibrix-system");
+            // a bare Service name resolves where the gateway runs, not in the model's namespace
+            assertEquals("tokenizer http://tokenizer-service:8080 not checked: no Service tokenizer-service in namespace"
+                    + " aibrix-system (the gateway may still reach it)",
+                    TokenizerCheck.check(api(fake), "http://tokenizer-service:8080", "aibrix-system").message());
             assertFalse(unknown.checked());
             assertEquals("tokenizer " + URL + " not checked: no Service tokenizer-service in namespace aibrix-system"
                     + " (the gateway may still reach it)", unknown.message());
             fake.service("aibrix-system", "tokenizer-service", Map.of("app", "tokenizer"), 8080, 8080);
             fake.pod(new FakeApiServer.Pod("aibrix-system", "tokenizer-0", Map.of("app", "tokenizer"), false, Map.of()));
-            IllegalStateException e = assertThrows(IllegalStateException.class, () -> TokenizerCheck.check(api(fake), URL));
+            IllegalStateException e = assertThrows(IllegalStateException.class, () -> TokenizerCheck.check(api(fake), URL, "aibrix-system"));
             assertEquals("the tokenizer Service aibrix-system/tokenizer-service has no ready pod: the gateway could not"
                     + " tokenize (give --force to enable anyway)", e.getMessage());
         }
