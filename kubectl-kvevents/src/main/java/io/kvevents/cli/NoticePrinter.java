@@ -1,6 +1,7 @@
 package io.kvevents.cli;
 
 import io.kvevents.sdk.MalformedMessage;
+import io.kvevents.sdk.ReceivedBatch;
 import io.kvevents.sdk.SourceSpec;
 import io.kvevents.sdk.StreamItem;
 import io.kvevents.sdk.StreamNotice;
@@ -23,6 +24,8 @@ final class NoticePrinter {
     private final PrintWriter err;
     private final boolean verbose;
     private final Set<String> failed = new HashSet<>();
+    /** Pods whose port-forward was refused and that have not delivered a batch since, and why. */
+    private final Map<String, String> unforwarded = new LinkedHashMap<>();
     /** Live sources not connected yet, and where they are. */
     private final Map<String, String> unconnected = new LinkedHashMap<>();
     private final long started = System.nanoTime();
@@ -34,9 +37,11 @@ final class NoticePrinter {
         liveSources.forEach(s -> unconnected.put(s.name(), s.liveEndpoint()));
     }
 
-    /** Prints a notice or malformed message; batches are not this printer's business. */
+    /** Prints a notice or malformed message; a batch only tells that its source can be read. */
     void print(StreamItem item) {
-        if (item instanceof MalformedMessage bad) {
+        if (item instanceof ReceivedBatch batch) {
+            unforwarded.remove(batch.source());
+        } else if (item instanceof MalformedMessage bad) {
             err.println("warning: " + bad.source() + ": " + bad.reason() + " (skipped)");
         } else if (item instanceof StreamNotice n) {
             switch (n.kind()) {
@@ -56,7 +61,14 @@ final class NoticePrinter {
                     unconnected.remove(n.source());
                     err.println(n.source() + ": " + n.message());
                 }
-                case UNRECOVERABLE_GAP, RESTART, DISCONNECTED -> err.println("warning: " + n.source() + ": " + n.message());
+                case DISCONNECTED -> {
+                    // ZeroMQ calls a pod connected once it reaches our local end of the port-forward
+                    if (n.message().startsWith("port-forward")) {
+                        unforwarded.put(n.source(), n.message());
+                    }
+                    err.println("warning: " + n.source() + ": " + n.message());
+                }
+                case UNRECOVERABLE_GAP, RESTART -> err.println("warning: " + n.source() + ": " + n.message());
                 case FINISHED -> {
                     if (verbose) {
                         err.println(n.source() + ": " + n.message());
@@ -80,6 +92,7 @@ final class NoticePrinter {
     boolean allRead() {
         unconnected.forEach((name, where) -> err.println("error: " + name + ": could not connect to "
                 + where + " (is the engine running with --kv-events-config and the port reachable?)"));
-        return failed.isEmpty() && unconnected.isEmpty();
+        unforwarded.forEach((pod, why) -> err.println("error: " + pod + ": never read: " + why));
+        return failed.isEmpty() && unconnected.isEmpty() && unforwarded.isEmpty();
     }
 }

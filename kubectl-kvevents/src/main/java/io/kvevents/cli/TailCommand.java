@@ -127,6 +127,7 @@ final class TailCommand implements Callable<Integer> {
     /** Prints one item; returns how many events it printed. */
     private long handle(StreamItem item, PrintWriter out, NoticePrinter notices, Recording.Writer recorder, long budget) {
         if (item instanceof ReceivedBatch batch) {
+            notices.print(batch); // the source is read
             if (recorder != null) {
                 recorder.write(batch.message());
             }

@@ -125,4 +125,17 @@ class PodCommandsTest {
                     table.out());
         }
     }
+
+    @Test
+    void aPodWhosePortForwardIsRefusedFailsTheTailWithTheKubeletsReason() throws Exception {
+        try (FakeApiServer api = new FakeApiServer().deployment("ml", "llama")) {
+            api.pod(new FakeApiServer.Pod("ml", "llama-0", Map.of("app", "llama"), true, Map.of())); // nothing listens
+            Result r = CliHarness.run("tail", "llama", "--kubeconfig", api.kubeconfig(dir, "ml").toString(), "--timeout", "3s");
+            assertEquals(1, r.exitCode(), r.err());
+            String last = r.errLines().get(r.errLines().size() - 1);
+            assertTrue(last.startsWith("error: llama-0: never read: port-forward to pod ml/llama-0 port 555"), last);
+            assertTrue(last.contains("an error occurred forwarding"), last);
+            assertTrue(api.portForwards() <= 8, "backing off, not hammering the API server: " + api.portForwards());
+        }
+    }
 }

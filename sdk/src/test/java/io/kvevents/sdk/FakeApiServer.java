@@ -38,9 +38,14 @@ public final class FakeApiServer implements AutoCloseable {
     /** Every request line seen, e.g. {@code GET /api/v1/namespaces/ml/pods/x/portforward?ports=5557}. */
     public final List<String> requests = new CopyOnWriteArrayList<>();
 
-    /** A pod: its labels, whether it is ready, and where each of its ports really listens on loopback. */
+    /** A pod: its labels, whether it is ready, where each of its ports really listens on loopback, its vLLM args. */
     public record Pod(String namespace, String name, Map<String, String> labels, boolean ready,
-            Map<Integer, Integer> ports) {
+            Map<Integer, Integer> ports, List<String> args) {
+
+        /** A pod whose vLLM container names only {@code --port 8000}: its KV-event ports are the defaults. */
+        public Pod(String namespace, String name, Map<String, String> labels, boolean ready, Map<Integer, Integer> ports) {
+            this(namespace, name, labels, ready, ports, List.of("--port", "8000"));
+        }
     }
 
     public FakeApiServer() throws IOException {
@@ -189,7 +194,7 @@ public final class FakeApiServer implements AutoCloseable {
         return Map.of("apiVersion", "v1", "kind", "Pod",
                 "metadata", Map.of("name", pod.name(), "namespace", pod.namespace(), "labels", pod.labels()),
                 "spec", Map.of("containers", List.of(Map.of("name", "vllm", "image", "vllm/vllm-openai:v0.11.0",
-                        "args", List.of("--port", "8000"), "ports", ports))),
+                        "args", pod.args(), "ports", ports))),
                 "status", Map.of("phase", "Running", "conditions",
                         List.of(Map.of("type", "Ready", "status", pod.ready() ? "True" : "False"))));
     }

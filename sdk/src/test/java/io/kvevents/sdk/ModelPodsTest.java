@@ -189,4 +189,21 @@ class ModelPodsTest {
             assertEquals(2, api.portForwards(), "one stream per port, never re-opened");
         }
     }
+
+    @Test
+    void theEnginesPortsAreReadFromItsKvEventsConfig() throws Exception {
+        try (FakeApiServer api = new FakeApiServer().deployment("ml", "llama"); VllmPeer peer = VllmPeer.start()) {
+            peer.publish(2);
+            api.pod(new FakeApiServer.Pod("ml", "llama-0", Map.of("app", "llama"), true,
+                    Map.of(6557, port(peer.liveEndpoint()), 6558, port(peer.replayEndpoint())),
+                    List.of("--model", "llama", "--kv-events-config", "{\"enable_kv_cache_events\":true,\"publisher\":\"zmq\","
+                            + "\"endpoint\":\"tcp://*:6557\",\"replay_endpoint\":\"tcp://*:6558\"}")));
+            List<StreamItem> seen = new ArrayList<>();
+            try (EventStream stream = ModelPods.find(context(api), "llama").events(FAST)) {
+                await(stream, seen, i -> batchesOf(seen, "llama-0") == 2);
+            }
+            assertTrue(api.requests.contains("GET /api/v1/namespaces/ml/pods/llama-0/portforward?ports=6557"), api.requests.toString());
+            assertTrue(api.requests.contains("GET /api/v1/namespaces/ml/pods/llama-0/portforward?ports=6558"), api.requests.toString());
+        }
+    }
 }
