@@ -135,7 +135,8 @@ class PodCommandsTest {
             String last = r.errLines().get(r.errLines().size() - 1);
             assertTrue(last.startsWith("error: llama-0: never read: port-forward to pod ml/llama-0 port 555"), last);
             assertTrue(last.contains("an error occurred forwarding"), last);
-            assertTrue(api.portForwards() <= 8, "backing off, not hammering the API server: " + api.portForwards());
+            // ZeroMQ reconnects every 100 ms: without the back-off that is ~60 streams in 3 s over two ports, with it ~10
+            assertTrue(api.portForwards() <= 24, "backing off, not hammering the API server: " + api.portForwards());
         }
     }
 }

@@ -147,7 +147,8 @@ public final class PortForwarder implements AutoCloseable {
                 toLocal.flush();
             }
         } catch (IOException | ApiException | RuntimeException e) {
-            if (!closed) {
+            // a closed local socket is not the forward's failure: ZeroMQ hung up, or the error channel spoke already
+            if (!closed && !socket.isClosed()) {
                 fail("port-forward to pod " + namespace + "/" + pod + " port " + remotePort + " failed: " + describe(e));
             }
         } finally {
