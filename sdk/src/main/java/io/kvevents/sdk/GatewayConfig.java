@@ -6,6 +6,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
+import java.util.Optional;
 
 /**
  * The AIBrix gateway's prefix-cache settings as its Deployment's env carries them. Each setting is read
@@ -67,36 +68,46 @@ public record GatewayConfig(String namespace, String deployment, boolean kvEvent
      * @throws IllegalArgumentException when it is not among them
      */
     public static GatewayConfig find(List<Map<String, Object>> manifests, EnableOptions options) {
+        return among(manifests, options).orElseThrow(() -> new IllegalArgumentException("no gateway Deployment "
+                + options.gatewayNamespace() + "/" + options.gatewayDeployment() + " in the manifests"
+                + " (--gateway-namespace, --gateway-deployment)"));
+    }
+
+    /** The gateway Deployment {@code options} names, if it is among the manifests. */
+    public static Optional<GatewayConfig> among(List<Map<String, Object>> manifests, EnableOptions options) {
         for (Map<String, Object> o : manifests) {
             Object ns = OfflinePlanner.at(o, "metadata", "namespace");
             if ("Deployment".equals(o.get("kind")) && options.gatewayDeployment().equals(OfflinePlanner.at(o, "metadata", "name"))
                     && (ns == null || options.gatewayNamespace().equals(ns))) {
-                return of(o);
+                return Optional.of(of(o));
             }
         }
-        throw new IllegalArgumentException("no gateway Deployment " + options.gatewayNamespace() + "/"
-                + options.gatewayDeployment() + " in the manifests (--gateway-namespace, --gateway-deployment)");
+        return Optional.empty();
     }
 
-    /** What keeps KV event sync from working, as the gateway would treat these settings. */
+    /**
+     * What keeps KV event sync from working, as the gateway would treat these settings (it turns sync off
+     * at start when the remote tokenizer is off).
+     */
     public List<String> problems() {
         List<String> out = new ArrayList<>();
         if (kvEventSync && !remoteTokenizer) {
-            out.add("KV event sync is on but the remote tokenizer is off: the gateway turns sync off at start");
+            out.add("the gateway syncs KV events but its remote tokenizer is off");
         }
         if (kvEventSync && (tokenizerEndpoint == null || tokenizerEndpoint.isBlank())) {
-            out.add("KV event sync is on but no remote tokenizer endpoint is set");
+            out.add("the gateway syncs KV events but has no remote tokenizer endpoint");
         }
         if (remoteTokenizer && !tokenizerType.toLowerCase(Locale.ROOT).equals("remote")) {
-            out.add("the remote tokenizer is on but AIBRIX_PREFIX_CACHE_TOKENIZER_TYPE is " + tokenizerType + ", not remote");
+            out.add("the gateway's remote tokenizer is on but AIBRIX_PREFIX_CACHE_TOKENIZER_TYPE is " + tokenizerType
+                    + ", not remote");
         }
         SEED_SPELLINGS.forEach((current, seed) -> {
             String a = env.get(current);
             String b = env.get(seed);
             if ((a == null) != (b == null)) {
-                out.add("only " + (a == null ? seed : current) + " is set; set " + (a == null ? current : seed) + " too");
+                out.add("the gateway sets only " + (a == null ? seed : current) + "; set " + (a == null ? current : seed) + " too");
             } else if (a != null && !a.equals(b)) {
-                out.add(current + "=" + a + " and " + seed + "=" + b + " disagree");
+                out.add("the gateway's " + current + "=" + a + " and " + seed + "=" + b + " disagree");
             }
         });
         return List.copyOf(out);

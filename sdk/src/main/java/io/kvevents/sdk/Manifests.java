@@ -87,20 +87,11 @@ public final class Manifests {
         io.kvevents.internal.kube.LabelSelector s = io.kvevents.internal.kube.LabelSelector.parse(selector);
         List<String> names = new java.util.ArrayList<>();
         for (Map<String, Object> o : manifests) {
-            if ("Deployment".equals(o.get("kind")) && runsVllm(o)
+            if ("Deployment".equals(o.get("kind")) && io.kvevents.internal.kube.StatusCheck.runsVllm(o)
                     && s.matches((Map<?, ?>) io.kvevents.internal.kube.OfflinePlanner.at(o, "metadata", "labels"))) {
                 names.add(String.valueOf(io.kvevents.internal.kube.OfflinePlanner.at(o, "metadata", "name")));
             }
         }
         return names;
-    }
-
-    private static boolean runsVllm(Map<String, Object> deployment) {
-        try {
-            ModelDeployment.of(deployment);
-            return true;
-        } catch (IllegalArgumentException notVllm) {
-            return false;
-        }
     }
 }

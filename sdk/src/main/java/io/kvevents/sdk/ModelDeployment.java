@@ -68,21 +68,12 @@ public record ModelDeployment(String name, String namespace, String container, S
      *
      * @throws IllegalArgumentException when it is no Deployment or runs no vLLM container
      */
-    @SuppressWarnings("unchecked")
     public static ModelDeployment of(Map<String, Object> deployment) {
         if (!"Deployment".equals(deployment.get("kind"))) {
             throw new IllegalArgumentException("not a Deployment: " + deployment.get("kind"));
         }
         String name = String.valueOf(OfflinePlanner.at(deployment, "metadata", "name"));
-        Map<String, Object> container = null;
-        if (OfflinePlanner.at(deployment, "spec", "template", "spec", "containers") instanceof List<?> containers) {
-            for (Object c : containers) {
-                if (c instanceof Map<?, ?> m && StatusCheck.isVllm((Map<String, Object>) m)) {
-                    container = (Map<String, Object>) m;
-                    break;
-                }
-            }
-        }
+        Map<String, Object> container = StatusCheck.vllmContainer(deployment);
         if (container == null) {
             throw new IllegalArgumentException("deployment.apps/" + name + " runs no vLLM container (no image or command"
                     + " naming vllm)");

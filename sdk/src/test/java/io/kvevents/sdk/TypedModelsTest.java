@@ -84,7 +84,8 @@ class TypedModelsTest {
                 .forEach(e -> e.put("value", "false"));
         GatewayConfig broken = GatewayConfig.find(enabled, OPTIONS);
         assertFalse(broken.remoteTokenizer(), "the guide's spelling is read when the gateway's is absent");
-        assertEquals(List.of("KV event sync is on but the remote tokenizer is off: the gateway turns sync off at start",
-                "only AIBRIX_USE_REMOTE_TOKENIZER is set; set AIBRIX_PREFIX_CACHE_USE_REMOTE_TOKENIZER too"), broken.problems());
+        assertEquals(List.of("the gateway syncs KV events but its remote tokenizer is off",
+                "the gateway sets only AIBRIX_USE_REMOTE_TOKENIZER; set AIBRIX_PREFIX_CACHE_USE_REMOTE_TOKENIZER too"),
+                broken.problems());
     }
 }

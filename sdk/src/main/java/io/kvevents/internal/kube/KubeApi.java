@@ -203,32 +203,21 @@ public final class KubeApi {
     }
 
     /** The names of the namespace's Deployments that run vLLM. */
-    @SuppressWarnings("unchecked")
     public List<String> vllmDeploymentNames() {
-        List<String> names = new ArrayList<>();
-        for (Map<String, Object> d : deployments()) {
-            if (OfflinePlanner.at(d, "spec", "template", "spec", "containers") instanceof List<?> containers
-                    && containers.stream().anyMatch(c -> c instanceof Map<?, ?> m && StatusCheck.isVllm((Map<String, Object>) m))) {
-                names.add(String.valueOf(OfflinePlanner.at(d, "metadata", "name")));
-            }
-        }
-        return names;
+        return vllmNames(deployments());
     }
 
     /** The names of the namespace's vLLM Deployments that match a label selector (evaluated by the server). */
-    @SuppressWarnings("unchecked")
     public List<String> vllmDeploymentNames(String labelSelector) {
         LabelSelector.parse(labelSelector); // a clear error for what kubectl would refuse too
-        List<String> names = new ArrayList<>();
-        for (Map<String, Object> d : list("/apis/apps/v1/namespaces/" + namespace + "/deployments",
+        return vllmNames(list("/apis/apps/v1/namespaces/" + namespace + "/deployments",
                 List.of(new io.kubernetes.client.openapi.Pair("labelSelector", labelSelector)),
-                "list deployments.apps in namespace " + namespace)) {
-            if (OfflinePlanner.at(d, "spec", "template", "spec", "containers") instanceof List<?> containers
-                    && containers.stream().anyMatch(c -> c instanceof Map<?, ?> m && StatusCheck.isVllm((Map<String, Object>) m))) {
-                names.add(String.valueOf(OfflinePlanner.at(d, "metadata", "name")));
-            }
-        }
-        return names;
+                "list deployments.apps in namespace " + namespace));
+    }
+
+    private static List<String> vllmNames(List<Map<String, Object>> deployments) {
+        return deployments.stream().filter(StatusCheck::runsVllm)
+                .map(d -> String.valueOf(OfflinePlanner.at(d, "metadata", "name"))).toList();
     }
 
     /** Services (v1) of the namespace, or of every namespace. */

@@ -3,9 +3,9 @@ package io.kvevents.internal.kube;
 import com.google.gson.JsonObject;
 import com.google.gson.JsonParser;
 import io.kvevents.sdk.EnableOptions;
+import io.kvevents.sdk.GatewayConfig;
 import io.kvevents.sdk.ModelStatus;
 import java.util.ArrayList;
-import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
@@ -14,15 +14,6 @@ import java.util.TreeMap;
 
 /** Reads a model's KV-event state off its manifests (SPEC §6 {@code status}). */
 public final class StatusCheck {
-    /** The gateway settings, each under AIBrix's current name and the migration guide's. */
-    private static final Map<String, String> SPELLINGS = new LinkedHashMap<>();
-
-    static {
-        SPELLINGS.put("AIBRIX_PREFIX_CACHE_KV_EVENT_SYNC_ENABLED", "AIBRIX_KV_EVENT_SYNC_ENABLED");
-        SPELLINGS.put("AIBRIX_PREFIX_CACHE_USE_REMOTE_TOKENIZER", "AIBRIX_USE_REMOTE_TOKENIZER");
-        SPELLINGS.put("AIBRIX_PREFIX_CACHE_REMOTE_TOKENIZER_ENDPOINT", "AIBRIX_REMOTE_TOKENIZER_ENDPOINT");
-    }
-
     /** The gateway's prefix-cache block size, in bytes of 4-byte tokens. */
     private static final String BLOCK_SIZE = "AIBRIX_PREFIX_CACHE_BLOCK_SIZE";
 
@@ -36,7 +27,7 @@ public final class StatusCheck {
     /** @param where how to name the objects' origin in messages ("the manifests", "namespace default") */
     public static List<ModelStatus> check(List<Map<String, Object>> manifests, String model, EnableOptions o,
             String where) {
-        Map<String, String> gatewayEnv = gatewayEnv(manifests, o);
+        GatewayConfig gateway = gateway(manifests, o);
         List<ModelStatus> out = new ArrayList<>();
         for (Map<String, Object> d : manifests) {
             if (!"Deployment".equals(d.get("kind"))) {
@@ -46,7 +37,7 @@ public final class StatusCheck {
             boolean named = model == null ? vllmContainer(d) != null
                     : model.equals(name) || model.equals(OfflinePlanner.at(d, "metadata", "labels", OfflinePlanner.MODEL));
             if (named) {
-                out.add(status(d, name, manifests, gatewayEnv, o));
+                out.add(status(d, name, gateway));
             }
         }
         if (out.isEmpty()) {
@@ -56,8 +47,7 @@ public final class StatusCheck {
         return out;
     }
 
-    private static ModelStatus status(Map<String, Object> d, String name, List<Map<String, Object>> manifests,
-            Map<String, String> gatewayEnv, EnableOptions o) {
+    private static ModelStatus status(Map<String, Object> d, String name, GatewayConfig gateway) {
         List<String> missing = new ArrayList<>();
         List<String> problems = new ArrayList<>();
         Map<String, Object> c = vllmContainer(d);
@@ -86,36 +76,31 @@ public final class StatusCheck {
         if (!"true".equals(OfflinePlanner.at(d, "metadata", "labels", OfflinePlanner.ENABLED))) {
             missing.add("deployment label");
         }
-        boolean gatewaySync = gatewayEnv != null && isTrue(gatewayEnv, "AIBRIX_PREFIX_CACHE_KV_EVENT_SYNC_ENABLED");
-        if (gatewayEnv != null && !gatewaySync) {
+        boolean gatewaySync = gateway != null && gateway.kvEventSync();
+        if (gateway != null && !gatewaySync) {
             missing.add("gateway sync");
         }
-        if (gatewaySync && !isTrue(gatewayEnv, "AIBRIX_PREFIX_CACHE_USE_REMOTE_TOKENIZER")) {
-            problems.add("the gateway syncs KV events but its remote tokenizer is off");
+        if (gateway != null) {
+            problems.addAll(gateway.problems());
         }
-        if (gatewaySync && gatewayEnv.get("AIBRIX_PREFIX_CACHE_REMOTE_TOKENIZER_ENDPOINT") == null) {
-            problems.add("the gateway has no remote tokenizer endpoint");
-        }
-        Map<String, String> env = gatewayEnv == null ? Map.of() : gatewayEnv;
-        SPELLINGS.forEach((current, seed) -> {
-            String a = env.get(current);
-            String b = env.get(seed);
-            if ((a == null) != (b == null)) {
-                problems.add("the gateway sets only " + (a == null ? seed : current) + "; set " + (a == null ? current : seed) + " too");
-            } else if (a != null && !a.equals(b)) {
-                problems.add("the gateway's " + current + "=" + a + " and " + seed + "=" + b + " disagree");
-            }
-        });
         ModelStatus.State state = flag && ports && podLabel ? (missing.isEmpty() ? ModelStatus.State.ENABLED : ModelStatus.State.PARTIAL)
                 : !flag && !ports && !podLabel ? ModelStatus.State.OFF : ModelStatus.State.PARTIAL;
-        String blockSize = env.get(BLOCK_SIZE);
         int tokens = vllmBlockSize(args);
-        if (blockSize != null && blockSize.matches("\\d+") && !blockSize.equals(String.valueOf(4 * tokens))) {
-            problems.add("the gateway's " + BLOCK_SIZE + "=" + blockSize + " does not line up with the pods' blocks of "
-                    + tokens + " tokens: the AIBrix sync indexer counts it in bytes of 4-byte tokens, set " + 4 * tokens);
+        if (gateway != null && gateway.blockSize() != null && gateway.blockSize() != 4 * tokens) {
+            problems.add("the gateway's " + BLOCK_SIZE + "=" + gateway.blockSize() + " does not line up with the pods'"
+                    + " blocks of " + tokens + " tokens: the AIBrix sync indexer counts it in bytes of 4-byte tokens, set "
+                    + 4 * tokens);
+        }
+        Map<String, String> shown = new TreeMap<>();
+        if (gateway != null) {
+            gateway.env().forEach((n, v) -> {
+                if (n.contains("KV_EVENT") || n.contains("TOKENIZER") || n.equals(BLOCK_SIZE)) {
+                    shown.put(n, v);
+                }
+            });
         }
         return new ModelStatus(name, (String) OfflinePlanner.at(d, "metadata", "namespace"), state, pods(d), missing,
-                problems, new TreeMap<>(env));
+                problems, shown);
     }
 
     /** {@code ready/replicas} from the Deployment's status; {@code -} when it has none (manifests). */
@@ -130,64 +115,35 @@ public final class StatusCheck {
 
     /** vLLM's {@code --block-size}, 16 when not given (its default on GPUs). */
     private static int vllmBlockSize(List<Object> args) {
-        for (int i = 0; i < args.size(); i++) {
-            String a = String.valueOf(args.get(i));
-            String v = a.startsWith("--block-size=") ? a.substring(a.indexOf('=') + 1)
-                    : a.equals("--block-size") && i + 1 < args.size() ? String.valueOf(args.get(i + 1)) : null;
-            if (v != null && v.matches("\\d{1,4}")) {
-                return Integer.parseInt(v);
-            }
-        }
-        return 16;
+        String v = Flags.value(strings(args), "--block-size");
+        return v != null && v.matches("\\d{1,4}") ? Integer.parseInt(v) : 16;
     }
 
     private static boolean kvEventsEnabled(List<Object> args) {
-        for (int i = 0; i < args.size(); i++) {
-            String a = String.valueOf(args.get(i));
-            String json = a.startsWith("--kv-events-config=") ? a.substring(a.indexOf('=') + 1)
-                    : a.equals("--kv-events-config") && i + 1 < args.size() ? String.valueOf(args.get(i + 1)) : null;
-            if (json != null) {
-                try {
-                    JsonObject c = JsonParser.parseString(json).getAsJsonObject();
-                    return c.has("enable_kv_cache_events") && c.get("enable_kv_cache_events").getAsBoolean();
-                } catch (RuntimeException notJson) {
-                    return false;
-                }
-            }
+        String json = Flags.value(strings(args), "--kv-events-config");
+        if (json == null) {
+            return false;
         }
-        return false;
-    }
-
-    /** The gateway's AIBRIX_* env, or null when the gateway is not among the manifests. */
-    private static Map<String, String> gatewayEnv(List<Map<String, Object>> manifests, EnableOptions o) {
-        for (Map<String, Object> d : manifests) {
-            Object ns = OfflinePlanner.at(d, "metadata", "namespace");
-            if ("Deployment".equals(d.get("kind")) && o.gatewayDeployment().equals(OfflinePlanner.at(d, "metadata", "name"))
-                    && (ns == null || o.gatewayNamespace().equals(ns))) {
-                Map<String, String> env = new LinkedHashMap<>();
-                if (OfflinePlanner.at(d, "spec", "template", "spec", "containers") instanceof List<?> cs && !cs.isEmpty()) {
-                    for (Object v : words(((Map<?, ?>) cs.get(0)).get("env"))) {
-                        Map<?, ?> e = (Map<?, ?>) v;
-                        String n = String.valueOf(e.get("name"));
-                        if (n.startsWith("AIBRIX_") && (n.contains("KV_EVENT") || n.contains("TOKENIZER")
-                                || n.equals(BLOCK_SIZE))) {
-                            env.put(n, e.get("value") == null ? "(valueFrom)" : String.valueOf(e.get("value")));
-                        }
-                    }
-                }
-                return env;
-            }
+        try {
+            JsonObject c = JsonParser.parseString(json).getAsJsonObject();
+            return c.has("enable_kv_cache_events") && c.get("enable_kv_cache_events").getAsBoolean();
+        } catch (RuntimeException notJson) {
+            return false;
         }
-        return null;
     }
 
-    private static boolean isTrue(Map<String, String> env, String current) {
-        String v = env.getOrDefault(current, env.get(SPELLINGS.getOrDefault(current, current)));
-        return v != null && v.toLowerCase(Locale.ROOT).equals("true");
+    private static List<String> strings(List<Object> words) {
+        return words.stream().map(String::valueOf).toList();
     }
 
+    /** The gateway's settings, or null when it is not among the manifests (--local -f of a model alone). */
+    private static GatewayConfig gateway(List<Map<String, Object>> manifests, EnableOptions o) {
+        return GatewayConfig.among(manifests, o).orElse(null);
+    }
+
+    /** A Deployment's first container that runs vLLM, or null. */
     @SuppressWarnings("unchecked")
-    private static Map<String, Object> vllmContainer(Map<String, Object> d) {
+    public static Map<String, Object> vllmContainer(Map<String, Object> d) {
         if (!(OfflinePlanner.at(d, "spec", "template", "spec", "containers") instanceof List<?> cs)) {
             return null;
         }
@@ -198,6 +154,11 @@ public final class StatusCheck {
             }
         }
         return null;
+    }
+
+    /** A Deployment with a container that runs vLLM. */
+    public static boolean runsVllm(Map<String, Object> deployment) {
+        return vllmContainer(deployment) != null;
     }
 
     /** A container whose image or command names vLLM. */
