@@ -16,14 +16,16 @@ import picocli.CommandLine.Option;
 import picocli.CommandLine.Spec;
 
 /** {@code kubectl kvevents bench}: the figures of SPEC §10 on this machine. */
-@Command(name = "bench",
+@Command(name = BenchCommand.NAME,
         mixinStandardHelpOptions = true,
-        header = "Measure ingest, probe, memory and recovery on this machine.",
+        header = BenchCommand.HEADER,
         description = {"Measure ingest, probe latency, memory per entry and replay recovery on a workload trace",
             "(medians over --repeat runs)."},
         sortOptions = false,
         usageHelpAutoWidth = true)
 final class BenchCommand implements Callable<Integer> {
+    static final String NAME = "bench";
+    static final String HEADER = "Measure ingest, probe, memory and recovery on this machine.";
 
     /** Output formats. */
     enum Format { table, json }

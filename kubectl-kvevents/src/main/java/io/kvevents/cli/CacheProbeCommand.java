@@ -22,14 +22,16 @@ import picocli.CommandLine.Option;
 import picocli.CommandLine.Spec;
 
 /** {@code kubectl kvevents cache-probe}: which pod holds how much of a prompt. */
-@Command(name = "cache-probe",
+@Command(name = CacheProbeCommand.NAME,
         mixinStandardHelpOptions = true,
-        header = "Show which pod holds how much of a prompt.",
+        header = CacheProbeCommand.HEADER,
         description = {"Rebuild the prefix index from the pods' events (replay, then live for --settle) and show",
             "which pod holds how much of each prompt."},
         sortOptions = false,
         usageHelpAutoWidth = true)
 final class CacheProbeCommand implements Callable<Integer> {
+    static final String NAME = "cache-probe";
+    static final String HEADER = "Show which pod holds how much of a prompt.";
 
     /** Output formats. */
     enum Format { table, json }
@@ -92,7 +94,7 @@ final class CacheProbeCommand implements Callable<Integer> {
         List<int[]> prompts = prompts();
         PrintWriter out = spec.commandLine().getOut();
         PrintWriter err = spec.commandLine().getErr();
-        NoticePrinter notices = new NoticePrinter(err, ((KvEventsCommand) spec.parent().userObject()).verbose,
+        NoticePrinter notices = new NoticePrinter(err, KvEventsCommand.verbose(spec),
                 sources.endpoints);
         PrefixIndex index = PrefixIndex.create();
         try (EventStream stream = sources.open("probe")) {

@@ -8,13 +8,15 @@ import picocli.CommandLine.Parameters;
 import picocli.CommandLine.Spec;
 
 /** {@code completion bash|zsh}: a completion script for the standalone {@code kubectl-kvevents} binary. */
-@Command(name = "completion",
+@Command(name = CompletionCommand.NAME,
         mixinStandardHelpOptions = true,
-        header = "Print a shell completion script.",
+        header = CompletionCommand.HEADER,
         description = {"Print a shell completion script for kubectl-kvevents (bash, or zsh through bashcompinit):",
             "  source <(kubectl-kvevents completion bash)",
             "Through kubectl (1.26+), kubectl_complete-kvevents beside the binary completes `kubectl kvevents`."})
 final class CompletionCommand implements Callable<Integer> {
+    static final String NAME = "completion";
+    static final String HEADER = "Print a shell completion script.";
 
     /** Shells. */
     enum Shell { bash, zsh }

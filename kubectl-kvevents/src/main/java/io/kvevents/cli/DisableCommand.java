@@ -12,13 +12,15 @@ import picocli.CommandLine.Parameters;
 import picocli.CommandLine.Spec;
 
 /** {@code kubectl kvevents disable MODEL}: the exact inverse of enable. */
-@Command(name = "disable",
+@Command(name = DisableCommand.NAME,
         mixinStandardHelpOptions = true,
-        header = "Turn KV event sync off for a model (the exact inverse of enable).",
+        header = DisableCommand.HEADER,
         description = {"Turn KV event sync off for a model: every field enable changed goes back to what it was; the",
             "gateway's settings too, unless another model still uses sync. --gateway-only: the immediate rollback."},
         sortOptions = false)
 final class DisableCommand implements Callable<Integer> {
+    static final String NAME = "disable";
+    static final String HEADER = "Turn KV event sync off for a model (the exact inverse of enable).";
 
     @Spec
     CommandSpec spec;

@@ -18,14 +18,16 @@ import picocli.CommandLine.Parameters;
 import picocli.CommandLine.Spec;
 
 /** {@code kubectl kvevents enable MODEL}: turn KV event sync on for a model (SPEC §7). */
-@Command(name = "enable",
+@Command(name = EnableCommand.NAME,
         mixinStandardHelpOptions = true,
-        header = "Turn KV event sync on for a model.",
+        header = EnableCommand.HEADER,
         description = {"Turn KV event sync on for a model Deployment: vLLM's --kv-events-config, the kv-events and",
             "kv-replay ports, the labels the gateway watches (Deployment and pod template), the Service ports and",
             "the gateway settings. Enable twice changes nothing; disable puts everything back."},
         sortOptions = false)
 final class EnableCommand implements Callable<Integer> {
+    static final String NAME = "enable";
+    static final String HEADER = "Turn KV event sync on for a model.";
 
     @Spec
     CommandSpec spec;

@@ -6,15 +6,25 @@ import java.io.PrintWriter;
 import java.nio.charset.StandardCharsets;
 import java.util.List;
 import picocli.CommandLine;
-import picocli.CommandLine.Command;
 import picocli.CommandLine.Model.CommandSpec;
 
 /** {@code kubectl-kvevents}: the only place that exits the JVM. */
 public final class Main {
+    /** A subcommand as the root's usage lists it; its constants are its {@code @Command}'s name and header. */
+    private record Subcommand(String name, String header, Class<?> type) {
+    }
+
     /** The commands, in the order the usage lists them. */
-    private static final List<Class<?>> COMMANDS = List.of(EnableCommand.class, DisableCommand.class, StatusCommand.class,
-            TailCommand.class, CacheProbeCommand.class, SimulateCommand.class, BenchCommand.class, CompletionCommand.class,
-            VersionCommand.class);
+    private static final List<Subcommand> COMMANDS = List.of(
+            new Subcommand(EnableCommand.NAME, EnableCommand.HEADER, EnableCommand.class),
+            new Subcommand(DisableCommand.NAME, DisableCommand.HEADER, DisableCommand.class),
+            new Subcommand(StatusCommand.NAME, StatusCommand.HEADER, StatusCommand.class),
+            new Subcommand(TailCommand.NAME, TailCommand.HEADER, TailCommand.class),
+            new Subcommand(CacheProbeCommand.NAME, CacheProbeCommand.HEADER, CacheProbeCommand.class),
+            new Subcommand(SimulateCommand.NAME, SimulateCommand.HEADER, SimulateCommand.class),
+            new Subcommand(BenchCommand.NAME, BenchCommand.HEADER, BenchCommand.class),
+            new Subcommand(CompletionCommand.NAME, CompletionCommand.HEADER, CompletionCommand.class),
+            new Subcommand(VersionCommand.NAME, VersionCommand.HEADER, VersionCommand.class));
 
     private Main() {
     }
@@ -26,8 +36,8 @@ public final class Main {
     static String invoked(String[] args) {
         for (String arg : args) {
             if (!arg.startsWith("-")) {
-                for (Class<?> command : COMMANDS) {
-                    if (command.getAnnotation(Command.class).name().equals(arg)) {
+                for (Subcommand command : COMMANDS) {
+                    if (command.name().equals(arg)) {
                         return arg;
                     }
                 }
@@ -58,21 +68,20 @@ public final class Main {
 
     /**
      * The command line with {@code only} complete and the other commands as names and headers: building a
-     * command's model (its options, mixins and converters, by reflection) is most of a short run's
-     * start-up, and {@code kubectl kvevents --help} needs no command's model at all.
+     * command's model (its options, mixins and converters, by reflection on its annotations) is most of a
+     * short run's start-up, and {@code kubectl kvevents --help} needs no command's model at all.
      *
      * @param only the command the arguments invoke, {@code ""} for none, null for every command complete
      */
     static CommandLine commandLine(PrintWriter out, PrintWriter err, String only) {
-        CommandLine cli = new CommandLine(new KvEventsCommand());
-        for (Class<?> command : COMMANDS) {
-            Command a = command.getAnnotation(Command.class);
-            if (only == null || only.equals(a.name())) {
-                cli.addSubcommand(a.name(), new CommandLine(command));
+        CommandLine cli = new CommandLine(KvEventsCommand.spec());
+        for (Subcommand command : COMMANDS) {
+            if (only == null || only.equals(command.name())) {
+                cli.addSubcommand(command.name(), new CommandLine(command.type()));
             } else {
-                CommandSpec placeholder = CommandSpec.create().name(a.name());
-                placeholder.usageMessage().header(a.header()).hidden(a.hidden());
-                cli.addSubcommand(a.name(), placeholder);
+                CommandSpec placeholder = CommandSpec.create().name(command.name());
+                placeholder.usageMessage().header(command.header());
+                cli.addSubcommand(command.name(), placeholder);
             }
         }
         cli.setOut(out);

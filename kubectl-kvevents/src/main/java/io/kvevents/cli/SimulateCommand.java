@@ -27,15 +27,17 @@ import picocli.CommandLine.Option;
 import picocli.CommandLine.Spec;
 
 /** {@code kubectl kvevents simulate}: vLLM-compatible publishers on loopback driven by a workload trace. */
-@Command(name = "simulate",
+@Command(name = SimulateCommand.NAME,
         mixinStandardHelpOptions = true,
-        header = "Simulated vLLM pods driven by a workload trace.",
+        header = SimulateCommand.HEADER,
         description = {"Replay a Mooncake workload trace over simulated vLLM pods (an LRU prefix cache each) and",
             "report the hit rate of each routing policy; with --serve, publish their events on loopback exactly",
             "as vLLM does, for tail and cache-probe."},
         sortOptions = false,
         usageHelpAutoWidth = true)
 final class SimulateCommand implements Callable<Integer> {
+    static final String NAME = "simulate";
+    static final String HEADER = "Simulated vLLM pods driven by a workload trace.";
 
     @Spec
     CommandSpec spec;

@@ -23,14 +23,16 @@ import picocli.CommandLine.Parameters;
 import picocli.CommandLine.Spec;
 
 /** {@code kubectl kvevents status [MODEL]}: enabled, partial or off, what is missing, what is wrong. */
-@Command(name = "status",
+@Command(name = StatusCommand.NAME,
         mixinStandardHelpOptions = true,
-        header = "Show whether KV event sync is enabled, partial or off, and what is wrong.",
+        header = StatusCommand.HEADER,
         description = {"Show, per model, whether KV event sync is enabled, partial (and what is missing) or off, and",
             "the problems that keep it from working: seed-style vLLM flags, gateway settings that disagree;",
             "with --probe, what each ready pod publishes, seen through port-forward."},
         sortOptions = false)
 final class StatusCommand implements Callable<Integer> {
+    static final String NAME = "status";
+    static final String HEADER = "Show whether KV event sync is enabled, partial or off, and what is wrong.";
 
     /** Output formats. */
     enum Format { table, json, yaml }

@@ -26,14 +26,16 @@ import picocli.CommandLine.Option;
 import picocli.CommandLine.Spec;
 
 /** {@code kubectl kvevents tail}: live events (or a recording) one line each, gaps and restarts on stderr. */
-@Command(name = "tail",
+@Command(name = TailCommand.NAME,
         mixinStandardHelpOptions = true,
-        header = "Print the KV-cache events the engines publish.",
+        header = TailCommand.HEADER,
         description = {"Print KV-cache events: each publisher's replayed history first, then live.",
             "Gaps, replays and restarts are announced on stderr; a recording (--from) plays back the same way."},
         sortOptions = false,
         usageHelpAutoWidth = true)
 final class TailCommand implements Callable<Integer> {
+    static final String NAME = "tail";
+    static final String HEADER = "Print the KV-cache events the engines publish.";
 
     /** Event types for {@code --types}. */
     enum EventType { stored, removed, cleared, unknown }
@@ -74,7 +76,7 @@ final class TailCommand implements Callable<Integer> {
     public Integer call() {
         PrintWriter out = spec.commandLine().getOut();
         PrintWriter err = spec.commandLine().getErr();
-        NoticePrinter notices = new NoticePrinter(err, ((KvEventsCommand) spec.parent().userObject()).verbose,
+        NoticePrinter notices = new NoticePrinter(err, KvEventsCommand.verbose(spec),
                 sources.endpoints);
         long deadline = timeout == null ? Long.MAX_VALUE : System.nanoTime() + timeout.toNanos();
         long printed = 0;

@@ -6,10 +6,13 @@ import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Spec;
 
 /** {@code kubectl kvevents version}. */
-@Command(name = "version",
+@Command(name = VersionCommand.NAME,
         mixinStandardHelpOptions = true,
-        header = "Print the plugin's version.")
+        header = VersionCommand.HEADER)
 final class VersionCommand implements Callable<Integer> {
+    static final String NAME = "version";
+    static final String HEADER = "Print the plugin's version.";
+
     @Spec
     CommandSpec spec;
 

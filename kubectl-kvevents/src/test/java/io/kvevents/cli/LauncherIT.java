@@ -65,7 +65,7 @@ class LauncherIT {
         // a second run uses the class-data archive the first one left in the cache
         Run again = run("tail", "--from", EXAMPLES.resolve("recordings/vllm-golden-vectors.jsonl").toString(), "-o", "json");
         assertEquals(r.out(), again.out());
-        try (var files = Files.list(home.resolve("cache/kvevents"))) {
+        try (var files = Files.walk(home.resolve("cache/kvevents"))) {
             assertTrue(files.anyMatch(f -> f.toString().endsWith(".jsa")), "no class-data archive was written");
         }
     }
@@ -188,6 +188,48 @@ class LauncherIT {
         }
         assertTrue(loads.lines().noneMatch(l -> l.contains("io.kubernetes") || l.contains("org.zeromq")
                 || l.contains("org.msgpack")), "--help loads no Kubernetes, ZeroMQ or msgpack class");
+    }
+
+    /** In a terminal the launcher tells picocli the width, which would otherwise start `stty` from the JVM. */
+    @Test
+    void helpInATerminalFitsItsWidth() throws Exception {
+        assumeTrue(onPath("script"), "script(1) from util-linux gives the launcher a terminal");
+        String launcher = LAUNCHER.toAbsolutePath().toString();
+        Path log = home.resolve("class-load.log");
+        Run r = run(Map.of("KVEVENTS_JAVA_OPTS", "-Xlog:class+load=info:file=" + log), "sh", "-c",
+                "exec script -qec 'stty cols 60; " + launcher + " --help' /dev/null");
+        assertEquals(0, r.exit(), r.err());
+        List<String> lines = r.out().replaceAll("\u001B\\[[0-9;]*m", "").lines().toList();
+        assertTrue(lines.size() > 10 && lines.stream().allMatch(l -> l.length() <= 60), r.out());
+        assertTrue(lines.stream().anyMatch(l -> l.length() > 50), "the help uses the terminal's width: " + r.out());
+        assertTrue(Files.readString(log).lines().noneMatch(l -> l.contains("java.lang.ProcessBuilder ")),
+                "the JVM started no process to learn the width");
+    }
+
+    /** JDK 25: the first run trains an AOT cache in the background; the next runs start from it. */
+    @Test
+    void onJdk25TheSecondStartUsesTheAotCache() throws Exception {
+        Path jdk25 = Path.of(System.getProperty("kvevents.jdk25", "/usr/lib/jvm/temurin-25-jdk-amd64"));
+        assumeTrue(Files.isExecutable(jdk25.resolve("bin/java")), "no JDK 25 at " + jdk25 + " (-Dkvevents.jdk25=…)");
+        Map<String, String> env = Map.of("JAVA_HOME", jdk25.toString());
+        Run first = run(env, "version");
+        assertEquals(0, first.exit(), first.err());
+        assertEquals("", first.err(), "the training prints nothing");
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
+        List<Path> caches = List.of();
+        while (caches.isEmpty() && System.nanoTime() < deadline) {
+            Thread.sleep(200);
+            try (var files = Files.walk(home.resolve("cache/kvevents"))) {
+                caches = files.filter(f -> f.toString().endsWith(".aot")).toList();
+            }
+        }
+        assertEquals(1, caches.size(), "no AOT cache was made");
+        Path log = home.resolve("aot-class-load.log");
+        Run again = run(Map.of("JAVA_HOME", jdk25.toString(), "KVEVENTS_JAVA_OPTS",
+                "-Xlog:class+load=info:file=" + log), "--help");
+        assertEquals(0, again.exit(), again.err());
+        assertTrue(Files.readString(log).contains(" picocli.CommandLine source: shared objects file"),
+                "picocli did not come from the AOT cache");
     }
 
     /** On its first run (JDK 17 dumps the archive at exit) the JVM is the launcher's child: a kill must reach it. */

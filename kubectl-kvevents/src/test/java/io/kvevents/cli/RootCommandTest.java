@@ -1,0 +1,63 @@
+package io.kvevents.cli;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.io.PrintWriter;
+import java.io.StringWriter;
+import java.util.List;
+import java.util.Map;
+import org.junit.jupiter.api.Test;
+import picocli.CommandLine;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Model.OptionSpec;
+
+/** The root command is built by hand for start-up; these pin it to what the annotations would have made. */
+class RootCommandTest {
+
+    @Test
+    void theHelpAndVersionOptionsAreThoseOfPicocliStandardMixin() {
+        CommandSpec standard = CommandSpec.create().mixinStandardHelpOptions(true);
+        CommandSpec root = KvEventsCommand.spec();
+        for (String name : List.of("--help", "--version")) {
+            OptionSpec expected = standard.findOption(name);
+            OptionSpec actual = root.findOption(name);
+            assertEquals(List.of(expected.names()), List.of(actual.names()), name);
+            assertEquals(List.of(expected.description()), List.of(actual.description()), name);
+            assertEquals(expected.usageHelp(), actual.usageHelp(), name);
+            assertEquals(expected.versionHelp(), actual.versionHelp(), name);
+        }
+        assertEquals("Usage: kubectl kvevents [-hvV] [COMMAND]", CliHarness.run("--help").out().lines().findFirst().orElseThrow());
+        assertEquals("kubectl-kvevents " + VersionProvider.version(), CliHarness.run("--version").out().strip());
+    }
+
+    @Test
+    void verboseIsSeenBeforeAndAfterTheSubcommand() {
+        for (List<String> args : List.of(List.of("-v", "version"), List.of("version", "--verbose"))) {
+            CommandLine cli = Main.commandLine(quiet(), quiet(), "version");
+            cli.parseArgs(args.toArray(String[]::new));
+            assertTrue(KvEventsCommand.verbose(cli.getSubcommands().get("version").getCommandSpec()), args.toString());
+        }
+        CommandLine cli = Main.commandLine(quiet(), quiet(), "version");
+        cli.parseArgs("version");
+        assertFalse(KvEventsCommand.verbose(cli.getSubcommands().get("version").getCommandSpec()));
+    }
+
+    @Test
+    void theListedNamesAndHeadersAreTheCommandsOwn() {
+        Map<String, CommandLine> lazy = Main.commandLine(quiet(), quiet(), "").getSubcommands();
+        Map<String, CommandLine> built = Main.commandLine(quiet(), quiet(), null).getSubcommands();
+        assertEquals(List.copyOf(built.keySet()), List.copyOf(lazy.keySet()));
+        for (Map.Entry<String, CommandLine> e : built.entrySet()) {
+            Command annotation = e.getValue().getCommand().getClass().getAnnotation(Command.class);
+            assertEquals(annotation.name(), e.getKey());
+            assertEquals(List.of(annotation.header()), List.of(lazy.get(e.getKey()).getCommandSpec().usageMessage().header()));
+        }
+    }
+
+    private static PrintWriter quiet() {
+        return new PrintWriter(new StringWriter());
+    }
+}
