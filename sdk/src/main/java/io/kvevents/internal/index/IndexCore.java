@@ -159,7 +159,7 @@ public final class IndexCore {
     }
 
     private static boolean onGpu(String medium) {
-        return medium == null || medium.equalsIgnoreCase("GPU");
+        return medium == null || medium.equals("GPU") || medium.equalsIgnoreCase("GPU");
     }
 
     private void stored(SourceState s, BlockStored e) {

@@ -1,30 +1,35 @@
 package io.kvevents.internal.index;
 
 /**
- * 64-bit mixing for the index. A block's key is {@code fmix64(parent·P1 ⊕ tokens(block) ⊕ extra)}:
- * MurmurHash3's fmix64 finalizer (full avalanche, well studied) over the parent key and a hash of
- * the block's tokens. The token hash is XXH3's multiply-fold (a 64×64→128-bit product of two
- * secret-keyed words, folded to 64 bits) summed over the block. It does not depend on the parent, so
- * the processor overlaps the token work of the next block with the chain step of this one, which
- * costs one multiply and fmix64. A block is 16 ints: a library call per block would cost more than the hashing,
- * and the chain needs the parent key as the seed.
+ * 64-bit mixing for the index. A block's key is {@code rotl(parent·P1, 29) ⊕ fmix64(tokens(block) ⊕ extra)}.
+ *
+ * <p>The token hash is UMAC's NH over the block's 16-token stripes: the sum of eight products
+ * {@code (t[2j] + K[2j])·(t[2j+1] + K[2j+1])}, each of two 32-bit numbers into 64 bits, with sixteen distinct
+ * keys (SHA-256's first round constants cut to 31 bits). NH is 2⁻³²-almost-universal; with token ids below
+ * 2³¹ no factor is ever zero, so two blocks that differ in one token never share a hash. Longer blocks fold
+ * each stripe into an accumulator by a multiply, so stripes are ordered; the block's length is part of the
+ * hash. It costs eight one-word multiplies a block where XXH3's 128-bit fold costs sixteen, and a probe of
+ * 2,048 blocks is mostly this hashing once its lookups are one slot each.
+ *
+ * <p>The chain step is a bijection of the parent for a given block and of the block for a given parent
+ * (multiply by an odd constant, rotate, xor with MurmurHash3's fmix64 of the token hash, itself a bijection),
+ * so two chains meet only if they hold the same block after the same parent, or by a 2⁻⁶⁴ accident; the
+ * work on the parent is one multiply, so the token hashing of the next blocks overlaps it.
  */
 final class Mix {
     private static final long P1 = 0x9E3779B97F4A7C15L;
     private static final long P2 = 0xC2B2AE3D27D4EB4FL;
-    /**
-     * XXH3's default secret, first 64 bytes, with bits 63 and 31 set: a word of two token ids
-     * (non-negative ints) never equals a secret, so no product is ever zero.
-     */
-    private static final long S0 = 0xBE4BA423B96CFEB8L | 0x8000000080000000L;
-    private static final long S1 = 0x1CAD21F72C81017CL | 0x8000000080000000L;
-    private static final long S2 = 0xDB979083E96DD4DEL | 0x8000000080000000L;
-    private static final long S3 = 0x1F67B3B7A4A44072L | 0x8000000080000000L;
-    private static final long S4 = 0x78E5C0CC4EE679CBL | 0x8000000080000000L;
-    private static final long S5 = 0x2172FFCC7DD05A82L | 0x8000000080000000L;
-    private static final long S6 = 0x8E2443F7744608B8L | 0x8000000080000000L;
-    private static final long S7 = 0x4C263A81E69035E0L | 0x8000000080000000L;
-    private static final long[] SECRET = {S0, S1, S2, S3, S4, S5, S6, S7};
+    /** NH's keys: SHA-256's round constants K0..K15, low 31 bits (an int token plus a key fits 32 bits). */
+    private static final long[] K = {
+        0x428A2F98L & 0x7FFFFFFFL, 0x71374491L & 0x7FFFFFFFL, 0xB5C0FBCFL & 0x7FFFFFFFL, 0xE9B5DBA5L & 0x7FFFFFFFL,
+        0x3956C25BL & 0x7FFFFFFFL, 0x59F111F1L & 0x7FFFFFFFL, 0x923F82A4L & 0x7FFFFFFFL, 0xAB1C5ED5L & 0x7FFFFFFFL,
+        0xD807AA98L & 0x7FFFFFFFL, 0x12835B01L & 0x7FFFFFFFL, 0x243185BEL & 0x7FFFFFFFL, 0x550C7DC3L & 0x7FFFFFFFL,
+        0x72BE5D74L & 0x7FFFFFFFL, 0x80DEB1FEL & 0x7FFFFFFFL, 0x9BDC06A7L & 0x7FFFFFFFL, 0xC19BF174L & 0x7FFFFFFFL};
+    private static final long K0 = K[0], K1 = K[1], K2 = K[2], K3 = K[3], K4 = K[4], K5 = K[5], K6 = K[6], K7 = K[7];
+    private static final long K8 = K[8], K9 = K[9], K10 = K[10], K11 = K[11], K12 = K[12], K13 = K[13], K14 = K[14];
+    private static final long K15 = K[15];
+    /** The tokens a stripe of NH covers. */
+    private static final int STRIPE = 16;
 
     private Mix() {
     }
@@ -51,54 +56,39 @@ final class Mix {
 
     /** The chain step alone, for a token hash computed ahead. */
     static long chain(long parent, long tokenHash, long extra) {
-        return fmix64(parent * P1 ^ tokenHash ^ extra);
+        return Long.rotateLeft(parent * P1, 29) ^ fmix64(tokenHash ^ extra);
     }
 
     /** The token hash of one block; the block's length is part of it. */
     static long tokens(int[] t, int from, int len) {
-        return len == 16 ? tokens16(t, from) : tokensAnyLength(t, from, len);
+        return len == STRIPE ? (STRIPE * P2 + nh16(t, from)) * P1 : tokensAnyLength(t, from, len);
     }
 
-    /** vLLM's default block size, unrolled: small enough to inline into the probe and ingest loops. */
-    private static long tokens16(int[] t, int i) {
-        long sum = fold(word(t[i], t[i + 1]) ^ S0, word(t[i + 2], t[i + 3]) ^ S1)
-                + fold(word(t[i + 4], t[i + 5]) ^ S2, word(t[i + 6], t[i + 7]) ^ S3)
-                + fold(word(t[i + 8], t[i + 9]) ^ S4, word(t[i + 10], t[i + 11]) ^ S5)
-                + fold(word(t[i + 12], t[i + 13]) ^ S6, word(t[i + 14], t[i + 15]) ^ S7);
-        return (16 * P2 + sum) * P1;
+    /** NH over one full stripe, unrolled: vLLM's default block is one stripe. */
+    private static long nh16(int[] t, int i) {
+        return (t[i] + K0) * (t[i + 1] + K1) + (t[i + 2] + K2) * (t[i + 3] + K3)
+                + (t[i + 4] + K4) * (t[i + 5] + K5) + (t[i + 6] + K6) * (t[i + 7] + K7)
+                + (t[i + 8] + K8) * (t[i + 9] + K9) + (t[i + 10] + K10) * (t[i + 11] + K11)
+                + (t[i + 12] + K12) * (t[i + 13] + K13) + (t[i + 14] + K14) * (t[i + 15] + K15);
     }
 
     static long tokensAnyLength(int[] t, int from, int len) {
         long acc = len * P2;
-        long sum = 0;
-        int g = 0;
         int i = from;
         int end = from + len;
-        for (; i + 3 < end; i += 4) {
-            sum += fold(word(t[i], t[i + 1]) ^ SECRET[2 * g], word(t[i + 2], t[i + 3]) ^ SECRET[2 * g + 1]);
-            if (++g == 4) {
-                // every 16 tokens the accumulator moves on, so that stripes are ordered
-                acc = (acc + sum) * P1;
-                sum = 0;
-                g = 0;
-            }
+        for (; i + STRIPE <= end; i += STRIPE) {
+            acc = (acc + nh16(t, i)) * P1;
         }
         if (i < end) {
-            long w0 = word(t[i], i + 1 < end ? t[i + 1] : 0);
-            long w1 = word(i + 2 < end ? t[i + 2] : 0, 0);
-            sum += fold(w0 ^ SECRET[2 * g], w1 ^ SECRET[2 * g + 1]);
-            g++;
+            // the last, partial stripe: a missing token counts as 0 (the length tells the blocks apart)
+            long sum = 0;
+            for (int j = 0; i + j < end; j += 2) {
+                long second = i + j + 1 < end ? t[i + j + 1] : 0;
+                sum += (t[i + j] + K[j]) * (second + K[j + 1]);
+            }
+            acc = (acc + sum) * P1;
         }
-        return g == 0 ? acc : (acc + sum) * P1;
-    }
-
-    private static long word(int hi, int lo) {
-        return ((long) hi << 32) | (lo & 0xFFFFFFFFL);
-    }
-
-    /** XXH3's mul128_fold64: both halves of the 128-bit product, folded. */
-    private static long fold(long a, long b) {
-        return a * b ^ Math.multiplyHigh(a, b);
+        return acc;
     }
 
     static long string(String s) {

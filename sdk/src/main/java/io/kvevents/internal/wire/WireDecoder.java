@@ -40,10 +40,12 @@ public final class WireDecoder {
             .withStringDecoderBufferSize(64);
 
     private final MessageUnpacker in;
+    private final byte[] payload;
     private final int size;
 
     private WireDecoder(byte[] payload) {
         this.in = UNPACKER.newUnpacker(payload);
+        this.payload = payload;
         this.size = payload.length;
     }
 
@@ -369,7 +371,7 @@ public final class WireDecoder {
         switch (f.getValueType()) {
             case INTEGER:
                 // uint64 ≥ 2^63 does not fit unpackLong; its bit pattern is the hash.
-                return f == MessageFormat.UINT64 ? in.unpackBigInteger().longValue() : in.unpackLong();
+                return f == MessageFormat.UINT64 ? uint64Bits() : in.unpackLong();
             case BINARY:
                 int len = in.unpackBinaryHeader();
                 checkLength(len, 1);
@@ -379,6 +381,23 @@ public final class WireDecoder {
         }
     }
 
+    /**
+     * A uint64's bit pattern, read from the payload: half of all 64-bit engine hashes are ≥ 2⁶³, and
+     * msgpack-core offers them only as a BigInteger, an allocation per hash.
+     */
+    private long uint64Bits() throws IOException {
+        int p = (int) in.getTotalReadBytes();
+        if (p + 8 >= size) {
+            return in.unpackBigInteger().longValue(); // truncated: msgpack-core says so
+        }
+        long bits = 0;
+        for (int i = 1; i <= 8; i++) {
+            bits = bits << 8 | payload[p + i] & 0xFF;
+        }
+        in.readPayloadAsReference(9);
+        return bits;
+    }
+
     private int[] tokens() throws IOException {
         ValueType t = in.getNextFormat().getValueType();
         if (t != ValueType.ARRAY) {
@@ -386,14 +405,51 @@ public final class WireDecoder {
         }
         int n = arrayHeader();
         int[] out = new int[n];
+        int i = tokensInPlace(out);
         try {
-            for (int i = 0; i < n; i++) {
-                out[i] = in.unpackInt(); // the hot loop: unpackInt checks the type itself
+            for (; i < n; i++) {
+                out[i] = in.unpackInt(); // whatever the fast path left: unpackInt checks the type itself
             }
         } catch (MessageTypeException e) {
             throw new MalformedPayloadException("token_ids has the wrong type: " + e.getMessage(), e);
         }
         return out;
+    }
+
+    /**
+     * Reads token ids straight from the payload while they are encoded as vLLM's msgpack encodes
+     * non-negative ints (positive fixint, uint8, uint16, uint32 up to 2³¹ − 1), then moves the unpacker past
+     * them; returns how many it read. Token ids are nearly all of a batch's bytes, and msgpack-core has no
+     * call for an array of ints: one {@code unpackInt} per token was half the cost of a decode. Anything
+     * else (another int encoding, a wrong type, a truncated value) is left to msgpack-core from there on.
+     */
+    private int tokensInPlace(int[] out) throws IOException {
+        byte[] b = payload;
+        int start = (int) in.getTotalReadBytes();
+        int p = start;
+        int i = 0;
+        for (; i < out.length && p < b.length; i++) {
+            int head = b[p];
+            if (head >= 0) {
+                out[i] = head;
+                p++;
+            } else if (head == (byte) 0xCD && p + 2 < b.length) {
+                out[i] = (b[p + 1] & 0xFF) << 8 | b[p + 2] & 0xFF;
+                p += 3;
+            } else if (head == (byte) 0xCE && p + 4 < b.length && b[p + 1] >= 0) {
+                out[i] = (b[p + 1] & 0xFF) << 24 | (b[p + 2] & 0xFF) << 16 | (b[p + 3] & 0xFF) << 8 | b[p + 4] & 0xFF;
+                p += 5;
+            } else if (head == (byte) 0xCC && p + 1 < b.length) {
+                out[i] = b[p + 1] & 0xFF;
+                p += 2;
+            } else {
+                break;
+            }
+        }
+        if (p > start) {
+            in.readPayloadAsReference(p - start);
+        }
+        return i;
     }
 
     private int requiredInt(String field) throws IOException {

@@ -79,6 +79,61 @@ class LongLongTableTest {
         }
     }
 
+    /**
+     * Under steady churn at the table's full load, the newest keys (the ones probes ask for) sit as near their
+     * home as the average key: with plain linear probing they land at their cluster's end, ~8 slots away.
+     */
+    @Test
+    void theNewestKeysStayNearTheirHomeUnderChurn() {
+        LongLongTable table = new LongLongTable();
+        Random random = new Random(11);
+        int live = 200_000;
+        long[] keys = new long[live];
+        for (int i = 0; i < live; i++) {
+            keys[i] = random.nextLong() | 1;
+            table.put(keys[i], i);
+        }
+        for (int op = 0; op < 400_000; op++) { // FIFO eviction, as an LRU cache under a stream of new prompts
+            int i = op % live;
+            table.remove(keys[i]);
+            keys[i] = random.nextLong() | 1;
+            table.put(keys[i], op);
+        }
+        double load = (double) table.memoryBytes() / 16 / table.size();
+        assertTrue(1 / load > 0.6, "the table is as full as in the index: " + 1 / load);
+        long newest = 0;
+        int worst = 0;
+        for (int k = 0; k < 2_048; k++) {
+            int d = table.slotsFromHome(keys[(400_000 - 1 - k) % live]);
+            assertTrue(d >= 0);
+            newest += d;
+            worst = Math.max(worst, d);
+        }
+        assertTrue(newest / 2_048.0 < 3, "the newest keys sit " + newest / 2_048.0 + " slots from home on average");
+        assertTrue(worst < 40, "the farthest of them " + worst);
+        assertEquals(-1, table.slotsFromHome(2));
+    }
+
+    @Test
+    void blocksThatDifferInOneTokenOrInTheOrderOfTheirStripesHashApart() {
+        Random random = new Random(9);
+        for (int i = 0; i < 10_000; i++) {
+            int[] tokens = random.ints(32, 0, 200_000).toArray();
+            int[] changed = tokens.clone();
+            int at = random.nextInt(32);
+            changed[at] = (changed[at] + 1 + random.nextInt(1000)) % 200_000;
+            assertNotEquals(Mix.tokens(tokens, 0, 16), at < 16 ? Mix.tokens(changed, 0, 16) : Mix.tokens(tokens, 16, 16));
+            assertNotEquals(Mix.tokens(tokens, 0, 32), Mix.tokens(changed, 0, 32));
+            int[] swapped = new int[32];
+            System.arraycopy(tokens, 16, swapped, 0, 16);
+            System.arraycopy(tokens, 0, swapped, 16, 16);
+            assertNotEquals(Mix.tokens(tokens, 0, 32), Mix.tokens(swapped, 0, 32), "stripes are ordered");
+        }
+        // a chain step is a bijection of the parent: the same block after two parents gives two keys
+        long tokenHash = Mix.tokens(new int[16], 0, 16);
+        assertNotEquals(Mix.chain(1, tokenHash, 0), Mix.chain(2, tokenHash, 0));
+    }
+
     private static long orMissing(Long value) {
         return value == null ? LongLongTable.MISSING : value;
     }

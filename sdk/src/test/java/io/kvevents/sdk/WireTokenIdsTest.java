@@ -1,0 +1,73 @@
+package io.kvevents.sdk;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.util.HexFormat;
+import java.util.Random;
+import org.junit.jupiter.api.Test;
+import org.msgpack.core.MessageBufferPacker;
+import org.msgpack.core.MessagePack;
+
+/** Token ids are read straight from the payload where they are plain non-negative ints; msgpack-core reads the rest. */
+class WireTokenIdsTest {
+
+    /** A one-event batch whose 16 token ids are the given msgpack bytes, written as they are. */
+    private static byte[] blockStoredWithTokenBytes(String tokenHex) {
+        try (MessageBufferPacker p = MessagePack.newDefaultBufferPacker()) {
+            p.packArrayHeader(2).packDouble(1.0).packArrayHeader(1);
+            p.packArrayHeader(6).packString("BlockStored");
+            p.packArrayHeader(1).packLong(7);
+            p.packNil();
+            byte[] tokens = HexFormat.of().parseHex(tokenHex.replace(" ", ""));
+            p.packArrayHeader(16).writePayload(tokens);
+            p.packInt(16).packNil(); // block_size, lora_id
+            return p.toByteArray();
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
+
+    private static int[] tokensOf(byte[] payload) {
+        return ((BlockStored) Wire.decode(payload).events().get(0)).tokenIds();
+    }
+
+    @Test
+    void everyIntEncodingOfATokenIdDecodesToItsValue() {
+        // fixint, uint8, uint16, uint32 (vLLM's smallest forms), a uint32 that could have been smaller, the
+        // largest int, then forms only msgpack-core reads (int8, int16, uint64), then the fast forms again
+        String hex = "05 cc c8 cd 0100 ce 00010000 ce 00000007 ce 7fffffff 00 7f"
+                + " d0 05 d1 0100 cf 0000000000000009 cd ffff cc ff 01 02 03";
+        assertArrayEquals(new int[] {5, 200, 256, 65536, 7, Integer.MAX_VALUE, 0, 127, 5, 256, 9, 65535, 255, 1, 2, 3},
+                tokensOf(blockStoredWithTokenBytes(hex)));
+    }
+
+    @Test
+    void aTokenIdBeyondAnIntOrOfAnotherTypeIsRefusedAsBefore() {
+        String tooLarge = "ce 80000000" + " 01".repeat(15);
+        MalformedPayloadException e = assertThrows(MalformedPayloadException.class,
+                () -> Wire.decode(blockStoredWithTokenBytes(tooLarge)));
+        assertTrue(e.getMessage().startsWith("token_ids has the wrong type"), e.getMessage());
+        String aString = "01 a1 78" + " 01".repeat(14);
+        assertThrows(MalformedPayloadException.class, () -> Wire.decode(blockStoredWithTokenBytes(aString)));
+    }
+
+    @Test
+    void randomTokenIdsOfEverySizeRoundTrip() {
+        Random random = new Random(17);
+        for (int i = 0; i < 2_000; i++) {
+            int[] tokens = new int[16 * (1 + random.nextInt(4))];
+            for (int j = 0; j < tokens.length; j++) {
+                int bits = random.nextInt(31) + 1; // 1..31 bits: every smallest form
+                tokens[j] = random.nextInt() >>> (32 - bits) & Integer.MAX_VALUE;
+            }
+            long[] hashes = new long[tokens.length / 16];
+            BlockStored stored = BlockStored.of(hashes, null, tokens, 16);
+            byte[] payload = Wire.encode(new EventBatch(1.0, java.util.List.of(stored), 0));
+            assertArrayEquals(tokens, ((BlockStored) Wire.decode(payload).events().get(0)).tokenIds());
+        }
+    }
+}
