@@ -48,7 +48,7 @@ final class BenchCommand implements Callable<Integer> {
     @Option(names = "--repeat", paramLabel = "N", defaultValue = "5", description = "Runs per figure (default: ${DEFAULT-VALUE}).")
     int repeat;
 
-    @Option(names = "--probes", paramLabel = "N", defaultValue = "2000", description = "Probes timed (default: ${DEFAULT-VALUE}).")
+    @Option(names = "--probes", paramLabel = "N", defaultValue = "2000", description = "Probes timed per run, after ten times as many untimed (2 s at most) (default: ${DEFAULT-VALUE}).")
     int probes;
 
     @Option(names = {"-o", "--output"}, paramLabel = "FORMAT", defaultValue = "table",

@@ -194,6 +194,7 @@ class LauncherIT {
     @Test
     void helpInATerminalFitsItsWidth() throws Exception {
         assumeTrue(onPath("script"), "script(1) from util-linux gives the launcher a terminal");
+        assumeTrue(run("sh", "-c", "script -qec true /dev/null").exit() == 0, "this script(1) is not util-linux's");
         String launcher = LAUNCHER.toAbsolutePath().toString();
         Path log = home.resolve("class-load.log");
         Run r = run(Map.of("KVEVENTS_JAVA_OPTS", "-Xlog:class+load=info:file=" + log), "sh", "-c",
@@ -204,6 +205,11 @@ class LauncherIT {
         assertTrue(lines.stream().anyMatch(l -> l.length() > 50), "the help uses the terminal's width: " + r.out());
         assertTrue(Files.readString(log).lines().noneMatch(l -> l.contains("java.lang.ProcessBuilder ")),
                 "the JVM started no process to learn the width");
+        // narrower than picocli's minimum: its 55 columns, and no warning about the width it was given
+        Run narrow = run(Map.of(), "sh", "-c", "exec script -qec 'stty cols 40; " + launcher + " --help' /dev/null");
+        assertEquals(0, narrow.exit(), narrow.err());
+        String text = narrow.out().replaceAll("\\u001B\\[[0-9;]*m", "");
+        assertTrue(text.lines().allMatch(l -> l.length() <= 55) && !text.contains("WARN"), text);
     }
 
     /** JDK 25: the first run trains an AOT cache in the background; the next runs start from it. */

@@ -45,6 +45,7 @@ class RootCommandTest {
         assertFalse(KvEventsCommand.verbose(cli.getSubcommands().get("version").getCommandSpec()));
     }
 
+    /** Main's table pairs each command class with its own NAME and HEADER (a slip would list the wrong header). */
     @Test
     void theListedNamesAndHeadersAreTheCommandsOwn() {
         Map<String, CommandLine> lazy = Main.commandLine(quiet(), quiet(), "").getSubcommands();

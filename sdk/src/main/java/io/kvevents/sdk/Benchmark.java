@@ -15,8 +15,9 @@ import org.zeromq.ZContext;
  * 10,000-batch replay over ZeroMQ. Medians over {@code repeat} runs.
  */
 public final class Benchmark {
-    /** Probing before the probes are timed. */
+    /** Probing before the probes are timed: ten times as many probes, for two seconds at most. */
     private static final Duration PROBE_WARM_UP = Duration.ofSeconds(2);
+    private static final int PROBE_WARM_UP_FACTOR = 10;
 
     private Benchmark() {
     }
@@ -57,14 +58,15 @@ public final class Benchmark {
         IndexStats stats = index.stats();
 
         progress.accept("probe: a " + w.probe.length + "-token prompt, " + config.repeat() + " × " + config.probes()
-                + " probes after " + PROBE_WARM_UP.toSeconds() + " s of warm-up");
+                + " probes after " + PROBE_WARM_UP_FACTOR * config.probes() + " (at most "
+                + PROBE_WARM_UP.toSeconds() + " s) untimed");
         ProbeRequest request = ProbeRequest.of(w.probe);
         w.payloads.clear(); // the ingest's garbage must not be collected in the middle of the probes
         System.gc();
         // The probe's loops are compiled on the fly: time them once the optimizing compiler is done with them,
         // as JMH's warm-up iterations do (a thousand probes left the first rounds in interpreted or C1 code).
         long warmUpEnd = System.nanoTime() + PROBE_WARM_UP.toNanos();
-        while (System.nanoTime() < warmUpEnd) {
+        for (long i = 0; i < (long) PROBE_WARM_UP_FACTOR * config.probes() && System.nanoTime() < warmUpEnd; i++) {
             index.probe(request);
         }
         double[] p50 = new double[config.repeat()];

@@ -38,7 +38,8 @@ class WireTokenIdsTest {
     @Test
     void everyIntEncodingOfATokenIdDecodesToItsValue() {
         // fixint, uint8, uint16, uint32 (vLLM's smallest forms), a uint32 that could have been smaller, the
-        // largest int, then forms only msgpack-core reads (int8, int16, uint64), then the fast forms again
+        // largest int, then forms only msgpack-core reads (int8, int16, uint64): from there msgpack-core reads
+        // the rest of the array, the fast forms too
         String hex = "05 cc c8 cd 0100 ce 00010000 ce 00000007 ce 7fffffff 00 7f"
                 + " d0 05 d1 0100 cf 0000000000000009 cd ffff cc ff 01 02 03";
         assertArrayEquals(new int[] {5, 200, 256, 65536, 7, Integer.MAX_VALUE, 0, 127, 5, 256, 9, 65535, 255, 1, 2, 3},

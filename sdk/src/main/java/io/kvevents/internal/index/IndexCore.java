@@ -159,6 +159,8 @@ public final class IndexCore {
     }
 
     private static boolean onGpu(String medium) {
+        // equals first: the wire's medium is nearly always exactly "GPU", and a removal event per evicted block
+        // made equalsIgnoreCase 4 % of the bench's ingest
         return medium == null || medium.equals("GPU") || medium.equalsIgnoreCase("GPU");
     }
 

@@ -1,15 +1,18 @@
 package io.kvevents.internal.index;
 
+import java.security.SecureRandom;
+
 /**
  * 64-bit mixing for the index. A block's key is {@code rotl(parent·P1, 29) ⊕ fmix64(tokens(block) ⊕ extra)}.
  *
  * <p>The token hash is UMAC's NH over the block's 16-token stripes: the sum of eight products
- * {@code (t[2j] + K[2j])·(t[2j+1] + K[2j+1])}, each of two 32-bit numbers into 64 bits, with sixteen distinct
- * keys (SHA-256's first round constants cut to 31 bits). NH is 2⁻³²-almost-universal; with token ids below
- * 2³¹ no factor is ever zero, so two blocks that differ in one token never share a hash. Longer blocks fold
- * each stripe into an accumulator by a multiply, so stripes are ordered; the block's length is part of the
- * hash. It costs eight one-word multiplies a block where XXH3's 128-bit fold costs sixteen, and a probe of
- * 2,048 blocks is mostly this hashing once its lookups are one slot each.
+ * {@code (t[2j] + K[2j])·(t[2j+1] + K[2j+1])}, each of two 32-bit numbers into 64 bits, with sixteen 31-bit
+ * keys drawn from {@link SecureRandom} when the process starts. For inputs chosen without knowing the keys
+ * (they never leave the process: the index is rebuilt from the streams), NH is 2⁻³²-almost-universal; with
+ * token ids below 2³¹ and keys above 0 no factor is ever zero, so two blocks that differ in one token never
+ * share a hash. Longer blocks fold each stripe into an accumulator by a multiply, so stripes are ordered;
+ * the block's length is part of the hash. It costs eight one-word multiplies a block where XXH3's 128-bit
+ * fold costs sixteen, and a probe of 2,048 blocks is mostly this hashing once its lookups are one slot each.
  *
  * <p>The chain step is a bijection of the parent for a given block and of the block for a given parent
  * (multiply by an odd constant, rotate, xor with MurmurHash3's fmix64 of the token hash, itself a bijection),
@@ -19,12 +22,8 @@ package io.kvevents.internal.index;
 final class Mix {
     private static final long P1 = 0x9E3779B97F4A7C15L;
     private static final long P2 = 0xC2B2AE3D27D4EB4FL;
-    /** NH's keys: SHA-256's round constants K0..K15, low 31 bits (an int token plus a key fits 32 bits). */
-    private static final long[] K = {
-        0x428A2F98L & 0x7FFFFFFFL, 0x71374491L & 0x7FFFFFFFL, 0xB5C0FBCFL & 0x7FFFFFFFL, 0xE9B5DBA5L & 0x7FFFFFFFL,
-        0x3956C25BL & 0x7FFFFFFFL, 0x59F111F1L & 0x7FFFFFFFL, 0x923F82A4L & 0x7FFFFFFFL, 0xAB1C5ED5L & 0x7FFFFFFFL,
-        0xD807AA98L & 0x7FFFFFFFL, 0x12835B01L & 0x7FFFFFFFL, 0x243185BEL & 0x7FFFFFFFL, 0x550C7DC3L & 0x7FFFFFFFL,
-        0x72BE5D74L & 0x7FFFFFFFL, 0x80DEB1FEL & 0x7FFFFFFFL, 0x9BDC06A7L & 0x7FFFFFFFL, 0xC19BF174L & 0x7FFFFFFFL};
+    /** NH's keys, secret to this process (see above); an int token plus a key fits 32 bits. */
+    private static final long[] K = keys();
     private static final long K0 = K[0], K1 = K[1], K2 = K[2], K3 = K[3], K4 = K[4], K5 = K[5], K6 = K[6], K7 = K[7];
     private static final long K8 = K[8], K9 = K[9], K10 = K[10], K11 = K[11], K12 = K[12], K13 = K[13], K14 = K[14];
     private static final long K15 = K[15];
@@ -32,6 +31,15 @@ final class Mix {
     private static final int STRIPE = 16;
 
     private Mix() {
+    }
+
+    private static long[] keys() {
+        SecureRandom random = new SecureRandom();
+        long[] keys = new long[STRIPE];
+        for (int i = 0; i < keys.length; i++) {
+            keys[i] = random.nextInt(Integer.MAX_VALUE) + 1L; // 1 .. 2³¹ − 1
+        }
+        return keys;
     }
 
     static long fmix64(long h) {

@@ -394,7 +394,7 @@ public final class WireDecoder {
         for (int i = 1; i <= 8; i++) {
             bits = bits << 8 | payload[p + i] & 0xFF;
         }
-        in.readPayloadAsReference(9);
+        in.skipValue();
         return bits;
     }
 

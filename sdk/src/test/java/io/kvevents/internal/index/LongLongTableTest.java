@@ -81,7 +81,7 @@ class LongLongTableTest {
 
     /**
      * Under steady churn at the table's full load, the newest keys (the ones probes ask for) sit as near their
-     * home as the average key: with plain linear probing they land at their cluster's end, ~8 slots away.
+     * home as the average key: with plain linear probing they land at their cluster's end, 6 to 8 slots away.
      */
     @Test
     void theNewestKeysStayNearTheirHomeUnderChurn() {
@@ -122,16 +122,14 @@ class LongLongTableTest {
             int[] changed = tokens.clone();
             int at = random.nextInt(32);
             changed[at] = (changed[at] + 1 + random.nextInt(1000)) % 200_000;
-            assertNotEquals(Mix.tokens(tokens, 0, 16), at < 16 ? Mix.tokens(changed, 0, 16) : Mix.tokens(tokens, 16, 16));
+            int stripe = at < 16 ? 0 : 16;
+            assertNotEquals(Mix.tokens(tokens, stripe, 16), Mix.tokens(changed, stripe, 16), "token " + at + " changed");
             assertNotEquals(Mix.tokens(tokens, 0, 32), Mix.tokens(changed, 0, 32));
             int[] swapped = new int[32];
             System.arraycopy(tokens, 16, swapped, 0, 16);
             System.arraycopy(tokens, 0, swapped, 16, 16);
             assertNotEquals(Mix.tokens(tokens, 0, 32), Mix.tokens(swapped, 0, 32), "stripes are ordered");
         }
-        // a chain step is a bijection of the parent: the same block after two parents gives two keys
-        long tokenHash = Mix.tokens(new int[16], 0, 16);
-        assertNotEquals(Mix.chain(1, tokenHash, 0), Mix.chain(2, tokenHash, 0));
     }
 
     private static long orMissing(Long value) {
