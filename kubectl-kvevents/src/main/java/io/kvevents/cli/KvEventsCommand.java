@@ -1,5 +1,6 @@
 package io.kvevents.cli;
 
+import picocli.CommandLine.IFactory;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Model.OptionSpec;
 import picocli.CommandLine.ScopeType;
@@ -16,9 +17,14 @@ final class KvEventsCommand {
     private KvEventsCommand() {
     }
 
-    /** A new root command with the standard help and version options and the inherited {@code --verbose}. */
-    static CommandSpec spec() {
-        CommandSpec root = CommandSpec.create().name(NAME).versionProvider(new VersionProvider());
+    /**
+     * A new root command with the standard help and version options and the inherited {@code --verbose}.
+     *
+     * @param factory what creates the commands and the values of their options
+     */
+    static CommandSpec spec(IFactory factory) {
+        CommandSpec root = CommandSpec.wrapWithoutInspection(null, factory).name(NAME)
+                .versionProvider(new VersionProvider());
         root.usageMessage().description("See, probe and manage vLLM KV-cache event sync.").autoWidth(true);
         // The texts of picocli's mixinStandardHelpOptions, which would be read from its annotated mixin.
         root.addOption(OptionSpec.builder("-h", "--help").usageHelp(true)

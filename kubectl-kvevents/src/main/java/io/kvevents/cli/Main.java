@@ -6,6 +6,7 @@ import java.io.PrintWriter;
 import java.nio.charset.StandardCharsets;
 import java.util.List;
 import picocli.CommandLine;
+import picocli.CommandLine.IFactory;
 import picocli.CommandLine.Model.CommandSpec;
 
 /** {@code kubectl-kvevents}: the only place that exits the JVM. */
@@ -74,12 +75,13 @@ public final class Main {
      * @param only the command the arguments invoke, {@code ""} for none, null for every command complete
      */
     static CommandLine commandLine(PrintWriter out, PrintWriter err, String only) {
-        CommandLine cli = new CommandLine(KvEventsCommand.spec());
+        IFactory factory = new LazyFactory();
+        CommandLine cli = new CommandLine(KvEventsCommand.spec(factory), factory);
         for (Subcommand command : COMMANDS) {
             if (only == null || only.equals(command.name())) {
-                cli.addSubcommand(command.name(), new CommandLine(command.type()));
+                cli.addSubcommand(command.name(), new CommandLine(command.type(), factory));
             } else {
-                CommandSpec placeholder = CommandSpec.create().name(command.name());
+                CommandSpec placeholder = CommandSpec.wrapWithoutInspection(null, factory).name(command.name());
                 placeholder.usageMessage().header(command.header());
                 cli.addSubcommand(command.name(), placeholder);
             }

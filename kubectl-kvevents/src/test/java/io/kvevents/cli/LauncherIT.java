@@ -188,6 +188,9 @@ class LauncherIT {
         }
         assertTrue(loads.lines().noneMatch(l -> l.contains("io.kubernetes") || l.contains("org.zeromq")
                 || l.contains("org.msgpack")), "--help loads no Kubernetes, ZeroMQ or msgpack class");
+        // picocli's default factory looks for Groovy, which opens every jar of lib/ to find it missing
+        assertTrue(loads.lines().noneMatch(l -> l.contains(" picocli.CommandLine$DefaultFactory ")),
+                "--help does not start picocli's default factory");
     }
 
     /** In a terminal the launcher tells picocli the width, which would otherwise start `stty` from the JVM. */

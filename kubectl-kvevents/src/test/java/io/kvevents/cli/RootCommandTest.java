@@ -20,7 +20,7 @@ class RootCommandTest {
     @Test
     void theHelpAndVersionOptionsAreThoseOfPicocliStandardMixin() {
         CommandSpec standard = CommandSpec.create().mixinStandardHelpOptions(true);
-        CommandSpec root = KvEventsCommand.spec();
+        CommandSpec root = KvEventsCommand.spec(new LazyFactory());
         for (String name : List.of("--help", "--version")) {
             OptionSpec expected = standard.findOption(name);
             OptionSpec actual = root.findOption(name);
