@@ -116,27 +116,26 @@ public final class FakeApiServer implements AutoCloseable {
         return requests.stream().filter(r -> r.contains("/portforward")).count();
     }
 
+    /** The objects of a NAMESPACE/NAME-keyed map that are in {@code namespace}. */
+    private static List<Object> inNamespace(Map<String, ? extends Object> objects, String namespace) {
+        List<Object> items = new ArrayList<>();
+        objects.forEach((key, object) -> {
+            if (key.startsWith(namespace + "/")) {
+                items.add(object);
+            }
+        });
+        return items;
+    }
+
     private MockResponse answer(RecordedRequest request) {
         String path = request.getUrl().encodedPath();
         String[] p = path.split("/");
         // /apis/apps/v1/namespaces/NS/deployments and /api/v1/namespaces/NS/services: what status reads
         if (path.startsWith("/apis/apps/v1/namespaces/") && p.length == 7 && p[6].equals("deployments")) {
-            List<Object> items = new ArrayList<>();
-            deployments.forEach((key, d) -> {
-                if (key.startsWith(p[5] + "/")) {
-                    items.add(d);
-                }
-            });
-            return json(Map.of("apiVersion", "apps/v1", "kind", "DeploymentList", "items", items));
+            return json(Map.of("apiVersion", "apps/v1", "kind", "DeploymentList", "items", inNamespace(deployments, p[5])));
         }
         if (path.startsWith("/api/v1/namespaces/") && p.length == 6 && p[5].equals("services")) {
-            List<Object> items = new ArrayList<>();
-            services.forEach((key, svc) -> {
-                if (key.startsWith(p[4] + "/")) {
-                    items.add(svc);
-                }
-            });
-            return json(Map.of("apiVersion", "v1", "kind", "ServiceList", "items", items));
+            return json(Map.of("apiVersion", "v1", "kind", "ServiceList", "items", inNamespace(services, p[4])));
         }
         if (path.startsWith("/api/v1/namespaces/") && p.length == 7 && p[5].equals("services")) {
             Map<String, Object> svc = services.get(p[4] + "/" + p[6]);

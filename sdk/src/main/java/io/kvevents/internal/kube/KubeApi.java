@@ -175,26 +175,12 @@ public final class KubeApi {
 
     /** One Service, or null when it does not exist. */
     public Map<String, Object> service(String ns, String name) {
-        try {
-            return get("/api/v1/namespaces/" + ns + "/services/" + name, List.of());
-        } catch (ApiException e) {
-            if (e.getCode() == 404) {
-                return null;
-            }
-            throw failure("get services " + name + " in namespace " + ns, e);
-        }
+        return getOrNull("/api/v1/namespaces/" + ns + "/services/" + name, "services " + name + " in namespace " + ns);
     }
 
     /** One pod, or null when it does not exist. */
     public Map<String, Object> pod(String ns, String name) {
-        try {
-            return get("/api/v1/namespaces/" + ns + "/pods/" + name, List.of());
-        } catch (ApiException e) {
-            if (e.getCode() == 404) {
-                return null;
-            }
-            throw failure("get pods " + name + " in namespace " + ns, e);
-        }
+        return getOrNull("/api/v1/namespaces/" + ns + "/pods/" + name, "pods " + name + " in namespace " + ns);
     }
 
     /** Deployments (apps/v1) of the namespace, or of every namespace. */
@@ -246,13 +232,19 @@ public final class KubeApi {
 
     /** One Deployment, or null when it does not exist. */
     public Map<String, Object> deployment(String ns, String name) {
+        return getOrNull("/apis/apps/v1/namespaces/" + ns + "/deployments/" + name,
+                "deployments.apps " + name + " in namespace " + ns);
+    }
+
+    /** The object at {@code path}, or null when the server says 404; {@code what} names it in errors. */
+    private Map<String, Object> getOrNull(String path, String what) {
         try {
-            return get("/apis/apps/v1/namespaces/" + ns + "/deployments/" + name, List.of());
+            return get(path, List.of());
         } catch (ApiException e) {
             if (e.getCode() == 404) {
                 return null;
             }
-            throw failure("get deployments.apps " + name + " in namespace " + ns, e);
+            throw failure("get " + what, e);
         }
     }
 
