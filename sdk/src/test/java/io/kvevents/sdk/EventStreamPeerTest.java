@@ -67,8 +67,8 @@ class EventStreamPeerTest {
         while (!done.test(seen)) {
             if (System.nanoTime() > deadline) {
                 List<StreamItem> notices = seen.items.stream().filter(i -> !(i instanceof ReceivedBatch)).toList();
-                fail("gave up waiting; saw " + seen.batches.size() + " batches; last notices: "
-                        + notices.subList(Math.max(0, notices.size() - 5), notices.size()));
+                fail("gave up waiting; saw " + seen.batches.size() + " batches; notices: "
+                        + notices.subList(Math.max(0, notices.size() - 40), notices.size()));
             }
             StreamItem item = stream.poll(Duration.ofMillis(100));
             if (item != null) {

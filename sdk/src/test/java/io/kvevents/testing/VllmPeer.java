@@ -24,6 +24,8 @@ public final class VllmPeer implements AutoCloseable {
     private static final Pattern READY = Pattern.compile("ready pub=(\\d+) replay=(\\d+)");
 
     private final Process process;
+    /** The peer's stderr, kept so that a peer that died mid-test can say why. */
+    private final Path errors;
     private final Writer commands;
     private final BufferedReader answers;
     private final int pubPort;
@@ -35,7 +37,9 @@ public final class VllmPeer implements AutoCloseable {
             command.add(python());
             command.add(script().toString());
             command.addAll(args);
-            process = new ProcessBuilder(command).redirectError(ProcessBuilder.Redirect.INHERIT).start();
+            errors = Files.createTempFile("vllm_publisher", ".err");
+            errors.toFile().deleteOnExit();
+            process = new ProcessBuilder(command).redirectError(errors.toFile()).start();
             commands = new java.io.OutputStreamWriter(process.getOutputStream(), StandardCharsets.UTF_8);
             answers = new BufferedReader(new InputStreamReader(process.getInputStream(), StandardCharsets.UTF_8));
             String ready = answers.readLine();
@@ -132,8 +136,13 @@ public final class VllmPeer implements AutoCloseable {
         }
     }
 
+    /**
+     * Stops the peer. A peer that had already exited on its own fails the test here, with its exit code and
+     * stderr (added to the test's own failure when the test failed first).
+     */
     @Override
     public void close() {
+        boolean diedEarly = !process.isAlive();
         try {
             commands.write("quit\n");
             commands.flush();
@@ -147,6 +156,16 @@ public final class VllmPeer implements AutoCloseable {
         } catch (InterruptedException e) {
             process.destroyForcibly();
             Thread.currentThread().interrupt();
+        }
+        if (diedEarly) {
+            String stderr;
+            try {
+                stderr = Files.readString(errors, StandardCharsets.UTF_8).strip();
+            } catch (IOException e) {
+                stderr = "(unreadable: " + e.getMessage() + ")";
+            }
+            throw new IllegalStateException("the python peer exited on its own, code " + process.exitValue()
+                    + (stderr.isEmpty() ? ", nothing on stderr" : ", stderr:\n" + stderr));
         }
     }
 }
