@@ -52,6 +52,10 @@ public final class SourceSequencer {
     private long catchUpAtNanos;
     private int silentAttempts;
     private long retriedGapAt = -1;
+    /** The request under way asks again after a high-water-mark cut: the ROUTER may still be draining. */
+    private boolean requestFollowsCut;
+    /** The seq whose late start was already asked about once after a cut, -1 when none. */
+    private long retriedLateStartAt = -1;
 
     /**
      * @param replayer null when the source has no replay endpoint
@@ -125,6 +129,14 @@ public final class SourceSequencer {
                         + " (publisher high-water mark)");
                 return;
             }
+            if (requestFollowsCut && retriedLateStartAt != last + 1) {
+                // Asked again right after a cut, the ROUTER may still be full of the earlier answer and drop the
+                // head of this one too: ask once more when this answer ends, before calling anything lost.
+                retriedLateStartAt = last + 1;
+                discardRestOfReplay(Kind.REPLAY_CUT, "replay began at seq " + seq + " instead of " + (last + 1)
+                        + " right after a high-water-mark cut");
+                return;
+            }
             // The first answer starts later than asked: the publisher's buffer no longer holds the start.
             lost(last + 1, seq - 1, "older than the publisher's replay buffer");
         }
@@ -148,6 +160,7 @@ public final class SourceSequencer {
         } else if (replayHoled) {
             emit(rerequestKind, last + 1, -1, rerequestReason + "; re-requesting from " + (last + 1));
             sendRequest(last + 1, nowNanos);
+            requestFollowsCut = rerequestKind == Kind.REPLAY_CUT;
         } else {
             finishRecovery(nowNanos);
         }
@@ -192,6 +205,7 @@ public final class SourceSequencer {
         lastLive = -1; // the new process's live stream starts afresh
         lastPayload = null;
         retriedGapAt = -1;
+        retriedLateStartAt = -1;
     }
 
     /** Ignores the rest of the replay under way and asks again, from last + 1, once it has ended. */
@@ -221,6 +235,7 @@ public final class SourceSequencer {
             emit(Kind.REPLAY_CUT, last + 1, -1, "replay stopped after seq " + last
                     + " without its end marker (publisher high-water mark); re-requesting from " + (last + 1));
             sendRequest(last + 1, nowNanos);
+            requestFollowsCut = true;
         } else if (++silentAttempts < options.maxReplayAttempts()) {
             long from = verifying ? last : last + 1;
             emit(Kind.REPLAY, from, -1, "replay endpoint silent for " + options.replayAnswerTimeout().toMillis()
@@ -291,6 +306,7 @@ public final class SourceSequencer {
                 + "): clearing this source's state" + (m.seq() == 0 ? "" : " and replaying from 0"));
         last = -1;
         retriedGapAt = -1;
+        retriedLateStartAt = -1;
         recovering = false;
         if (m.seq() == 0 || replayer == null) {
             lastLive = -1;
@@ -312,6 +328,7 @@ public final class SourceSequencer {
 
     private void sendRequest(long from, long nowNanos) {
         counters.replay();
+        requestFollowsCut = false;
         progressSinceRequest = false;
         replayHoled = false;
         lastActivityNanos = nowNanos;

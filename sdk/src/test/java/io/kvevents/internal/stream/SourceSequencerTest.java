@@ -119,6 +119,50 @@ class SourceSequencerTest {
         assertEquals(List.of(0L, 1L, 0L), applied());
     }
 
+    /** After a cut the ROUTER may still be draining: the next answer losing its head is asked about once more. */
+    @Test
+    void anAnswerStartingLateRightAfterACutIsAskedAgainBeforeAnythingIsLost() {
+        SourceSequencer s = withReplay();
+        s.onReplayed(msg(0), 10 * MS);
+        s.onReplayed(msg(1), 10 * MS);
+        s.tick(200 * MS); // cut: no end marker
+        assertEquals(List.of(0L, 2L), replayRequests);
+        s.onReplayed(msg(5), 210 * MS); // 2..4 dropped at the high-water mark, not gone
+        s.onReplayed(msg(6), 210 * MS);
+        s.onReplayEnd(210 * MS);
+        assertEquals(List.of(0L, 2L, 2L), replayRequests);
+        for (long i = 2; i <= 6; i++) {
+            s.onReplayed(msg(i), 220 * MS);
+        }
+        s.onReplayEnd(220 * MS);
+        assertEquals(List.of(0L, 1L, 2L, 3L, 4L, 5L, 6L), applied());
+        assertEquals(0, s.stats().unrecoverableGaps());
+    }
+
+    @Test
+    void anAnswerStartingLateTwiceAfterACutIsALoss() {
+        SourceSequencer s = withReplay();
+        s.onReplayed(msg(0), 10 * MS);
+        s.tick(200 * MS);
+        s.onReplayed(msg(5), 210 * MS);
+        s.onReplayEnd(210 * MS);
+        s.onReplayed(msg(5), 220 * MS); // asked again: the buffer really starts at 5 now
+        s.onReplayEnd(220 * MS);
+        assertEquals(List.of(0L, 1L, 1L), replayRequests);
+        assertEquals(List.of(0L, 5L), applied());
+        assertEquals(1, s.stats().unrecoverableGaps());
+    }
+
+    @Test
+    void anAnswerStartingLateWithoutACutIsALossAtOnce() {
+        SourceSequencer s = withReplay();
+        s.onReplayed(msg(3), 10 * MS);
+        s.onReplayEnd(10 * MS);
+        assertEquals(List.of(0L), replayRequests);
+        assertEquals(List.of(3L), applied());
+        assertEquals(1, s.stats().unrecoverableGaps());
+    }
+
     @Test
     void aReplayCutWithoutEndMarkerIsRequestedAgainFromWhereItStopped() {
         SourceSequencer s = withReplay();
