@@ -6,8 +6,11 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.kvevents.testing.GoldenVectors;
 import java.time.Instant;
+import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.List;
 import java.util.stream.IntStream;
+import java.util.stream.LongStream;
 import org.junit.jupiter.api.Test;
 
 /** Every rule of SPEC §5, including where other gateways go wrong. */
@@ -74,6 +77,31 @@ class PrefixIndexTest {
         assertEquals(1, matched("pod-a", prompt));
         assertEquals(2, matched("pod-b", prompt));
         assertEquals(List.of("pod-b"), index.probe(prompt).best());
+    }
+
+    @Test
+    void theEventsOfABatchApplyInTheirOrderWhateverTheirNumber() {
+        int[] prompt = tokens(0, 40 * 16);
+        long[] hashes = LongStream.rangeClosed(1, 40).toArray();
+        long[] tail = LongStream.rangeClosed(21, 40).toArray();
+        List<KvEvent> events = new ArrayList<>();
+        for (long h = 40; h >= 21; h--) {
+            events.add(BlockRemoved.of("GPU", h)); // one event per evicted block, as vLLM sends them
+        }
+        events.add(BlockStored.of(tail, 20L, Arrays.copyOfRange(prompt, 20 * 16, 40 * 16), 16)); // stored again
+        events.add(BlockRemoved.of("GPU", 40));
+        events.add(BlockRemoved.of("GPU", 40)); // twice: the second finds nothing
+        // pod-a gets them in one batch, pod-b one event a batch: the index must not tell the difference
+        store("pod-a", null, prompt, hashes);
+        send("pod-a", events.toArray(KvEvent[]::new));
+        store("pod-b", null, prompt, hashes);
+        events.forEach(e -> send("pod-b", e));
+        assertEquals(39, matched("pod-a", prompt));
+        assertEquals(39, matched("pod-b", prompt));
+        assertEquals(List.of(39L, 39L), index.stats().sources().stream().map(IndexStats.SourceBlocks::gpuBlocks).toList());
+        send("pod-a", BlockRemoved.of("GPU", 1), AllBlocksCleared.of(), BlockStored.of(new long[] {1}, null, prompt, 16));
+        assertEquals(1, matched("pod-a", prompt));
+        assertEquals(40, index.stats().residentEntries());
     }
 
     @Test

@@ -27,12 +27,26 @@ import java.util.TreeMap;
 public final class IndexCore {
     /** Blocks whose keys a probe computes before looking them up. */
     private static final int PROBE_CHUNK = 64;
+    /**
+     * Table operations of a window are preceded by reads of all their slots: independent reads overlap their
+     * cache misses, where each operation alone would wait for its own.
+     */
+    private static final int WINDOW = 16;
+    private static final byte GPU = 1, OFFLOAD = 2;
 
     private final String defaultModel;
     private final Residency residency = new Residency();
     private final Map<String, SourceState> sources = new TreeMap<>();
     private final SourceState[] byId = new SourceState[Residency.MAX_SOURCES];
     private final Map<String, Context> contexts = new LinkedHashMap<>();
+    /** The chain keys of the BlockStored being applied. */
+    private long[] storedKeys = new long[256];
+    /** Removals waiting for their window: engine hash and tier (see {@link #removed}). */
+    private final long[] removedHashes = new long[WINDOW];
+    private final byte[] removedTiers = new byte[WINDOW];
+    private int removedCount;
+    /** What the touches read (see {@link LongLongTable#touch}). */
+    private long touched;
 
     /** A (model, LoRA) context: its seed and the block size its events carry. */
     private static final class Context {
@@ -85,14 +99,18 @@ public final class IndexCore {
     public void apply(String source, String topic, EventBatch batch) {
         SourceState s = source(source, topic);
         for (KvEvent e : batch.events()) {
+            if (e instanceof BlockRemoved removed) {
+                removed(s, removed);
+                continue;
+            }
+            flushRemovals(s);
             if (e instanceof BlockStored stored) {
                 stored(s, stored);
-            } else if (e instanceof BlockRemoved removed) {
-                removed(s, removed);
             } else if (e instanceof AllBlocksCleared) {
                 clear(s);
             }
         }
+        flushRemovals(s);
     }
 
     /**
@@ -204,11 +222,25 @@ public final class IndexCore {
         List<?> extra = e.extraKeys();
         // Engines before extra_keys existed still hashed the LoRA name into every block: do the same.
         long loraOnly = extra == null && lora != null ? ExtraKeys.hash(List.of(lora)) : 0;
+        if (storedKeys.length < n) {
+            storedKeys = new long[Math.max(n, 2 * storedKeys.length)];
+        }
+        long[] keys = storedKeys;
         for (int i = 0; i < n; i++) {
             long extraHash = extra == null ? loraOnly : i < extra.size() ? ExtraKeys.hash(extra.get(i)) : 0;
-            long key = Mix.block(prev, tokens, i * bs, bs, extraHash);
-            place(s, tier, hashes[i], key, gpu);
-            prev = key;
+            prev = Mix.block(prev, tokens, i * bs, bs, extraHash);
+            keys[i] = prev;
+        }
+        for (int i = 0; i < n; i += WINDOW) {
+            int end = Math.min(n, i + WINDOW);
+            long t = 0;
+            for (int j = i; j < end; j++) {
+                t += tier.touch(hashes[j]) ^ residency.touch(keys[j], gpu);
+            }
+            touched += t;
+            for (int j = i; j < end; j++) {
+                place(s, tier, hashes[j], keys[j], gpu);
+            }
         }
         s.orphans += hashes.length - n; // hashes without their tokens
     }
@@ -221,17 +253,46 @@ public final class IndexCore {
         residency.add(key, s.id, gpu);
     }
 
+    /** Queues a removal's hashes for {@link #flushRemovals}, which applies them in order. */
     private void removed(SourceState s, BlockRemoved e) {
-        boolean any = e.medium() == null;
-        boolean gpu = onGpu(e.medium());
+        byte tiers = e.medium() == null ? GPU | OFFLOAD : onGpu(e.medium()) ? GPU : OFFLOAD;
         for (long h : e.blockHashes()) {
-            if (any || gpu) {
+            if (removedCount == WINDOW) {
+                flushRemovals(s);
+            }
+            removedHashes[removedCount] = h;
+            removedTiers[removedCount++] = tiers;
+        }
+    }
+
+    /** Applies the queued removals: reads their engine-map slots, then their residency slots, then removes. */
+    private void flushRemovals(SourceState s) {
+        int n = removedCount;
+        if (n == 0) {
+            return;
+        }
+        long t = 0;
+        for (int j = 0; j < n; j++) {
+            t += (removedTiers[j] == OFFLOAD ? s.offload : s.gpu).touch(removedHashes[j]);
+        }
+        for (int j = 0; j < n; j++) {
+            boolean gpu = removedTiers[j] != OFFLOAD;
+            long key = (gpu ? s.gpu : s.offload).get(removedHashes[j]);
+            if (key != LongLongTable.MISSING) {
+                t += residency.touch(key, gpu);
+            }
+        }
+        touched += t;
+        for (int j = 0; j < n; j++) {
+            long h = removedHashes[j];
+            if ((removedTiers[j] & GPU) != 0) {
                 unplace(s, s.gpu, h, true);
             }
-            if (any || !gpu) {
+            if ((removedTiers[j] & OFFLOAD) != 0) {
                 unplace(s, s.offload, h, false);
             }
         }
+        removedCount = 0;
     }
 
     private void unplace(SourceState s, LongLongTable tier, long engineHash, boolean gpu) {

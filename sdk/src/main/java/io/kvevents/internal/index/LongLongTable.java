@@ -80,6 +80,14 @@ final class LongLongTable {
         }
     }
 
+    /**
+     * Reads the slot where a lookup of {@code key} starts, so that the cache holds it when the key is used a
+     * moment later; returns what it read, for the caller to keep (a read nobody uses would be dropped).
+     */
+    long touch(long key) {
+        return slots[2 * home(key)];
+    }
+
     /** How many slots past its home a key sits (what a lookup of it walks), or -1 when it is absent. */
     int slotsFromHome(long key) {
         int i = key == 0 ? -1 : find(key);

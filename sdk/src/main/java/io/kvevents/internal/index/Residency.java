@@ -42,6 +42,11 @@ final class Residency {
         return m == LongLongTable.MISSING ? 0 : m;
     }
 
+    /** {@link LongLongTable#touch} of the key's slot on a tier. */
+    long touch(long key, boolean onGpu) {
+        return (onGpu ? gpu : offload).touch(key);
+    }
+
     void add(long key, int source, boolean onGpu) {
         (onGpu ? gpu : offload).orBits(key, 1L << source);
     }
