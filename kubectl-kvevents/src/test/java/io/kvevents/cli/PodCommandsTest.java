@@ -107,7 +107,7 @@ class PodCommandsTest {
             api.pod(new FakeApiServer.Pod("ml", "llama-0", Map.of("app", "llama"), true,
                     Map.of(5557, port(peer.liveEndpoint()), 5558, port(peer.replayEndpoint()))));
             Result r = CliHarness.run("status", "llama", "--kubeconfig", api.kubeconfig(dir, "ml").toString(), "--probe",
-                    "--probe-time", "2s", "-o", "json");
+                    "--probe-time", "4s", "-o", "json");
             assertEquals(0, r.exitCode(), r.err());
             JsonObject model = JsonParser.parseString(r.out()).getAsJsonArray().get(0).getAsJsonObject();
             assertEquals("1/1", model.get("pods_ready").getAsString());
@@ -119,7 +119,7 @@ class PodCommandsTest {
             assertTrue(pod.get("replay_answered").getAsBoolean(), pod.toString());
 
             Result table = CliHarness.run("status", "llama", "--kubeconfig", api.kubeconfig(dir, "ml").toString(), "--probe",
-                    "--probe-time", "2s");
+                    "--probe-time", "4s");
             assertEquals(0, table.exitCode(), table.err());
             assertTrue(table.outLines().stream().anyMatch(l -> l.matches("llama\\s+llama-0\\s+\\d+[smhd] ago\\s+2\\s+16\\s+-")),
                     table.out());

@@ -161,7 +161,7 @@ class ModelPodsTest {
             assertEquals(List.of("deployment.apps/llama verified: pod llama-0 answers on its replay port"), progress);
 
             peer.publish(4);
-            List<PodActivity> probe = ModelPods.find(context(api), "llama").probe(Duration.ofSeconds(2));
+            List<PodActivity> probe = ModelPods.find(context(api), "llama").probe(Duration.ofSeconds(5));
             assertEquals(1, probe.size());
             PodActivity a = probe.get(0);
             assertEquals("llama-0", a.pod());
