@@ -32,6 +32,7 @@ public final class IndexCore {
      * cache misses, where each operation alone would wait for its own.
      */
     private static final int WINDOW = 16;
+    /** The tiers a queued removal applies to: GPU, OFFLOAD, or both when the event names no medium. */
     private static final byte GPU = 1, OFFLOAD = 2;
 
     private final String defaultModel;
