@@ -59,12 +59,7 @@ final class Mix {
 
     /** The chain key of one block: {@code H(parent, tokens[from, from+len), extra)}. */
     static long block(long parent, int[] tokens, int from, int len, long extra) {
-        return chain(parent, tokens(tokens, from, len), extra);
-    }
-
-    /** The chain step alone, for a token hash computed ahead. */
-    static long chain(long parent, long tokenHash, long extra) {
-        return Long.rotateLeft(parent * P1, 29) ^ fmix64(tokenHash ^ extra);
+        return Long.rotateLeft(parent * P1, 29) ^ fmix64(tokens(tokens, from, len) ^ extra);
     }
 
     /** The token hash of one block; the block's length is part of it. */
