@@ -137,6 +137,8 @@ class PodCommandsTest {
             assertTrue(last.contains("an error occurred forwarding"), last);
             // ZeroMQ reconnects every 100 ms: without the back-off that is ~60 streams in 3 s over two ports, with it ~10
             assertTrue(api.portForwards() <= 24, "backing off, not hammering the API server: " + api.portForwards());
+            // one warning per port, then the final error: a refusal repeated is not news
+            assertEquals(3, r.errLines().stream().filter(l -> l.contains("an error occurred forwarding")).count(), r.err());
         }
     }
 }

@@ -130,7 +130,6 @@ public final class PortForwarder implements AutoCloseable {
                 String text = new String(errors.readAllBytes(), StandardCharsets.UTF_8).trim();
                 throw new IOException(text.isEmpty() ? "the API server closed the stream" : text);
             }
-            opened();
             Thread upstream = new Thread(() -> {
                 pump(socket, toPod);
                 handler.close(); // the local side closed: end the stream
@@ -142,7 +141,13 @@ public final class PortForwarder implements AutoCloseable {
             watchErrors.start();
             byte[] buffer = new byte[16_384];
             OutputStream toLocal = socket.getOutputStream();
+            boolean answered = false;
             for (int n; (n = fromPod.read(buffer)) >= 0; ) {
+                if (!answered && n > 0) {
+                    // the pod answered: the kubelet sends the port headers before it dials, so only data proves it
+                    answered = true;
+                    opened();
+                }
                 toLocal.write(buffer, 0, n);
                 toLocal.flush();
             }
@@ -225,7 +230,7 @@ public final class PortForwarder implements AutoCloseable {
         }
     }
 
-    /** A stream opened: the next refusal is news again, and retried soon. */
+    /** The pod sent data: the next refusal is news again, and retried soon. */
     private synchronized void opened() {
         lastError = null;
         backoffNanos = INITIAL_BACKOFF.toNanos();
