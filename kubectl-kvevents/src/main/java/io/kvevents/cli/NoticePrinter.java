@@ -24,7 +24,9 @@ final class NoticePrinter {
     private final PrintWriter err;
     private final boolean verbose;
     private final Set<String> failed = new HashSet<>();
-    /** Pods whose port-forward was refused and that have not delivered a batch since, and why. */
+    /** Sources that delivered a batch. */
+    private final Set<String> read = new HashSet<>();
+    /** Pods whose port-forward was refused before they delivered any batch, and why. */
     private final Map<String, String> unforwarded = new LinkedHashMap<>();
     /** Live sources not connected yet, and where they are. */
     private final Map<String, String> unconnected = new LinkedHashMap<>();
@@ -40,6 +42,7 @@ final class NoticePrinter {
     /** Prints a notice or malformed message; a batch only tells that its source can be read. */
     void print(StreamItem item) {
         if (item instanceof ReceivedBatch batch) {
+            read.add(batch.source());
             unforwarded.remove(batch.source());
         } else if (item instanceof MalformedMessage bad) {
             err.println("warning: " + bad.source() + ": " + bad.reason() + " (skipped)");
@@ -55,20 +58,21 @@ final class NoticePrinter {
                 }
                 case GONE -> {
                     unconnected.remove(n.source());
+                    unforwarded.remove(n.source()); // what it held no longer counts, nor that it could not be read
                     err.println("warning: " + n.source() + ": " + n.message());
                 }
                 case CONNECTED -> {
                     unconnected.remove(n.source());
                     err.println(n.source() + ": " + n.message());
                 }
-                case DISCONNECTED -> {
+                case FORWARD_FAILED -> {
                     // ZeroMQ calls a pod connected once it reaches our local end of the port-forward
-                    if (n.message().startsWith("port-forward")) {
+                    if (!read.contains(n.source())) {
                         unforwarded.put(n.source(), n.message());
                     }
                     err.println("warning: " + n.source() + ": " + n.message());
                 }
-                case UNRECOVERABLE_GAP, RESTART -> err.println("warning: " + n.source() + ": " + n.message());
+                case DISCONNECTED, UNRECOVERABLE_GAP, RESTART -> err.println("warning: " + n.source() + ": " + n.message());
                 case FINISHED -> {
                     if (verbose) {
                         err.println(n.source() + ": " + n.message());

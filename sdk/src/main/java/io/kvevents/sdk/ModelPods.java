@@ -108,8 +108,7 @@ public final class ModelPods implements AutoCloseable {
                             blockSizes.put(b.source(), stored.blockSize());
                         }
                     }
-                } else if (item instanceof StreamNotice n && n.kind() == StreamNotice.Kind.DISCONNECTED
-                        && n.message().startsWith("port-forward")) {
+                } else if (item instanceof StreamNotice n && n.kind() == StreamNotice.Kind.FORWARD_FAILED) {
                     problems.put(n.source(), n.message());
                 }
                 if (untilOnePublishes && stream.stats().stream().anyMatch(s -> s.batches() > 0 || s.replaysAnswered() > 0)) {

@@ -19,6 +19,8 @@ public record StreamNotice(String source, Kind kind, String message, long fromSe
         CONNECTED,
         /** The transport lost the publisher; it reconnects with backoff. */
         DISCONNECTED,
+        /** The port-forward to the source's pod was refused (RBAC, the kubelet, nothing listening); retried with backoff. */
+        FORWARD_FAILED,
         /** Sequence numbers were skipped; a replay was requested for them. */
         GAP,
         /** A replay was requested from {@code fromSeq}. */

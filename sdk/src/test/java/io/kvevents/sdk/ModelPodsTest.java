@@ -101,7 +101,7 @@ class ModelPodsTest {
             api.pod(new FakeApiServer.Pod("ml", "llama-0", Map.of("app", "llama"), true, Map.of())); // nothing listens
             List<StreamItem> seen = new ArrayList<>();
             try (EventStream stream = ModelPods.find(context(api), "llama").events(FAST)) {
-                StreamItem item = await(stream, seen, i -> i instanceof StreamNotice n && n.kind() == StreamNotice.Kind.DISCONNECTED
+                StreamItem item = await(stream, seen, i -> i instanceof StreamNotice n && n.kind() == StreamNotice.Kind.FORWARD_FAILED
                         && n.message().startsWith("port-forward to pod ml/llama-0 port"));
                 assertTrue(((StreamNotice) item).message().contains("an error occurred forwarding"), item.toString());
             }
@@ -184,7 +184,8 @@ class ModelPodsTest {
                 peer.publish(1);
                 await(stream, seen, i -> batchesOf(seen, "llama-0") == 2);
             }
-            assertTrue(seen.stream().noneMatch(i -> i instanceof StreamNotice n && n.kind() == StreamNotice.Kind.DISCONNECTED),
+            assertTrue(seen.stream().noneMatch(i -> i instanceof StreamNotice n
+                    && (n.kind() == StreamNotice.Kind.DISCONNECTED || n.kind() == StreamNotice.Kind.FORWARD_FAILED)),
                     seen.toString());
             assertEquals(2, api.portForwards(), "one stream per port, never re-opened");
         }

@@ -115,7 +115,7 @@ public final class PodFollower implements AutoCloseable {
                 continue;
             }
             // A refused forward (RBAC on pods/portforward, the kubelet) is told when it happens, once per reason.
-            Consumer<String> tell = reason -> stream.announce(StreamNotice.of(pod.name(), StreamNotice.Kind.DISCONNECTED, reason));
+            Consumer<String> tell = reason -> stream.announce(StreamNotice.of(pod.name(), StreamNotice.Kind.FORWARD_FAILED, reason));
             PortForwarder live = PortForwarder.open(api.streamingClient(), pod.namespace(), pod.name(), pod.pubPort(), tell);
             PortForwarder replay = PortForwarder.open(api.streamingClient(), pod.namespace(), pod.name(), pod.replayPort(), tell);
             followed.put(pod.name(), new Tunnels(live, replay));
