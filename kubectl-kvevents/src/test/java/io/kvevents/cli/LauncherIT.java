@@ -71,6 +71,14 @@ class LauncherIT {
     }
 
     @Test
+    void aFirstRunWithStdinClosedStillRuns() throws Exception {
+        // the first run on JDK 17 runs the JVM as a child that is handed the launcher's stdin
+        Run r = run("sh", "-c", "exec " + LAUNCHER.toAbsolutePath() + " version <&-");
+        assertEquals(0, r.exit(), r.err());
+        assertTrue(r.out().startsWith("kubectl-kvevents "), r.out());
+    }
+
+    @Test
     void tailAgainstALibzmqPublisherReplaysHistoryThenStops() throws Exception {
         try (VllmPeer peer = VllmPeer.start("--topic-frame")) {
             peer.publish(30);
