@@ -45,8 +45,7 @@ public final class VllmPeer implements AutoCloseable {
             String ready = answers.readLine();
             Matcher m = ready == null ? null : READY.matcher(ready);
             if (m == null || !m.matches()) {
-                throw new IllegalStateException("the python peer did not start (" + ready + "); it needs "
-                        + python() + " with python3-zmq and python3-msgpack: apt-get install -y python3-zmq python3-msgpack");
+                throw notStarted(ready);
             }
             pubPort = Integer.parseInt(m.group(1));
             replayPort = Integer.parseInt(m.group(2));
@@ -158,14 +157,30 @@ public final class VllmPeer implements AutoCloseable {
             Thread.currentThread().interrupt();
         }
         if (diedEarly) {
-            String stderr;
-            try {
-                stderr = Files.readString(errors, StandardCharsets.UTF_8).strip();
-            } catch (IOException e) {
-                stderr = "(unreadable: " + e.getMessage() + ")";
+            throw new IllegalStateException("the python peer exited on its own, code " + process.exitValue() + stderr());
+        }
+    }
+
+    private IllegalStateException notStarted(String ready) {
+        try {
+            if (!process.waitFor(5, TimeUnit.SECONDS)) { // it has written all it will once it has exited
+                process.destroyForcibly();
             }
-            throw new IllegalStateException("the python peer exited on its own, code " + process.exitValue()
-                    + (stderr.isEmpty() ? ", nothing on stderr" : ", stderr:\n" + stderr));
+        } catch (InterruptedException e) {
+            process.destroyForcibly();
+            Thread.currentThread().interrupt();
+        }
+        return new IllegalStateException("the python peer did not start (" + ready + "); it needs " + python()
+                + " with python3-zmq and python3-msgpack: apt-get install -y python3-zmq python3-msgpack" + stderr());
+    }
+
+    /** What the peer wrote on stderr, for a failure message. */
+    private String stderr() {
+        try {
+            String text = Files.readString(errors, StandardCharsets.UTF_8).strip();
+            return text.isEmpty() ? ", nothing on stderr" : ", stderr:\n" + text;
+        } catch (IOException e) {
+            return ", stderr unreadable: " + e.getMessage();
         }
     }
 }
