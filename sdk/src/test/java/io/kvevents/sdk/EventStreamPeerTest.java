@@ -1,6 +1,7 @@
 package io.kvevents.sdk;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.junit.jupiter.api.Assertions.fail;
 
@@ -207,6 +208,18 @@ class EventStreamPeerTest {
                 assertEquals(200, seen.batches.get(0)[1]);
                 assertEquals(299, seen.batches.get(99)[1]);
             }
+        }
+    }
+
+    @Test
+    void twoSourcesOfOneNameAreRefusedWithNothingLeftRunning() {
+        try (VllmPeer peer = VllmPeer.start()) {
+            SourceSpec spec = SourceSpec.parse(peer.endpointSpec("pod-a"));
+            IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
+                    () -> EventStream.connect(List.of(spec, spec), FAST));
+            assertEquals("two sources are named pod-a: give each its own name", e.getMessage());
+            assertTrue(Thread.getAllStackTraces().keySet().stream().noneMatch(t -> t.getName().equals("kvevents-pod-a") && t.isAlive()),
+                    "the first source's worker was stopped");
         }
     }
 

@@ -39,14 +39,13 @@ public final class MergedStream implements AutoCloseable {
 
     /** Connects to live publishers. */
     public static MergedStream connect(List<SourceSpec> sources, StreamOptions options) {
-        java.util.Set<String> names = new java.util.HashSet<>();
-        for (SourceSpec spec : sources) {
-            if (!names.add(spec.name())) {
-                throw new IllegalArgumentException("two sources are named " + spec.name() + ": give each its own name");
-            }
-        }
         MergedStream s = new MergedStream(new ZContext(1));
-        sources.forEach(spec -> s.add(spec, options));
+        try {
+            sources.forEach(spec -> s.add(spec, options));
+        } catch (RuntimeException e) {
+            s.close(); // the sources started before the bad one
+            throw e;
+        }
         return s;
     }
 
@@ -63,7 +62,7 @@ public final class MergedStream implements AutoCloseable {
             return;
         }
         if (byName.containsKey(spec.name())) {
-            throw new IllegalArgumentException("the stream already reads a source named " + spec.name());
+            throw new IllegalArgumentException("two sources are named " + spec.name() + ": give each its own name");
         }
         ZmqSource source = new ZmqSource(context, spec, options, this::emit);
         byName.put(spec.name(), source);
