@@ -116,8 +116,9 @@ final class EnableCommand implements Callable<Integer> {
             } catch (RuntimeException e) {
                 if (!done.isEmpty()) {
                     // each model is its own change: the ones before this stay enabled
+                    List<String> after = targets.subList(done.size() + 1, targets.size());
                     spec.commandLine().getErr().println("warning: enabled before this failure: " + String.join(", ", done)
-                            + "; not attempted: " + String.join(", ", targets.subList(done.size() + 1, targets.size())));
+                            + (after.isEmpty() ? "" : "; not attempted: " + String.join(", ", after)));
                 }
                 throw e;
             }
