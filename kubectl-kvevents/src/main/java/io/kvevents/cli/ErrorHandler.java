@@ -15,7 +15,7 @@ final class ErrorHandler implements IExecutionExceptionHandler, IParameterExcept
     public int handleExecutionException(Exception ex, CommandLine cmd, ParseResult parseResult) {
         PrintWriter err = cmd.getErr();
         err.println("error: " + message(ex));
-        if (verbose(parseResult)) {
+        if (KvEventsCommand.verbose(cmd.getCommandSpec())) {
             ex.printStackTrace(err);
         }
         err.flush();
@@ -28,8 +28,8 @@ final class ErrorHandler implements IExecutionExceptionHandler, IParameterExcept
         PrintWriter err = cmd.getErr();
         err.println("error: " + firstLine(ex.getMessage()) + " (see '" + cmd.getCommandSpec().qualifiedName()
                 + " --help')");
-        for (String a : args) {
-            if (a.equals("-v") || a.equals("--verbose")) {
+        for (String a : args) { // the parse failed: only the raw arguments say whether --verbose was given
+            if (a.equals("-v") || a.equals(KvEventsCommand.VERBOSE)) {
                 ex.printStackTrace(err);
             }
         }
@@ -50,14 +50,5 @@ final class ErrorHandler implements IExecutionExceptionHandler, IParameterExcept
     private static String firstLine(String s) {
         int nl = s.indexOf('\n');
         return (nl < 0 ? s : s.substring(0, nl)).strip();
-    }
-
-    private static boolean verbose(ParseResult pr) {
-        for (ParseResult p = pr; p != null; p = p.subcommand()) {
-            if (p.hasMatchedOption("--verbose")) {
-                return true;
-            }
-        }
-        return false;
     }
 }

@@ -114,6 +114,16 @@ class LauncherIT {
         Run usage = run("tail", "--no-such-flag");
         assertEquals(2, usage.exit());
         assertEquals(1, usage.err().lines().count(), usage.err());
+        Run failed = run("status", "--local", "-f", home.resolve("missing.yaml").toString());
+        assertEquals(1, failed.exit());
+        assertEquals(List.of("error: " + home.resolve("missing.yaml") + " does not exist"), failed.err().lines().toList());
+        for (List<String> args : List.of(List.of("-v", "status", "--local", "-f", home.resolve("missing.yaml").toString()),
+                List.of("status", "--local", "-f", home.resolve("missing.yaml").toString(), "--verbose"),
+                List.of("tail", "--no-such-flag", "--verbose"))) {
+            Run verbose = run(args.toArray(String[]::new));
+            assertTrue(verbose.err().startsWith("error: "), verbose.err());
+            assertTrue(verbose.err().lines().anyMatch(l -> l.startsWith("\tat ")), "a stack trace with --verbose: " + verbose.err());
+        }
     }
 
     @Test
