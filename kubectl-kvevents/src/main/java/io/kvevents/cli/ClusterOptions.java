@@ -1,5 +1,6 @@
 package io.kvevents.cli;
 
+import io.kvevents.sdk.ApplyOptions;
 import io.kvevents.sdk.ClusterMigration;
 import io.kvevents.sdk.MigrationPlan;
 import java.io.PrintWriter;
@@ -37,13 +38,16 @@ final class ClusterOptions {
     Duration timeout;
 
     /** Runs a migration against the cluster: a line per object on stdout, warnings on stderr, exit 3 when rolled back. */
-    int apply(CommandSpec spec, Function<Consumer<String>, MigrationPlan> migration) {
+    int apply(CommandSpec spec, Function<ApplyOptions, MigrationPlan> migration) {
         PrintWriter out = spec.commandLine().getOut();
+        PrintWriter err = spec.commandLine().getErr();
+        Consumer<String> progress = line -> {
+            PrintWriter to = line.startsWith("warning: ") ? err : out;
+            to.println(line);
+            to.flush();
+        };
         try {
-            MigrationPlan plan = migration.apply(line -> {
-                out.println(line);
-                out.flush();
-            });
+            MigrationPlan plan = migration.apply(new ApplyOptions(dryRun, backupDir(), rollout(), null, progress));
             plan.warnings().forEach(w -> spec.commandLine().getErr().println("warning: " + w));
             return ExitCodes.OK;
         } catch (ClusterMigration.RolledBackException e) {

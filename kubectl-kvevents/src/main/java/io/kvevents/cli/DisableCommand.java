@@ -15,12 +15,14 @@ import picocli.CommandLine.Spec;
 @Command(name = DisableCommand.NAME,
         mixinStandardHelpOptions = true,
         header = DisableCommand.HEADER,
-        description = {"Turn KV event sync off for a model: every field enable changed goes back to what it was; the",
-            "gateway's settings too, unless another model still uses sync. --gateway-only: the immediate rollback."},
+        description = {"Turn KV event sync off for a model: what enable added is removed, what it replaced is put back,",
+            "and every change made since is kept (a replaced field changed since is reported; --force puts it back).",
+            "The gateway's settings go off only when no model in any namespace still uses sync.",
+            "--gateway-only: the immediate rollback (sync off in the gateway; the engines keep publishing)."},
         sortOptions = false)
 final class DisableCommand implements Callable<Integer> {
     static final String NAME = "disable";
-    static final String HEADER = "Turn KV event sync off for a model (the exact inverse of enable).";
+    static final String HEADER = "Turn KV event sync off for a model (undo what enable wrote, keep later edits).";
 
     @Spec
     CommandSpec spec;
@@ -40,15 +42,25 @@ final class DisableCommand implements Callable<Integer> {
     @Mixin
     GatewayOptions gateway;
 
+    @Option(names = "--skip-gateway", description = "Leave the gateway's settings alone (it lives elsewhere, or someone"
+            + " else configures it); without it, a gateway that is not there stops the command before any write.")
+    boolean skipGateway;
+
+    @Option(names = "--force", description = "Also put back the fields enable replaced that were changed since (they are"
+            + " kept and reported otherwise).")
+    boolean force;
+
     @Override
     public Integer call() {
-        EnableOptions options = EnableOptions.defaults().withGateway(gateway.namespace, gateway.deployment);
+        EnableOptions options = EnableOptions.defaults().withGateway(gateway.namespace, gateway.deployment).withForce(force)
+                .withSkipGateway(skipGateway);
+        manifests.checkUsage();
         if (manifests.local) {
             manifests.print(MigrationPlan.disable(manifests.read(), model, options, gatewayOnly),
                     spec.commandLine().getOut(), spec.commandLine().getErr());
             return ExitCodes.OK;
         }
-        return cluster.apply(spec, progress -> ClusterMigration.disable(cluster.kube.toContext(), model, options,
-                gatewayOnly, cluster.dryRun, cluster.backupDir(), cluster.rollout(), progress));
+        return cluster.apply(spec, apply -> ClusterMigration.disable(cluster.kube.toContext(), model, options,
+                gatewayOnly, apply));
     }
 }

@@ -66,6 +66,10 @@ final class EnableCommand implements Callable<Integer> {
     @Mixin
     GatewayOptions gateway;
 
+    @Option(names = "--skip-gateway", description = "Leave the gateway's settings alone (it lives elsewhere, or someone"
+            + " else configures it); without it, a gateway that is not there stops the command before any write.")
+    boolean skipGateway;
+
     @Option(names = "--force", description = "Enable even when the image's vLLM is older than 0.9.0 or the tokenizer"
             + " does not answer /health.")
     boolean force;
@@ -82,7 +86,7 @@ final class EnableCommand implements Callable<Integer> {
         EnableOptions options;
         try {
             options = new EnableOptions(container, pubPort, replayPort, vllmArgs, tokenizer, gateway.namespace,
-                    gateway.deployment, force);
+                    gateway.deployment, force, skipGateway);
         } catch (IllegalArgumentException e) {
             throw CliException.usage(e.getMessage());
         }
@@ -93,6 +97,7 @@ final class EnableCommand implements Callable<Integer> {
         if ((model == null) == (selector == null)) {
             throw CliException.usage("name the model: MODEL or -l SELECTOR (one of them)");
         }
+        manifests.checkUsage();
         if (manifests.local) {
             List<Map<String, Object>> current = manifests.read();
             List<MigrationPlan> plans = new ArrayList<>();
@@ -111,8 +116,8 @@ final class EnableCommand implements Callable<Integer> {
         List<String> done = new ArrayList<>();
         for (String target : targets) {
             try {
-                cluster.apply(spec, progress -> ClusterMigration.enable(cluster.kube.toContext(), target, options,
-                        cluster.dryRun, cluster.backupDir(), cluster.rollout(), skipVerify ? null : VERIFY_WITHIN, progress));
+                cluster.apply(spec, apply -> ClusterMigration.enable(cluster.kube.toContext(), target, options,
+                        apply.withVerify(skipVerify ? null : VERIFY_WITHIN)));
             } catch (RuntimeException e) {
                 if (!done.isEmpty()) {
                     // each model is its own change: the ones before this stay enabled

@@ -31,6 +31,14 @@ final class LocalManifests {
             description = "yaml: the manifests after the change; patch: each object's JSON patch (JSON Lines).")
     Format output;
 
+    /** Refuses {@code -f} without {@code --local}: planning against the cluster while the user named files would surprise. */
+    void checkUsage() {
+        if (!local && !files.isEmpty()) {
+            throw CliException.usage("-f FILE works on manifests and needs --local (without it the command changes the"
+                    + " cluster, which -f would not)");
+        }
+    }
+
     List<Map<String, Object>> read() {
         if (files.isEmpty()) {
             throw CliException.usage("--local needs the manifests: -f FILE (repeatable)");

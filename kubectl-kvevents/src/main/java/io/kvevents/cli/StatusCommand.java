@@ -74,6 +74,9 @@ final class StatusCommand implements Callable<Integer> {
         if (local && probe) {
             throw CliException.usage("--probe looks at running pods: it needs a cluster, not --local");
         }
+        if (!local && !files.isEmpty()) {
+            throw CliException.usage("-f FILE reads manifests and needs --local (without it status reads the cluster)");
+        }
         if (local) {
             if (files.isEmpty()) {
                 throw CliException.usage("--local needs the manifests: -f FILE (repeatable)");

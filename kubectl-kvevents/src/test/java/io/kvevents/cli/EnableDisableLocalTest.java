@@ -62,12 +62,23 @@ class EnableDisableLocalTest {
         assertEquals(1, noCluster.errLines().size(), noCluster.err());
         Result missing = CliHarness.run("enable", "mistral", "--local", "-f", MANIFESTS.resolve("llama-deployment.yaml").toString());
         assertEquals(1, missing.exitCode());
-        assertEquals(List.of("error: no Deployment named mistral in the manifests (Deployments: [llama-3-8b])"), missing.errLines());
+        assertEquals(List.of("error: no Deployment named mistral (Deployments: [llama-3-8b])"), missing.errLines());
         Result noFile = CliHarness.run("enable", "x", "--local", "-f", dir.resolve("nope.yaml").toString());
         assertEquals(List.of("error: " + dir.resolve("nope.yaml") + " does not exist"), noFile.errLines());
         Result style = CliHarness.run("enable", "x", "--local", "-f", MANIFESTS.resolve("llama-deployment.yaml").toString(),
                 "--vllm-args", "magic");
         assertEquals(2, style.exitCode());
+    }
+
+    /** -f without --local used to be ignored: the command planned against the cluster instead of the files. */
+    @Test
+    void aFileWithoutLocalIsAUsageErrorNotASilentClusterRun() {
+        for (String command : List.of("enable", "disable", "status")) {
+            Result r = CliHarness.run(command, "llama-3-8b", "-f", MANIFESTS.resolve("llama-deployment.yaml").toString(),
+                    "--kubeconfig", dir.resolve("none").toString());
+            assertEquals(2, r.exitCode(), command + ": " + r.err());
+            assertTrue(r.errLines().get(0).startsWith("error: -f FILE ") && r.err().contains("needs --local"), r.err());
+        }
     }
 
     @Test

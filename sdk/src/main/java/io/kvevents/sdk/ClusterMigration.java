@@ -1,8 +1,12 @@
 package io.kvevents.sdk;
 
+import io.kvevents.internal.kube.DisablePlanner;
+import io.kvevents.internal.kube.EnablePlanner;
 import io.kvevents.internal.kube.JsonPatchDiff;
+import io.kvevents.internal.kube.JsonTree;
 import io.kvevents.internal.kube.KubeApi;
-import io.kvevents.internal.kube.OfflinePlanner;
+import io.kvevents.internal.kube.Ownership;
+import io.kvevents.internal.kube.Plan;
 import io.kvevents.internal.kube.TokenizerCheck;
 import java.io.IOException;
 import java.io.UncheckedIOException;
@@ -12,18 +16,17 @@ import java.nio.file.Path;
 import java.nio.file.attribute.PosixFilePermissions;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.function.Consumer;
-import java.util.function.Function;
 
 /**
  * {@link MigrationPlan}s applied to a cluster: read the objects, plan, back up what will change (0600),
- * patch each object with a JSON patch guarded by its resourceVersion, retry the whole plan when an object
- * changed meanwhile, and roll back what was applied when a later patch fails.
+ * patch each object with a JSON patch guarded by its resourceVersion, read and plan again when an object
+ * changed meanwhile (409), and when a later step fails undo this run's writes, and only those.
  */
 public final class ClusterMigration {
-    private static final int ATTEMPTS = 3;
 
     private ClusterMigration() {
     }
@@ -48,35 +51,13 @@ public final class ClusterMigration {
     }
 
     /**
-     * Enables KV event sync for {@code model} in the context's namespace.
+     * Enables KV event sync for {@code model} in the context's namespace: pre-flight, backup, one patch per
+     * object guarded by its resourceVersion, then (with {@link ApplyOptions#rollout()}) the rollouts and
+     * (with {@link ApplyOptions#verify()}) a check that a ready pod publishes.
      *
-     * @param backupDir where the objects are saved before they change (null: no backup)
-     * @param progress hears one kubectl-style line per object
-     * @throws RolledBackException when a patch failed after others were applied (they were undone)
+     * @throws RolledBackException when something failed after a first write (this run's writes were undone)
      */
-    public static MigrationPlan enable(KubeContext context, String model, EnableOptions options, DryRun dryRun,
-            Path backupDir, Consumer<String> progress) {
-        return enable(context, model, options, dryRun, backupDir, null, progress);
-    }
-
-    /**
-     * Enables and then waits, at most {@code rollout}, for the patched Deployments to roll out; one that
-     * does not in time makes the whole change roll back.
-     */
-    public static MigrationPlan enable(KubeContext context, String model, EnableOptions options, DryRun dryRun,
-            Path backupDir, Duration rollout, Consumer<String> progress) {
-        return enable(context, model, options, dryRun, backupDir, rollout, null, progress);
-    }
-
-    /**
-     * Enables, waits for the rollouts and then, within {@code verify}, checks that a ready pod of each
-     * patched model Deployment publishes ({@link #verify}); a rollout or a verification that fails makes
-     * the whole change roll back.
-     *
-     * @param verify how long a verification may take, or null not to verify
-     */
-    public static MigrationPlan enable(KubeContext context, String model, EnableOptions options, DryRun dryRun,
-            Path backupDir, Duration rollout, Duration verify, Consumer<String> progress) {
+    public static MigrationPlan enable(KubeContext context, String model, EnableOptions options, ApplyOptions apply) {
         String unchecked = null;
         if (options.tokenizer() != null) {
             // pre-flight, before anything is written: a gateway without its tokenizer cannot route by prefix
@@ -84,7 +65,7 @@ public final class ClusterMigration {
                 TokenizerCheck.Outcome tokenizer = TokenizerCheck.check(KubeApi.connect(context), options.tokenizer(),
                         options.gatewayNamespace());
                 if (tokenizer.checked()) {
-                    progress.accept(tokenizer.message());
+                    apply.progress().accept(tokenizer.message());
                 } else {
                     unchecked = tokenizer.message();
                 }
@@ -95,11 +76,9 @@ public final class ClusterMigration {
                 unchecked = e.getMessage().replace(" (give --force to enable anyway)", "") + "; enabling anyway (--force)";
             }
         }
-        MigrationPlan plan = run(context, options, dryRun, backupDir, rollout, verify, progress,
-                objects -> MigrationPlan.enable(objects, model, options));
+        MigrationPlan plan = run(context, options, apply, (objects, users) -> EnablePlanner.plan(objects, model, options, true));
         return unchecked == null ? plan : plan.withWarning(unchecked);
     }
-
 
     /** The vLLM Deployments of the context's namespace that match a kubectl label selector ({@code -l}). */
     public static List<String> deploymentsMatching(KubeContext context, String selector) {
@@ -137,115 +116,169 @@ public final class ClusterMigration {
     }
 
     /**
-     * Disables KV event sync for {@code model}: the exact inverse of {@link #enable}.
+     * Disables KV event sync for {@code model}: removes what enable added, restores what it replaced and
+     * keeps every change made since. The gateway's settings are undone only when no Deployment in any
+     * namespace still uses sync.
      *
-     * @param rollout how long to wait for the patched Deployments to roll out, or null not to wait
+     * @param gatewayOnly the immediate rollback: only the gateway's sync goes off
      */
     public static MigrationPlan disable(KubeContext context, String model, EnableOptions options, boolean gatewayOnly,
-            DryRun dryRun, Path backupDir, Duration rollout, Consumer<String> progress) {
-        return run(context, options, dryRun, backupDir, rollout, null, progress,
-                objects -> MigrationPlan.disable(objects, model, options, gatewayOnly));
+            ApplyOptions apply) {
+        return run(context, options, apply.withVerify(null), (objects, users) -> DisablePlanner.plan(objects, model, options,
+                gatewayOnly, users.users(), users.why()));
     }
 
-    private static MigrationPlan run(KubeContext context, EnableOptions options, DryRun dryRun, Path backupDir,
-            Duration rollout, Duration verify, Consumer<String> progress,
-            Function<List<Map<String, Object>>, MigrationPlan> planner) {
+    /** Plans a change from the objects read and every Deployment that uses sync. */
+    private interface Planner {
+        Plan plan(List<Map<String, Object>> objects, KubeApi.SyncUsers users);
+    }
+
+    /** How often a plan is read and made again when an object changed under it. */
+    private static final int ATTEMPTS = 5;
+
+    private static MigrationPlan run(KubeContext context, EnableOptions options, ApplyOptions apply, Planner planner) {
         KubeApi api = KubeApi.connect(context);
+        Consumer<String> progress = apply.progress();
+        Map<ObjectRef, Plan.Change> applied = new LinkedHashMap<>();
+        Plan plan = null;
         for (int attempt = 1; ; attempt++) {
-            List<Map<String, Object>> objects = read(api, options);
-            MigrationPlan plan = planner.apply(objects);
-            if (dryRun == DryRun.CLIENT) {
+            List<Map<String, Object>> objects = api.modelObjects(options.gatewayNamespace(), options.gatewayDeployment());
+            plan = planner.plan(objects, api.syncUsers());
+            if (apply.dryRun() == DryRun.CLIENT) {
                 plan.steps().forEach(s -> progress.accept(s.target() + (s.inPlace() ? " unchanged" : " patched (client dry run)")));
-                return plan;
+                return new MigrationPlan(plan);
             }
-            checkPermissions(api, objects, plan);
-            if (dryRun == DryRun.NONE && backupDir != null && !plan.inPlace()) {
-                backup(objects, plan, backupDir);
+            if (attempt == 1) {
+                checkPermissions(api, objects, plan);
+                if (apply.dryRun() == DryRun.NONE && apply.backupDir() != null && !plan.steps().stream().allMatch(PlanStep::inPlace)) {
+                    backup(objects, plan, apply.backupDir());
+                }
             }
-            List<PlanStep> applied = new ArrayList<>();
             try {
                 for (PlanStep step : plan.steps()) {
                     if (step.inPlace()) {
-                        progress.accept(step.target() + " unchanged");
+                        if (!applied.containsKey(step.object())) {
+                            progress.accept(step.target() + " unchanged");
+                        }
                         continue;
                     }
-                    api.patch(find(objects, step), PatchOp.toJson(step.patch()), dryRun == DryRun.SERVER);
-                    applied.add(step);
-                    progress.accept(step.target() + " patched" + (dryRun == DryRun.SERVER ? " (server dry run)" : ""));
+                    api.patch(find(objects, step.object()), PatchOp.toJson(step.patch()), apply.dryRun() == DryRun.SERVER);
+                    Plan.Change change = change(plan, step.object());
+                    applied.merge(step.object(), change, ClusterMigration::merged);
+                    progress.accept(step.target() + " patched" + (apply.dryRun() == DryRun.SERVER ? " (server dry run)" : ""));
                 }
-                if (rollout != null && dryRun == DryRun.NONE) {
-                    awaitRollouts(api, objects, applied, rollout, progress);
-                    if (verify != null) {
-                        for (PlanStep step : plan.steps()) {
-                            if (isModelDeployment(step, options)) {
-                                verify(context, step.namespace(), step.target().substring(step.target().indexOf('/') + 1),
-                                        verify, progress);
-                            }
-                        }
-                    }
-                }
-                return plan;
+                break;
             } catch (KubeApi.ConflictException e) {
-                if (!applied.isEmpty()) {
-                    rollBack(api, options, applied, dryRun, progress);
-                    throw new RolledBackException(e.getMessage() + "; rolled back " + applied.size() + " object(s)", e);
-                }
                 if (attempt == ATTEMPTS) {
-                    throw new IllegalStateException(e.getMessage() + "; gave up after " + ATTEMPTS
-                            + " attempts (nothing was changed)", e);
+                    if (applied.isEmpty()) {
+                        throw new IllegalStateException(e.getMessage() + "; gave up after " + ATTEMPTS
+                                + " attempts (nothing was changed)", e);
+                    }
+                    throw rolledBack(api, options, apply, plan.self(), applied, e);
                 }
                 progress.accept(e.getMessage() + "; reading it again (attempt " + (attempt + 1) + " of " + ATTEMPTS + ")");
+                pause(attempt);
             } catch (RuntimeException e) {
                 if (applied.isEmpty()) {
                     throw e;
                 }
-                rollBack(api, options, applied, dryRun, progress);
-                throw new RolledBackException(e.getMessage() + "; rolled back " + applied.size() + " object(s)", e);
+                throw rolledBack(api, options, apply, plan.self(), applied, e);
             }
+        }
+        if (apply.rollout() != null && apply.dryRun() == DryRun.NONE && !applied.isEmpty()) {
+            try {
+                awaitRollouts(api, applied.keySet(), apply.rollout(), progress);
+                if (apply.verify() != null) {
+                    for (ObjectRef ref : applied.keySet()) {
+                        if (ref.kind().equals("Deployment") && !isGateway(ref, options)) {
+                            verify(context, ref.namespace(), ref.name(), apply.verify(), progress);
+                        }
+                    }
+                }
+            } catch (RuntimeException e) {
+                throw rolledBack(api, options, apply, plan.self(), applied, e);
+            }
+        }
+        return new MigrationPlan(plan);
+    }
+
+    private static boolean isGateway(ObjectRef ref, EnableOptions options) {
+        return ref.kind().equals("Deployment") && ref.name().equals(options.gatewayDeployment())
+                && options.gatewayNamespace().equals(ref.namespace());
+    }
+
+    /** This run's writes to an object over several attempts: the first original of each field, the last value written. */
+    private static Plan.Change merged(Plan.Change first, Plan.Change later) {
+        List<Ownership.Owned> run = new ArrayList<>(first.run());
+        for (Ownership.Owned f : later.run()) {
+            if (run.stream().noneMatch(x -> x.path().equals(f.path()))) {
+                run.add(f);
+            } else {
+                run.replaceAll(x -> x.path().equals(f.path())
+                        ? new Ownership.Owned(x.path(), x.hadBefore(), x.before(), f.written(), x.created()) : x);
+            }
+        }
+        return new Plan.Change(first.object(), run, first.recordBefore(), first.gateway());
+    }
+
+    private static Plan.Change change(Plan plan, ObjectRef ref) {
+        return plan.changes().stream().filter(c -> c.object().equals(ref)).findFirst()
+                .orElse(new Plan.Change(ref, List.of(), java.util.Optional.empty(), false));
+    }
+
+    /** A short, growing, jittered pause before reading again: two writers racing should not race again in step. */
+    private static void pause(int attempt) {
+        try {
+            Thread.sleep(java.util.concurrent.ThreadLocalRandom.current().nextLong(20, 60) * attempt);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IllegalStateException("interrupted while waiting to read the objects again", e);
         }
     }
 
-    private static boolean isModelDeployment(PlanStep step, EnableOptions options) {
-        return step.target().startsWith("deployment.apps/")
-                && !(step.target().equals("deployment.apps/" + options.gatewayDeployment())
-                        && options.gatewayNamespace().equals(step.namespace()));
-    }
-
     /** Waits until every patched Deployment has rolled out: all replicas updated and available. */
-    private static void awaitRollouts(KubeApi api, List<Map<String, Object>> objects, List<PlanStep> applied,
-            Duration timeout, Consumer<String> progress) {
+    private static void awaitRollouts(KubeApi api, java.util.Collection<ObjectRef> applied, Duration timeout,
+            Consumer<String> progress) {
         long deadline = System.nanoTime() + timeout.toNanos();
-        for (PlanStep step : applied) {
-            Map<String, Object> before = find(objects, step);
-            if (!"Deployment".equals(before.get("kind"))) {
+        for (ObjectRef ref : applied) {
+            if (!ref.kind().equals("Deployment")) {
                 continue;
             }
-            String name = String.valueOf(OfflinePlanner.at(before, "metadata", "name"));
+            String last = null;
             while (true) {
-                Map<String, Object> now = api.deployment(step.namespace(), name);
-                if (now != null && rolledOut(now)) {
-                    progress.accept(step.target() + " rolled out");
+                Map<String, Object> now = api.deployment(ref.namespace(), ref.name());
+                if (now == null) {
+                    throw new IllegalStateException(ref.target() + " was deleted while it rolled out");
+                }
+                if (rolledOut(now)) {
+                    progress.accept(ref.target() + " rolled out");
                     break;
                 }
+                String state = ref.target() + ": " + number(JsonTree.at(now, "status", "updatedReplicas"), 0) + "/"
+                        + number(JsonTree.at(now, "spec", "replicas"), 1) + " pods updated";
+                if (!state.equals(last)) {
+                    progress.accept(state);
+                    last = state;
+                }
                 if (System.nanoTime() > deadline) {
-                    throw new IllegalStateException(step.target() + " did not roll out within " + timeout.toSeconds() + "s");
+                    throw new IllegalStateException(ref.target() + " did not roll out within " + timeout.toSeconds() + "s");
                 }
                 try {
                     Thread.sleep(250);
                 } catch (InterruptedException e) {
                     Thread.currentThread().interrupt();
-                    throw new IllegalStateException("interrupted while waiting for " + step.target(), e);
+                    throw new IllegalStateException("interrupted while waiting for " + ref.target(), e);
                 }
             }
         }
     }
 
     private static boolean rolledOut(Map<String, Object> d) {
-        long replicas = number(OfflinePlanner.at(d, "spec", "replicas"), 1);
-        long generation = number(OfflinePlanner.at(d, "metadata", "generation"), 0);
-        return number(OfflinePlanner.at(d, "status", "observedGeneration"), generation) >= generation
-                && number(OfflinePlanner.at(d, "status", "updatedReplicas"), 0) >= replicas
-                && number(OfflinePlanner.at(d, "status", "availableReplicas"), 0) >= replicas;
+        long replicas = number(JsonTree.at(d, "spec", "replicas"), 1);
+        long generation = number(JsonTree.at(d, "metadata", "generation"), 0);
+        return number(JsonTree.at(d, "status", "observedGeneration"), generation) >= generation
+                && number(JsonTree.at(d, "status", "updatedReplicas"), 0) >= replicas
+                && number(JsonTree.at(d, "status", "availableReplicas"), 0) >= replicas;
     }
 
     private static long number(Object v, long absent) {
@@ -253,10 +286,10 @@ public final class ClusterMigration {
     }
 
     /** Refuses before the first write when the server says a patch is not allowed (SelfSubjectAccessReview). */
-    private static void checkPermissions(KubeApi api, List<Map<String, Object>> objects, MigrationPlan plan) {
+    private static void checkPermissions(KubeApi api, List<Map<String, Object>> objects, Plan plan) {
         for (PlanStep step : plan.steps()) {
             if (!step.inPlace()) {
-                Map<String, Object> object = find(objects, step);
+                Map<String, Object> object = find(objects, step.object());
                 if (Boolean.FALSE.equals(api.canI("patch", object))) {
                     String resource = KubeApi.resourceName(object);
                     throw new IllegalStateException("forbidden: you cannot patch " + resource + " in namespace "
@@ -267,42 +300,77 @@ public final class ClusterMigration {
         }
     }
 
-    private static List<Map<String, Object>> read(KubeApi api, EnableOptions options) {
-        return api.modelObjects(options.gatewayNamespace(), options.gatewayDeployment());
+    /**
+     * Undoes this run's writes, newest object first, each field only where it still holds what this run
+     * wrote; the gateway's settings stay when another model uses sync.
+     */
+    private static RolledBackException rolledBack(KubeApi api, EnableOptions options, ApplyOptions apply, String self,
+            Map<ObjectRef, Plan.Change> applied, RuntimeException cause) {
+        if (apply.dryRun() == DryRun.SERVER) {
+            return new RolledBackException(cause.getMessage() + " (server dry run: nothing was stored)", cause);
+        }
+        List<ObjectRef> refs = new ArrayList<>(applied.keySet());
+        java.util.Collections.reverse(refs);
+        List<String> failures = new ArrayList<>();
+        for (ObjectRef ref : refs) {
+            Plan.Change change = applied.get(ref);
+            try {
+                rollBack(api, ref, change, self, options, apply.progress());
+            } catch (RuntimeException e) {
+                failures.add(ref.target() + ": " + e.getMessage());
+            }
+        }
+        String message = cause.getMessage() + "; rolled back " + (refs.size() - failures.size()) + " object(s)"
+                + (failures.isEmpty() ? "" : "; could not roll back " + failures + ": restore them from the backup");
+        return new RolledBackException(message, cause);
     }
 
-    /** Undoes applied steps: each object's fields go back to what its undo annotation recorded. */
-    private static void rollBack(KubeApi api, EnableOptions options, List<PlanStep> applied, DryRun dryRun,
+    private static void rollBack(KubeApi api, ObjectRef ref, Plan.Change change, String self, EnableOptions options,
             Consumer<String> progress) {
-        if (dryRun == DryRun.SERVER) {
-            return; // nothing was stored
-        }
-        List<Map<String, Object>> now = read(api, options);
-        for (PlanStep step : applied) {
-            Map<String, Object> object = find(now, step);
-            List<Map<String, Object>> restored = MigrationPlan.restore(List.of(object));
-            var patch = JsonPatchDiff.diff(object, restored.get(0));
-            if (!patch.isEmpty()) {
-                api.patch(object, PatchOp.toJson(patch), false);
-                progress.accept(step.target() + " rolled back");
+        for (int attempt = 1; ; attempt++) {
+            Map<String, Object> now = api.get(ref);
+            if (now == null) {
+                progress.accept(ref.target() + " is gone: nothing to roll back");
+                return;
+            }
+            boolean othersUseSync = false;
+            if (change.gateway()) {
+                KubeApi.SyncUsers users = api.syncUsers();
+                othersUseSync = users.users() == null || users.users().stream().anyMatch(u -> !u.equals(self));
+            }
+            Map<String, Object> undone = JsonTree.copy(now);
+            List<String> kept = DisablePlanner.rollBack(undone, change, self, othersUseSync);
+            List<PatchOp> patch = JsonPatchDiff.diff(now, undone);
+            try {
+                if (!patch.isEmpty()) {
+                    api.patch(now, PatchOp.toJson(patch), false);
+                }
+                progress.accept(ref.target() + " rolled back" + (othersUseSync ? " (its KV event sync stays on: other"
+                        + " models use it)" : ""));
+                kept.forEach(k -> progress.accept("warning: " + k));
+                return;
+            } catch (KubeApi.ConflictException e) {
+                if (attempt == ATTEMPTS) {
+                    throw e;
+                }
+                pause(attempt);
             }
         }
     }
 
-    private static Map<String, Object> find(List<Map<String, Object>> objects, PlanStep step) {
-        return objects.stream().filter(o -> OfflinePlanner.target(o).equals(step.target())
-                && java.util.Objects.equals(OfflinePlanner.at(o, "metadata", "namespace"), step.namespace()))
-                .findFirst().orElseThrow(() -> new IllegalStateException(step.target() + " disappeared"));
+    private static Map<String, Object> find(List<Map<String, Object>> objects, ObjectRef ref) {
+        return objects.stream().filter(ref::matches).findFirst()
+                .orElseThrow(() -> new IllegalStateException(ref.target() + " disappeared"));
     }
 
-    private static void backup(List<Map<String, Object>> objects, MigrationPlan plan, Path dir) {
+    private static void backup(List<Map<String, Object>> objects, Plan plan, Path dir) {
         try {
             Files.createDirectories(dir);
             for (PlanStep step : plan.steps()) {
                 if (step.inPlace()) {
                     continue;
                 }
-                Map<String, Object> object = find(objects, step);
+                Map<String, Object> object = find(objects, step.object());
                 Path file = dir.resolve(step.namespace() + "_" + step.target().replace('/', '_') + ".yaml");
                 Files.deleteIfExists(file);
                 Files.createFile(file, PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rw-------")));

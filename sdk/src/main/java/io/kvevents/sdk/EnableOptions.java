@@ -9,10 +9,12 @@ import java.util.Objects;
  * @param vllmArgs {@link VllmArgs#AUTO} and {@link VllmArgs#CONFIG} write {@code --kv-events-config};
  *     {@link VllmArgs#SEED} writes the migration guide's flags, which real vLLM rejects
  * @param tokenizer the remote tokenizer endpoint the gateway calls, or null to leave it unset
- * @param force enable even when the image's vLLM version is older than 0.9.0 (no KV events)
+ * @param force enable even when the image's vLLM version is older than 0.9.0 (no KV events); on disable, put
+ *     back a field that was changed since enable
+ * @param skipGateway leave the gateway alone (it lives elsewhere, or someone else configures it)
  */
 public record EnableOptions(String container, int pubPort, int replayPort, VllmArgs vllmArgs, String tokenizer,
-        String gatewayNamespace, String gatewayDeployment, boolean force) {
+        String gatewayNamespace, String gatewayDeployment, boolean force, boolean skipGateway) {
 
     /** How the vLLM arguments are written. */
     public enum VllmArgs { AUTO, CONFIG, SEED }
@@ -29,30 +31,35 @@ public record EnableOptions(String container, int pubPort, int replayPort, VllmA
 
     /** Ports 5557 and 5558, {@code --kv-events-config}, the gateway {@code aibrix-system/aibrix-gateway-plugins}. */
     public static EnableOptions defaults() {
-        return new EnableOptions(null, 5557, 5558, VllmArgs.AUTO, null, "aibrix-system", "aibrix-gateway-plugins", false);
+        return new EnableOptions(null, 5557, 5558, VllmArgs.AUTO, null, "aibrix-system", "aibrix-gateway-plugins", false,
+                false);
     }
 
     public EnableOptions withTokenizer(String url) {
-        return new EnableOptions(container, pubPort, replayPort, vllmArgs, url, gatewayNamespace, gatewayDeployment, force);
+        return new EnableOptions(container, pubPort, replayPort, vllmArgs, url, gatewayNamespace, gatewayDeployment, force, skipGateway);
     }
 
     public EnableOptions withContainer(String name) {
-        return new EnableOptions(name, pubPort, replayPort, vllmArgs, tokenizer, gatewayNamespace, gatewayDeployment, force);
+        return new EnableOptions(name, pubPort, replayPort, vllmArgs, tokenizer, gatewayNamespace, gatewayDeployment, force, skipGateway);
     }
 
     public EnableOptions withVllmArgs(VllmArgs style) {
-        return new EnableOptions(container, pubPort, replayPort, style, tokenizer, gatewayNamespace, gatewayDeployment, force);
+        return new EnableOptions(container, pubPort, replayPort, style, tokenizer, gatewayNamespace, gatewayDeployment, force, skipGateway);
     }
 
     public EnableOptions withPorts(int pub, int replay) {
-        return new EnableOptions(container, pub, replay, vllmArgs, tokenizer, gatewayNamespace, gatewayDeployment, force);
+        return new EnableOptions(container, pub, replay, vllmArgs, tokenizer, gatewayNamespace, gatewayDeployment, force, skipGateway);
     }
 
     public EnableOptions withGateway(String namespace, String deployment) {
-        return new EnableOptions(container, pubPort, replayPort, vllmArgs, tokenizer, namespace, deployment, force);
+        return new EnableOptions(container, pubPort, replayPort, vllmArgs, tokenizer, namespace, deployment, force, skipGateway);
     }
 
     public EnableOptions withForce(boolean f) {
-        return new EnableOptions(container, pubPort, replayPort, vllmArgs, tokenizer, gatewayNamespace, gatewayDeployment, f);
+        return new EnableOptions(container, pubPort, replayPort, vllmArgs, tokenizer, gatewayNamespace, gatewayDeployment, f, skipGateway);
+    }
+
+    public EnableOptions withSkipGateway(boolean skip) {
+        return new EnableOptions(container, pubPort, replayPort, vllmArgs, tokenizer, gatewayNamespace, gatewayDeployment, force, skip);
     }
 }

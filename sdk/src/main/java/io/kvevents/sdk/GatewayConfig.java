@@ -1,6 +1,8 @@
 package io.kvevents.sdk;
 
-import io.kvevents.internal.kube.OfflinePlanner;
+import io.kvevents.internal.kube.ContainerEnv;
+import io.kvevents.internal.kube.JsonTree;
+import io.kvevents.internal.kube.Workloads;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -37,24 +39,34 @@ public record GatewayConfig(String namespace, String deployment, boolean kvEvent
         env = Map.copyOf(env);
     }
 
-    /** Reads the gateway Deployment's first container's env. */
+    /** Reads the gateway plugin container's env (plain values only: see {@link #of(Map, List)}). */
     public static GatewayConfig of(Map<String, Object> gatewayDeployment) {
+        return of(gatewayDeployment, List.of());
+    }
+
+    /**
+     * Reads the gateway plugin container's env as its process sees it: {@code envFrom} and {@code valueFrom}
+     * resolved through the ConfigMaps and Secrets among {@code objects}; one that cannot be read shows as
+     * {@code (valueFrom)}.
+     */
+    public static GatewayConfig of(Map<String, Object> gatewayDeployment, List<Map<String, Object>> objects) {
         Map<String, String> env = new LinkedHashMap<>();
-        if (OfflinePlanner.at(gatewayDeployment, "spec", "template", "spec", "containers") instanceof List<?> cs && !cs.isEmpty()
-                && cs.get(0) instanceof Map<?, ?> c && c.get("env") instanceof List<?> vars) {
-            for (Object v : vars) {
-                if (v instanceof Map<?, ?> e && String.valueOf(e.get("name")).startsWith("AIBRIX_")) {
-                    env.put(String.valueOf(e.get("name")), e.get("value") == null ? "(valueFrom)" : String.valueOf(e.get("value")));
+        if (!JsonTree.containers(gatewayDeployment).isEmpty()) {
+            Map<String, Object> container = Workloads.gatewayContainer(gatewayDeployment);
+            String ns = JsonTree.namespace(gatewayDeployment);
+            ContainerEnv.of(container, ns == null ? "" : ns, objects).forEach((name, setting) -> {
+                if (name.startsWith("AIBRIX_")) {
+                    env.put(name, setting.value() == null ? "(valueFrom)" : setting.value());
                 }
-            }
+            });
         }
         String blockSize = setting(env, "AIBRIX_PREFIX_CACHE_BLOCK_SIZE");
         Integer block = null;
         if (blockSize != null && blockSize.matches("\\d{1,9}")) {
             block = Integer.parseInt(blockSize);
         }
-        return new GatewayConfig((String) OfflinePlanner.at(gatewayDeployment, "metadata", "namespace"),
-                String.valueOf(OfflinePlanner.at(gatewayDeployment, "metadata", "name")),
+        return new GatewayConfig((String) JsonTree.at(gatewayDeployment, "metadata", "namespace"),
+                String.valueOf(JsonTree.at(gatewayDeployment, "metadata", "name")),
                 "true".equalsIgnoreCase(setting(env, "AIBRIX_PREFIX_CACHE_KV_EVENT_SYNC_ENABLED")),
                 "true".equalsIgnoreCase(setting(env, "AIBRIX_PREFIX_CACHE_USE_REMOTE_TOKENIZER")),
                 setting(env, "AIBRIX_PREFIX_CACHE_REMOTE_TOKENIZER_ENDPOINT"),
@@ -76,10 +88,10 @@ public record GatewayConfig(String namespace, String deployment, boolean kvEvent
     /** The gateway Deployment {@code options} names, if it is among the manifests. */
     public static Optional<GatewayConfig> among(List<Map<String, Object>> manifests, EnableOptions options) {
         for (Map<String, Object> o : manifests) {
-            Object ns = OfflinePlanner.at(o, "metadata", "namespace");
-            if ("Deployment".equals(o.get("kind")) && options.gatewayDeployment().equals(OfflinePlanner.at(o, "metadata", "name"))
+            Object ns = JsonTree.at(o, "metadata", "namespace");
+            if ("Deployment".equals(o.get("kind")) && options.gatewayDeployment().equals(JsonTree.at(o, "metadata", "name"))
                     && (ns == null || options.gatewayNamespace().equals(ns))) {
-                return Optional.of(of(o));
+                return Optional.of(of(o, manifests));
             }
         }
         return Optional.empty();

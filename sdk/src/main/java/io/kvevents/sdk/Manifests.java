@@ -88,8 +88,8 @@ public final class Manifests {
         List<String> names = new java.util.ArrayList<>();
         for (Map<String, Object> o : manifests) {
             if ("Deployment".equals(o.get("kind")) && io.kvevents.internal.kube.StatusCheck.runsVllm(o)
-                    && s.matches((Map<?, ?>) io.kvevents.internal.kube.OfflinePlanner.at(o, "metadata", "labels"))) {
-                names.add(String.valueOf(io.kvevents.internal.kube.OfflinePlanner.at(o, "metadata", "name")));
+                    && s.matches((Map<?, ?>) io.kvevents.internal.kube.JsonTree.at(o, "metadata", "labels"))) {
+                names.add(String.valueOf(io.kvevents.internal.kube.JsonTree.at(o, "metadata", "name")));
             }
         }
         return names;

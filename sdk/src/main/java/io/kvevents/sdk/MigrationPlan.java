@@ -1,13 +1,19 @@
 package io.kvevents.sdk;
 
-import io.kvevents.internal.kube.OfflinePlanner;
+import io.kvevents.internal.kube.DisablePlanner;
+import io.kvevents.internal.kube.EnablePlanner;
+import io.kvevents.internal.kube.Plan;
+import io.kvevents.internal.kube.Workloads;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
+import java.util.stream.Collectors;
 
 /**
- * The changes that turn KV event sync on (or off) for a model (SPEC §7), computed on manifests:
- * one {@link PlanStep} per object, each with its JSON patch, and the objects as they will be. Disable
- * is the exact inverse: enable records every field's original value on the object itself.
+ * The changes that turn KV event sync on (or off) for a model (SPEC §7), computed on manifests: one
+ * {@link PlanStep} per object, each with its JSON patch, and the objects as they will be. Enable records
+ * exactly which fields it wrote and what they held on the object itself; disable undoes those fields
+ * only, and keeps every change made since.
  *
  * <pre>{@code
  * var plan = MigrationPlan.enable(Manifests.read(List.of(Path.of("examples/manifests/llama-deployment.yaml"))),
@@ -17,10 +23,10 @@ import java.util.Map;
  * }</pre>
  */
 public final class MigrationPlan {
-    private final OfflinePlanner.Outcome outcome;
+    private final Plan plan;
 
-    private MigrationPlan(OfflinePlanner.Outcome outcome) {
-        this.outcome = outcome;
+    MigrationPlan(Plan plan) {
+        this.plan = plan;
     }
 
     /**
@@ -29,53 +35,52 @@ public final class MigrationPlan {
      * @throws IllegalArgumentException when a pre-flight check fails (the message says which and what to do)
      */
     public static MigrationPlan enable(List<Map<String, Object>> manifests, String model, EnableOptions options) {
-        return new MigrationPlan(OfflinePlanner.enable(manifests, model, options));
+        return new MigrationPlan(EnablePlanner.plan(manifests, model, options, false));
     }
 
     /**
      * Plans the complete rollback of {@code model}; with {@code gatewayOnly}, the immediate rollback
-     * (the gateway stops using the events, the engines keep publishing).
+     * (the gateway stops using the events, the engines keep publishing). The gateway's settings are undone
+     * only when no other Deployment among the manifests uses sync.
      */
     public static MigrationPlan disable(List<Map<String, Object>> manifests, String model, EnableOptions options,
             boolean gatewayOnly) {
-        return new MigrationPlan(OfflinePlanner.disable(manifests, model, options.gatewayNamespace(),
-                options.gatewayDeployment(), gatewayOnly));
-    }
-
-    /** The objects with every field a plan changed put back from their undo annotation (others unchanged). */
-    public static List<Map<String, Object>> restore(List<Map<String, Object>> objects) {
-        return OfflinePlanner.restore(objects);
+        Set<String> users = Workloads.deployments(manifests).stream().filter(Workloads::usesSync)
+                .map(Workloads::qualified).collect(Collectors.toSet());
+        return new MigrationPlan(DisablePlanner.plan(manifests, model, options, gatewayOnly, users, null));
     }
 
     /** One step per object the plan touches (in place ones included). */
     public List<PlanStep> steps() {
-        return outcome.steps();
+        return plan.steps();
     }
 
     /** Every manifest as it will be after the plan. */
     public List<Map<String, Object>> result() {
-        return outcome.objects();
+        return plan.objects();
     }
 
-    /** This plan with one more warning (something a cluster run found). */
-    MigrationPlan withWarning(String warning) {
-        List<String> warnings = new java.util.ArrayList<>(outcome.warnings());
-        warnings.add(warning);
-        return new MigrationPlan(new OfflinePlanner.Outcome(outcome.objects(), outcome.steps(), List.copyOf(warnings)));
-    }
-
-    /** Things the user should know (an unknown vLLM version, a gateway not among the manifests). */
+    /** Things the user should know (an unknown vLLM version, a gateway not among the manifests, edits kept). */
     public List<String> warnings() {
-        return outcome.warnings();
+        return plan.warnings();
     }
 
     /** True when nothing needs to change. */
     public boolean inPlace() {
-        return outcome.steps().stream().allMatch(PlanStep::inPlace);
+        return plan.steps().stream().allMatch(PlanStep::inPlace);
+    }
+
+    Plan plan() {
+        return plan;
+    }
+
+    /** This plan with one more warning (something a cluster run found). */
+    MigrationPlan withWarning(String warning) {
+        return new MigrationPlan(plan.withWarning(warning));
     }
 
     @Override
     public String toString() {
-        return "MigrationPlan" + outcome.steps() + (outcome.warnings().isEmpty() ? "" : " warnings=" + outcome.warnings());
+        return "MigrationPlan" + plan.steps() + (plan.warnings().isEmpty() ? "" : " warnings=" + plan.warnings());
     }
 }

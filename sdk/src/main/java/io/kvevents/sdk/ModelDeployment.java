@@ -4,7 +4,9 @@ import com.google.gson.JsonObject;
 import com.google.gson.JsonParser;
 import io.kvevents.internal.kube.Flags;
 import io.kvevents.internal.kube.KubeApi;
-import io.kvevents.internal.kube.OfflinePlanner;
+import io.kvevents.internal.kube.JsonTree;
+import io.kvevents.internal.kube.Workloads;
+import io.kvevents.internal.kube.EnablePlanner;
 import io.kvevents.internal.kube.StatusCheck;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
@@ -72,7 +74,7 @@ public record ModelDeployment(String name, String namespace, String container, S
         if (!"Deployment".equals(deployment.get("kind"))) {
             throw new IllegalArgumentException("not a Deployment: " + deployment.get("kind"));
         }
-        String name = String.valueOf(OfflinePlanner.at(deployment, "metadata", "name"));
+        String name = String.valueOf(JsonTree.at(deployment, "metadata", "name"));
         Map<String, Object> container = StatusCheck.vllmContainer(deployment);
         if (container == null) {
             throw new IllegalArgumentException("deployment.apps/" + name + " runs no vLLM container (no image or command"
@@ -93,14 +95,14 @@ public record ModelDeployment(String name, String namespace, String container, S
             }
         }
         String image = String.valueOf(container.get("image"));
-        int[] v = OfflinePlanner.version(image);
-        return new ModelDeployment(name, (String) OfflinePlanner.at(deployment, "metadata", "namespace"),
+        int[] v = EnablePlanner.version(image);
+        return new ModelDeployment(name, (String) JsonTree.at(deployment, "metadata", "namespace"),
                 String.valueOf(container.get("name")), image, v == null ? null : v[0] + "." + v[1] + "." + v[2],
-                kvEventsArgs(args), ports, strings(OfflinePlanner.at(deployment, "metadata", "labels")),
-                strings(OfflinePlanner.at(deployment, "spec", "template", "metadata", "labels")),
-                strings(OfflinePlanner.at(deployment, "spec", "selector", "matchLabels")),
-                number(OfflinePlanner.at(deployment, "spec", "replicas"), 1),
-                deployment.get("status") instanceof Map<?, ?> ? number(OfflinePlanner.at(deployment, "status", "readyReplicas"), 0)
+                kvEventsArgs(args), ports, strings(JsonTree.at(deployment, "metadata", "labels")),
+                strings(JsonTree.at(deployment, "spec", "template", "metadata", "labels")),
+                strings(JsonTree.at(deployment, "spec", "selector", "matchLabels")),
+                number(JsonTree.at(deployment, "spec", "replicas"), 1),
+                deployment.get("status") instanceof Map<?, ?> ? number(JsonTree.at(deployment, "status", "readyReplicas"), 0)
                         : -1);
     }
 
@@ -111,8 +113,8 @@ public record ModelDeployment(String name, String namespace, String container, S
      */
     public static ModelDeployment find(List<Map<String, Object>> manifests, String model) {
         for (Map<String, Object> o : manifests) {
-            if ("Deployment".equals(o.get("kind")) && (model.equals(OfflinePlanner.at(o, "metadata", "name"))
-                    || model.equals(OfflinePlanner.at(o, "metadata", "labels", OfflinePlanner.MODEL)))) {
+            if ("Deployment".equals(o.get("kind")) && (model.equals(JsonTree.at(o, "metadata", "name"))
+                    || model.equals(JsonTree.at(o, "metadata", "labels", Workloads.MODEL)))) {
                 return of(o);
             }
         }
@@ -133,10 +135,10 @@ public record ModelDeployment(String name, String namespace, String container, S
     public List<String> servicesIn(List<Map<String, Object>> manifests) {
         List<String> names = new ArrayList<>();
         for (Map<String, Object> o : manifests) {
-            if ("Service".equals(o.get("kind")) && Objects.equals(namespace, OfflinePlanner.at(o, "metadata", "namespace"))
-                    && OfflinePlanner.at(o, "spec", "selector") instanceof Map<?, ?> s && !s.isEmpty()
+            if ("Service".equals(o.get("kind")) && Objects.equals(namespace, JsonTree.at(o, "metadata", "namespace"))
+                    && JsonTree.at(o, "spec", "selector") instanceof Map<?, ?> s && !s.isEmpty()
                     && s.entrySet().stream().allMatch(e -> String.valueOf(e.getValue()).equals(podLabels.get(String.valueOf(e.getKey()))))) {
-                names.add(String.valueOf(OfflinePlanner.at(o, "metadata", "name")));
+                names.add(String.valueOf(JsonTree.at(o, "metadata", "name")));
             }
         }
         return names;

@@ -35,7 +35,7 @@ public record ModelStatus(String model, String namespace, State state, String po
         KubeApi kube = KubeApi.connect(context);
         List<Map<String, Object>> objects = kube.modelObjects(options.gatewayNamespace(), options.gatewayDeployment());
         return StatusCheck.check(objects, model, options,
-                kube.namespace() == null ? "any namespace" : "namespace " + kube.namespace());
+                kube.namespace() == null ? "any namespace" : "namespace " + kube.namespace(), true);
     }
 
     @Override

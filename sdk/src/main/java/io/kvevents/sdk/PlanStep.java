@@ -3,13 +3,22 @@ package io.kvevents.sdk;
 import java.util.List;
 
 /**
- * One object a plan changes: its {@code kind.group/name} as kubectl prints it, what changes, and the
- * JSON patch that makes the change (empty when it is already in place).
+ * One object a plan changes, what changes, and the JSON patch that makes the change (empty when it is
+ * already in place).
  */
-public record PlanStep(String target, String namespace, String summary, List<PatchOp> patch) {
+public record PlanStep(ObjectRef object, String summary, List<PatchOp> patch) {
 
     public PlanStep {
         patch = List.copyOf(patch);
+    }
+
+    /** {@code kind.group/name} as kubectl prints it. */
+    public String target() {
+        return object.target();
+    }
+
+    public String namespace() {
+        return object.namespace();
     }
 
     /** True when the object already is as the plan wants it. */
@@ -19,6 +28,6 @@ public record PlanStep(String target, String namespace, String summary, List<Pat
 
     @Override
     public String toString() {
-        return target + (inPlace() ? " unchanged" : ": " + summary + " (" + patch.size() + " patch ops)");
+        return target() + (inPlace() ? " unchanged" : ": " + summary + " (" + patch.size() + " patch ops)");
     }
 }

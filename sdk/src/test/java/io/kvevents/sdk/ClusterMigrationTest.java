@@ -1,6 +1,8 @@
 package io.kvevents.sdk;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.fabric8.kubernetes.client.KubernetesClient;
@@ -96,6 +98,10 @@ class ClusterMigrationTest {
         server.destroy();
     }
 
+    private ApplyOptions apply(ClusterMigration.DryRun dryRun, Path backups) {
+        return ApplyOptions.defaults().withDryRun(dryRun).withBackupDir(backups).withProgress(progress::add);
+    }
+
     private static List<Map<String, Object>> manifests() {
         return Manifests.read(List.of(MigrationPlanTest.MANIFESTS.resolve("llama-deployment.yaml"),
                 MigrationPlanTest.MANIFESTS.resolve("gateway-deployment.yaml")));
@@ -141,7 +147,7 @@ class ClusterMigrationTest {
 
     @Test
     void clientDryRunSendsNoWriteAtAll() throws Exception {
-        ClusterMigration.enable(context, "llama-3-8b", MigrationPlanTest.OPTIONS, ClusterMigration.DryRun.CLIENT, dir, progress::add);
+        ClusterMigration.enable(context, "llama-3-8b", MigrationPlanTest.OPTIONS, apply(ClusterMigration.DryRun.CLIENT, dir));
         assertEquals(List.of("deployment.apps/llama-3-8b patched (client dry run)", "service/llama-3-8b patched (client dry run)",
                 "deployment.apps/aibrix-gateway-plugins patched (client dry run)"), progress);
         List<String> requests = drainRequests();
@@ -151,7 +157,7 @@ class ClusterMigrationTest {
 
     @Test
     void serverDryRunSendsEveryPatchWithDryRunAll() throws Exception {
-        ClusterMigration.enable(context, "llama-3-8b", MigrationPlanTest.OPTIONS, ClusterMigration.DryRun.SERVER, dir, progress::add);
+        ClusterMigration.enable(context, "llama-3-8b", MigrationPlanTest.OPTIONS, apply(ClusterMigration.DryRun.SERVER, dir));
         List<String> patches = drainRequests().stream().filter(r -> r.startsWith("PATCH ")).toList();
         assertEquals(3, patches.size(), patches.toString());
         assertTrue(patches.stream().allMatch(p -> p.contains("dryRun=All")), patches.toString());
@@ -161,7 +167,7 @@ class ClusterMigrationTest {
     void enableBacksUpPatchesAndIsIdempotentThenDisableRestores() throws Exception {
         String before = deploymentYaml();
         Path backups = dir.resolve("backup");
-        ClusterMigration.enable(context, "llama-3-8b", MigrationPlanTest.OPTIONS, ClusterMigration.DryRun.NONE, backups, progress::add);
+        ClusterMigration.enable(context, "llama-3-8b", MigrationPlanTest.OPTIONS, apply(ClusterMigration.DryRun.NONE, backups));
         assertEquals(List.of("deployment.apps/llama-3-8b patched", "service/llama-3-8b patched",
                 "deployment.apps/aibrix-gateway-plugins patched"), progress);
         assertEquals(ModelStatus.State.ENABLED, ModelStatus.of(context, "llama-3-8b", MigrationPlanTest.OPTIONS).get(0).state());
@@ -174,12 +180,12 @@ class ClusterMigrationTest {
         }
         drainRequests();
         progress.clear();
-        ClusterMigration.enable(context, "llama-3-8b", MigrationPlanTest.OPTIONS, ClusterMigration.DryRun.NONE, backups, progress::add);
+        ClusterMigration.enable(context, "llama-3-8b", MigrationPlanTest.OPTIONS, apply(ClusterMigration.DryRun.NONE, backups));
         assertTrue(progress.stream().allMatch(l -> l.endsWith(" unchanged")), progress.toString());
         assertTrue(drainRequests().stream().noneMatch(r -> r.startsWith("PATCH ")));
 
-        ClusterMigration.disable(context, "llama-3-8b", MigrationPlanTest.OPTIONS, false, ClusterMigration.DryRun.NONE,
-                null, null, l -> { });
+        ClusterMigration.disable(context, "llama-3-8b", MigrationPlanTest.OPTIONS, false,
+                ApplyOptions.defaults().withProgress(l -> { }));
         assertEquals(ModelStatus.State.OFF, ModelStatus.of(context, "llama-3-8b", MigrationPlanTest.OPTIONS).get(0).state());
         String after = deploymentYaml().replaceAll("(?m)^  (resourceVersion|generation): .*\\n", "");
         assertEquals(before.replaceAll("(?m)^  (resourceVersion|generation): .*\\n", ""), after);
@@ -190,14 +196,14 @@ class ClusterMigrationTest {
         String before = deploymentYaml();
         ClusterMigration.RolledBackException e = org.junit.jupiter.api.Assertions.assertThrows(
                 ClusterMigration.RolledBackException.class,
-                () -> ClusterMigration.enable(context, "llama-3-8b", MigrationPlanTest.OPTIONS, ClusterMigration.DryRun.NONE,
-                        dir.resolve("backup"), line -> {
+                () -> ClusterMigration.enable(context, "llama-3-8b", MigrationPlanTest.OPTIONS,
+                        apply(ClusterMigration.DryRun.NONE, dir.resolve("backup")).withProgress(line -> {
                             progress.add(line);
                             if (line.equals("service/llama-3-8b patched")) {
                                 // the gateway vanishes between its read and its patch: the third patch fails
                                 fabric8.apps().deployments().inNamespace("aibrix-system").withName("aibrix-gateway-plugins").delete();
                             }
-                        }));
+                        })));
         assertTrue(e.getMessage().endsWith("; rolled back 2 object(s)"), e.getMessage());
         assertTrue(progress.contains("deployment.apps/llama-3-8b rolled back"), progress.toString());
         assertTrue(progress.contains("service/llama-3-8b rolled back"), progress.toString());
@@ -210,8 +216,8 @@ class ClusterMigrationTest {
     void aPatchRbacDoesNotAllowIsRefusedBeforeAnyWrite() throws Exception {
         denyServices = true;
         IllegalStateException e = org.junit.jupiter.api.Assertions.assertThrows(IllegalStateException.class,
-                () -> ClusterMigration.enable(context, "llama-3-8b", MigrationPlanTest.OPTIONS, ClusterMigration.DryRun.NONE,
-                        dir.resolve("backup"), progress::add));
+                () -> ClusterMigration.enable(context, "llama-3-8b", MigrationPlanTest.OPTIONS,
+                        apply(ClusterMigration.DryRun.NONE, dir.resolve("backup"))));
         assertEquals("forbidden: you cannot patch services in namespace default (service/llama-3-8b); nothing was changed:"
                 + " ask for RBAC that allows patch on services", e.getMessage());
         assertTrue(drainRequests().stream().noneMatch(r -> r.startsWith("PATCH ")));
@@ -221,8 +227,8 @@ class ClusterMigrationTest {
     @Test
     void waitingForTheRolloutSucceedsWhenThePodsComeUp() throws Exception {
         Thread controller = rolloutsFinishSoon();
-        ClusterMigration.enable(context, "llama-3-8b", MigrationPlanTest.OPTIONS, ClusterMigration.DryRun.NONE,
-                dir.resolve("b1"), java.time.Duration.ofSeconds(20), progress::add);
+        ClusterMigration.enable(context, "llama-3-8b", MigrationPlanTest.OPTIONS,
+                apply(ClusterMigration.DryRun.NONE, dir.resolve("b1")).withRollout(java.time.Duration.ofSeconds(20)));
         controller.join();
         assertTrue(progress.contains("deployment.apps/llama-3-8b rolled out"), progress.toString());
         assertTrue(progress.contains("deployment.apps/aibrix-gateway-plugins rolled out"), progress.toString());
@@ -232,8 +238,8 @@ class ClusterMigrationTest {
     void aRolloutThatDoesNotFinishInTimeRollsEverythingBack() {
         ClusterMigration.RolledBackException e = org.junit.jupiter.api.Assertions.assertThrows(
                 ClusterMigration.RolledBackException.class,
-                () -> ClusterMigration.enable(context, "llama-3-8b", MigrationPlanTest.OPTIONS, ClusterMigration.DryRun.NONE,
-                        dir.resolve("b2"), java.time.Duration.ofSeconds(1), progress::add));
+                () -> ClusterMigration.enable(context, "llama-3-8b", MigrationPlanTest.OPTIONS,
+                        apply(ClusterMigration.DryRun.NONE, dir.resolve("b2")).withRollout(java.time.Duration.ofSeconds(1))));
         assertEquals("deployment.apps/llama-3-8b did not roll out within 1s; rolled back 3 object(s)", e.getMessage());
         assertEquals(ModelStatus.State.OFF, ModelStatus.of(context, "llama-3-8b", MigrationPlanTest.OPTIONS).get(0).state());
     }
@@ -249,8 +255,9 @@ class ClusterMigrationTest {
         rolloutsFinishSoon();
         ClusterMigration.RolledBackException e = org.junit.jupiter.api.Assertions.assertThrows(
                 ClusterMigration.RolledBackException.class,
-                () -> ClusterMigration.enable(context, "llama-3-8b", MigrationPlanTest.OPTIONS, ClusterMigration.DryRun.NONE,
-                        dir.resolve("b3"), java.time.Duration.ofSeconds(20), java.time.Duration.ofSeconds(8), progress::add));
+                () -> ClusterMigration.enable(context, "llama-3-8b", MigrationPlanTest.OPTIONS,
+                        apply(ClusterMigration.DryRun.NONE, dir.resolve("b3")).withRollout(java.time.Duration.ofSeconds(20))
+                                .withVerify(java.time.Duration.ofSeconds(8))));
         assertTrue(e.getMessage().startsWith("deployment.apps/llama-3-8b does not publish KV events: no ready pod answered"
                 + " within 8s ([llama-3-8b-7d9f: port-forward to pod default/llama-3-8b-7d9f port"), e.getMessage());
         assertTrue(e.getMessage().endsWith("; rolled back 3 object(s)"), e.getMessage());
@@ -265,8 +272,8 @@ class ClusterMigrationTest {
         String before = deploymentYaml();
         failPatchOf = failing;
         RuntimeException e = org.junit.jupiter.api.Assertions.assertThrows(RuntimeException.class,
-                () -> ClusterMigration.enable(context, "llama-3-8b", MigrationPlanTest.OPTIONS, ClusterMigration.DryRun.NONE,
-                        dir.resolve("backup"), progress::add));
+                () -> ClusterMigration.enable(context, "llama-3-8b", MigrationPlanTest.OPTIONS,
+                        apply(ClusterMigration.DryRun.NONE, dir.resolve("backup"))));
         assertTrue(e.getMessage().contains("injected failure"), e.getMessage());
         // the first patch failing changed nothing; a later one rolls back those before it
         assertEquals(!failing.equals("/deployments/llama-3-8b"), e instanceof ClusterMigration.RolledBackException, e.getMessage());
@@ -281,26 +288,227 @@ class ClusterMigrationTest {
     @Test
     void aConcurrentChangeIsReadAgainAndPlannedAgainNeverOverwritten() throws Exception {
         concurrentChanges.set(1);
-        ClusterMigration.enable(context, "llama-3-8b", MigrationPlanTest.OPTIONS, ClusterMigration.DryRun.NONE,
-                dir.resolve("backup"), progress::add);
+        ClusterMigration.enable(context, "llama-3-8b", MigrationPlanTest.OPTIONS,
+                apply(ClusterMigration.DryRun.NONE, dir.resolve("backup")));
         assertTrue(progress.contains("deployment.apps/llama-3-8b changed while it was being patched; reading it again"
-                + " (attempt 2 of 3)"), progress.toString());
+                + " (attempt 2 of 5)"), progress.toString());
         assertEquals(ModelStatus.State.ENABLED, ModelStatus.of(context, "llama-3-8b", MigrationPlanTest.OPTIONS).get(0).state());
-        // every patch first tests the resourceVersion it was planned from: a change made meanwhile fails it
+        // every patch carries the resourceVersion it was planned from: the server refuses it (409) if the object changed
         assertEquals(4, patchBodies.size(), patchBodies.toString());
-        assertTrue(patchBodies.stream().allMatch(b -> b.startsWith("[{\"op\":\"test\",\"path\":\"/metadata/resourceVersion\"")),
+        assertTrue(patchBodies.stream().allMatch(b -> b.startsWith("[{\"op\":\"replace\",\"path\":\"/metadata/resourceVersion\"")),
                 patchBodies.toString());
     }
 
     @Test
     void aWriterThatKeepsChangingTheObjectIsReportedAndNothingIsChanged() throws Exception {
         String before = deploymentYaml();
-        concurrentChanges.set(3);
+        concurrentChanges.set(5);
         IllegalStateException e = org.junit.jupiter.api.Assertions.assertThrows(IllegalStateException.class,
-                () -> ClusterMigration.enable(context, "llama-3-8b", MigrationPlanTest.OPTIONS, ClusterMigration.DryRun.NONE,
-                        dir.resolve("backup"), progress::add));
-        assertEquals("deployment.apps/llama-3-8b changed while it was being patched; gave up after 3 attempts (nothing was"
+                () -> ClusterMigration.enable(context, "llama-3-8b", MigrationPlanTest.OPTIONS,
+                        apply(ClusterMigration.DryRun.NONE, dir.resolve("backup"))));
+        assertEquals("deployment.apps/llama-3-8b changed while it was being patched; gave up after 5 attempts (nothing was"
                 + " changed)", e.getMessage());
         assertEquals(before, deploymentYaml());
+    }
+
+    // ---- migration safety: what enable and disable must never break (SPEC §7 "What enable owns") ----
+
+    /** A second model, qwen2-7b, in namespace ml, sharing the gateway. */
+    private KubeContext createQwenInMl() {
+        String yaml = """
+                apiVersion: apps/v1
+                kind: Deployment
+                metadata: {name: qwen2-7b, namespace: ml}
+                spec:
+                  replicas: 1
+                  selector: {matchLabels: {app: qwen2-7b}}
+                  template:
+                    metadata: {labels: {app: qwen2-7b}}
+                    spec:
+                      containers:
+                      - name: vllm
+                        image: vllm/vllm-openai:v0.11.0
+                        args: [Qwen/Qwen2-7B-Instruct, --port=8000]
+                ---
+                apiVersion: v1
+                kind: Service
+                metadata: {name: qwen2-7b, namespace: ml}
+                spec:
+                  selector: {app: qwen2-7b}
+                  ports: [{name: http, port: 8000, targetPort: 8000}]
+                """;
+        for (String doc : yaml.split("---\n")) {
+            fabric8.load(new ByteArrayInputStream(doc.getBytes(StandardCharsets.UTF_8))).create();
+        }
+        return new KubeContext(context.kubeconfig(), null, "ml", false);
+    }
+
+    private Map<String, Object> gatewayObject() {
+        Map<String, Object> g = fabric8.getKubernetesSerialization().convertValue(
+                fabric8.apps().deployments().inNamespace("aibrix-system").withName("aibrix-gateway-plugins").get(), Map.class);
+        @SuppressWarnings("unchecked")
+        Map<String, Object> meta = (Map<String, Object>) g.get("metadata");
+        for (String server : List.of("resourceVersion", "generation", "uid", "creationTimestamp", "managedFields")) {
+            meta.remove(server);
+        }
+        g.remove("status");
+        return g;
+    }
+
+    private ModelStatus.State state(KubeContext where, String model) {
+        return ModelStatus.of(where, model, MigrationPlanTest.OPTIONS).get(0).state();
+    }
+
+    /**
+     * Runs a second migration on its own thread to its end, while the first waits between two of its patches:
+     * the interleaving that loses a write is forced instead of hoped for. (Requests are not sent at the same
+     * instant: fabric8's mock server can leave one of two simultaneous PATCHes of one object unanswered.)
+     */
+    private static void onAnotherThread(Runnable migration) {
+        java.util.concurrent.atomic.AtomicReference<RuntimeException> failed = new java.util.concurrent.atomic.AtomicReference<>();
+        Thread t = new Thread(() -> {
+            try {
+                migration.run();
+            } catch (RuntimeException e) {
+                failed.set(e);
+            }
+        });
+        t.start();
+        try {
+            t.join(60_000);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+        if (failed.get() != null) {
+            throw failed.get();
+        }
+    }
+
+    /** Finding 1: disable in one namespace keeps the gateway's sync while a model in another namespace uses it. */
+    @Test
+    void disableKeepsTheGatewayWhileAModelInAnotherNamespaceStillUsesSync() {
+        Map<String, Object> gatewayBefore = gatewayObject();
+        KubeContext ml = createQwenInMl();
+        ClusterMigration.enable(context, "llama-3-8b", MigrationPlanTest.OPTIONS, apply(ClusterMigration.DryRun.NONE, null));
+        ClusterMigration.enable(ml, "qwen2-7b", MigrationPlanTest.OPTIONS, apply(ClusterMigration.DryRun.NONE, null));
+        progress.clear();
+
+        ClusterMigration.disable(context, "llama-3-8b", MigrationPlanTest.OPTIONS, false, apply(ClusterMigration.DryRun.NONE, null));
+        assertEquals(ModelStatus.State.OFF, state(context, "llama-3-8b"));
+        assertEquals(ModelStatus.State.ENABLED, state(ml, "qwen2-7b"), "qwen2-7b lost the gateway's sync");
+
+        ClusterMigration.disable(ml, "qwen2-7b", MigrationPlanTest.OPTIONS, false, apply(ClusterMigration.DryRun.NONE, null));
+        assertEquals(gatewayBefore, gatewayObject(), "the last disable puts the gateway back as it was");
+    }
+
+    /** Finding 2: a failed enable --wait rolls back this run only: sync stays on for the model enabled before. */
+    @Test
+    void aFailedEnableRollsBackOnlyItsOwnWritesAndKeepsTheGatewayForOthers() {
+        KubeContext ml = createQwenInMl();
+        ClusterMigration.enable(ml, "qwen2-7b", MigrationPlanTest.OPTIONS, apply(ClusterMigration.DryRun.NONE, null));
+        String before = deploymentYaml();
+        assertThrows(ClusterMigration.RolledBackException.class, () -> ClusterMigration.enable(context, "llama-3-8b",
+                MigrationPlanTest.OPTIONS, apply(ClusterMigration.DryRun.NONE, null).withRollout(java.time.Duration.ofSeconds(1))));
+        assertEquals(ModelStatus.State.ENABLED, state(ml, "qwen2-7b"), "qwen2-7b lost the gateway's sync");
+        assertEquals(ModelStatus.State.OFF, state(context, "llama-3-8b"));
+        assertEquals(before.replaceAll("(?m)^  (resourceVersion|generation): .*\\n", ""),
+                deploymentYaml().replaceAll("(?m)^  (resourceVersion|generation): .*\\n", ""));
+    }
+
+    /**
+     * Finding 5: two enables sharing the gateway, interleaved so that the second finishes between the first's
+     * model patch and its gateway patch. The API server itself refuses the first's stale gateway patch (409:
+     * the patch carries the resourceVersion it was planned from), and the first reads again and finishes.
+     */
+    @Test
+    void twoEnablesRacingOnTheGatewayBothEndEnabled() {
+        KubeContext ml = createQwenInMl();
+        concurrentChanges.set(0);
+        ClusterMigration.enable(context, "llama-3-8b", MigrationPlanTest.OPTIONS,
+                apply(ClusterMigration.DryRun.NONE, null).withProgress(line -> {
+                    progress.add(line);
+                    if (line.equals("deployment.apps/llama-3-8b patched")) {
+                        onAnotherThread(() -> ClusterMigration.enable(ml, "qwen2-7b", MigrationPlanTest.OPTIONS,
+                                ApplyOptions.defaults().withProgress(l -> { })));
+                    }
+                }));
+        assertTrue(progress.contains("deployment.apps/aibrix-gateway-plugins changed while it was being patched; reading it"
+                + " again (attempt 2 of 5)"), progress.toString());
+        assertEquals(ModelStatus.State.ENABLED, state(context, "llama-3-8b"));
+        assertEquals(ModelStatus.State.ENABLED, state(ml, "qwen2-7b"));
+        @SuppressWarnings("unchecked")
+        String record = String.valueOf(((Map<String, Object>) ((Map<String, Object>) gatewayObject().get("metadata"))
+                .get("annotations")).get("kvevents.io/undo"));
+        assertTrue(record.contains("default/llama-3-8b") && record.contains("ml/qwen2-7b"), record);
+    }
+
+    /** Finding 5: a disable that would turn the gateway off races an enable that needs it: the enable wins. */
+    @Test
+    void aDisableRacingAnEnableNeverLeavesTheEnabledModelWithoutSync() {
+        KubeContext ml = createQwenInMl();
+        ClusterMigration.enable(context, "llama-3-8b", MigrationPlanTest.OPTIONS, apply(ClusterMigration.DryRun.NONE, null));
+        ClusterMigration.disable(context, "llama-3-8b", MigrationPlanTest.OPTIONS, false,
+                apply(ClusterMigration.DryRun.NONE, null).withProgress(line -> {
+                    progress.add(line);
+                    if (line.equals("deployment.apps/llama-3-8b patched")) {
+                        onAnotherThread(() -> ClusterMigration.enable(ml, "qwen2-7b", MigrationPlanTest.OPTIONS,
+                                ApplyOptions.defaults().withProgress(l -> { })));
+                    }
+                }));
+        assertEquals(ModelStatus.State.OFF, state(context, "llama-3-8b"));
+        assertEquals(ModelStatus.State.ENABLED, state(ml, "qwen2-7b"), "the racing disable turned the gateway off");
+    }
+
+    /** Finding 7: on a cluster, a gateway that is not there stops enable before any write; --skip-gateway goes on. */
+    @Test
+    void aMissingGatewayStopsEnableBeforeAnyWrite() throws Exception {
+        fabric8.apps().deployments().inNamespace("aibrix-system").withName("aibrix-gateway-plugins").delete();
+        drainRequests();
+        IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> ClusterMigration.enable(context,
+                "llama-3-8b", MigrationPlanTest.OPTIONS, apply(ClusterMigration.DryRun.NONE, null)));
+        assertTrue(e.getMessage().startsWith("the gateway deployment.apps/aibrix-gateway-plugins is not in namespace"
+                + " aibrix-system: nothing was changed"), e.getMessage());
+        assertTrue(drainRequests().stream().noneMatch(r -> r.startsWith("PATCH ")));
+
+        MigrationPlan plan = ClusterMigration.enable(context, "llama-3-8b", MigrationPlanTest.OPTIONS.withSkipGateway(true),
+                apply(ClusterMigration.DryRun.NONE, null));
+        assertTrue(plan.warnings().stream().anyMatch(w -> w.contains("--skip-gateway")), plan.warnings().toString());
+        assertEquals(ModelStatus.State.PARTIAL, state(context, "llama-3-8b"));
+    }
+
+    /** Finding 7: with -A, a name that matches Deployments in several namespaces is refused, naming them. */
+    @Test
+    void allNamespacesRefusesANameThatMatchesSeveralDeployments() {
+        String yaml = Manifests.write(List.of(manifests().get(0))).replace("namespace: default", "namespace: staging");
+        fabric8.load(new ByteArrayInputStream(yaml.getBytes(StandardCharsets.UTF_8))).create();
+        KubeContext all = new KubeContext(context.kubeconfig(), null, null, true);
+        IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> ClusterMigration.enable(all,
+                "llama-3-8b", MigrationPlanTest.OPTIONS, apply(ClusterMigration.DryRun.NONE, null)));
+        assertTrue(e.getMessage().contains("default/llama-3-8b") && e.getMessage().contains("staging/llama-3-8b"), e.getMessage());
+    }
+
+    /** Finding 3 on a cluster: edits made since enable survive disable; a replaced field changed since is reported. */
+    @Test
+    void disableOnAClusterKeepsEditsMadeSinceEnable() {
+        ClusterMigration.enable(context, "llama-3-8b", MigrationPlanTest.OPTIONS, apply(ClusterMigration.DryRun.NONE, null));
+        fabric8.apps().deployments().inNamespace("default").withName("llama-3-8b").edit(d -> {
+            d.getMetadata().getLabels().put("team", "search");
+            d.getSpec().getTemplate().getSpec().getContainers().get(0).getArgs().add("--max-model-len=8192");
+            return d;
+        });
+        fabric8.apps().deployments().inNamespace("aibrix-system").withName("aibrix-gateway-plugins").edit(d -> {
+            d.getSpec().getTemplate().getSpec().getContainers().get(0).getEnv().stream()
+                    .filter(v -> v.getName().equals("AIBRIX_PREFIX_CACHE_TOKENIZER_TYPE")).forEach(v -> v.setValue("tiktoken"));
+            return d;
+        });
+        progress.clear();
+        MigrationPlan plan = ClusterMigration.disable(context, "llama-3-8b", MigrationPlanTest.OPTIONS, false,
+                apply(ClusterMigration.DryRun.NONE, null));
+        String yaml = deploymentYaml();
+        assertTrue(yaml.contains("team: search") && yaml.contains("--max-model-len=8192"), yaml);
+        assertFalse(yaml.contains("--kv-events-config"), yaml);
+        assertTrue(plan.warnings().stream().anyMatch(w -> w.contains("AIBRIX_PREFIX_CACHE_TOKENIZER_TYPE] was changed since"
+                + " enable")), plan.warnings().toString());
+        assertTrue(Manifests.write(List.of(gatewayObject())).contains("tiktoken"));
     }
 }

@@ -9,7 +9,8 @@ import java.util.Objects;
 /**
  * The JSON patch that turns one object tree into another: maps key by key, any other change
  * (scalars, lists) replaced whole. Lists are replaced rather than edited by index so that the patch
- * stays right whatever the list held; a {@code test} on resourceVersion guards it when there is one.
+ * stays right whatever the list held. When the object carries a resourceVersion the patch sets it again:
+ * the API server then refuses it with 409 Conflict if the object changed since it was read.
  */
 public final class JsonPatchDiff {
     private JsonPatchDiff() {
@@ -19,7 +20,7 @@ public final class JsonPatchDiff {
         List<PatchOp> ops = new ArrayList<>();
         maps("", before, after, ops);
         if (!ops.isEmpty() && before.get("metadata") instanceof Map<?, ?> meta && meta.get("resourceVersion") != null) {
-            ops.add(0, PatchOp.test("/metadata/resourceVersion", meta.get("resourceVersion")));
+            ops.add(0, PatchOp.replace("/metadata/resourceVersion", meta.get("resourceVersion")));
         }
         return ops;
     }

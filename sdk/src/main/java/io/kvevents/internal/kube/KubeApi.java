@@ -202,7 +202,7 @@ public final class KubeApi {
 
     private static List<String> vllmNames(List<Map<String, Object>> deployments) {
         return deployments.stream().filter(StatusCheck::runsVllm)
-                .map(d -> String.valueOf(OfflinePlanner.at(d, "metadata", "name"))).toList();
+                .map(d -> String.valueOf(JsonTree.at(d, "metadata", "name"))).toList();
     }
 
     /** Services (v1) of the namespace, or of every namespace. */
@@ -211,22 +211,91 @@ public final class KubeApi {
     }
 
     /**
-     * What a migration or a status needs: the Deployments and Services of the namespace, and the gateway
-     * Deployment from its own namespace.
+     * What a migration or a status needs: the Deployments and Services of the namespace, the gateway
+     * Deployment from its own namespace, and the ConfigMaps and Secrets its containers take settings from
+     * (those we may not read are left out: their settings then read as unknown).
      */
     public List<Map<String, Object>> modelObjects(String gatewayNamespace, String gatewayDeployment) {
         List<Map<String, Object>> objects = new ArrayList<>(deployments());
         objects.addAll(services());
-        boolean listed = objects.stream().anyMatch(o -> "Deployment".equals(o.get("kind"))
-                && gatewayDeployment.equals(OfflinePlanner.at(o, "metadata", "name"))
-                && gatewayNamespace.equals(OfflinePlanner.at(o, "metadata", "namespace")));
-        if (!listed) {
-            Map<String, Object> gateway = deployment(gatewayNamespace, gatewayDeployment);
+        Map<String, Object> gateway = objects.stream().filter(o -> "Deployment".equals(o.get("kind"))
+                && gatewayDeployment.equals(JsonTree.at(o, "metadata", "name"))
+                && gatewayNamespace.equals(JsonTree.at(o, "metadata", "namespace"))).findFirst().orElse(null);
+        if (gateway == null) {
+            gateway = deployment(gatewayNamespace, gatewayDeployment);
             if (gateway != null) {
                 objects.add(gateway);
             }
         }
+        if (gateway != null) {
+            for (Map<String, Object> c : JsonTree.containers(gateway)) {
+                for (Map<String, Object> from : JsonTree.maps(c.get("envFrom"))) {
+                    addSource(objects, gatewayNamespace, "ConfigMap", JsonTree.at(from, "configMapRef", "name"));
+                    addSource(objects, gatewayNamespace, "Secret", JsonTree.at(from, "secretRef", "name"));
+                }
+                for (Map<String, Object> e : JsonTree.maps(c.get("env"))) {
+                    addSource(objects, gatewayNamespace, "ConfigMap", JsonTree.at(e, "valueFrom", "configMapKeyRef", "name"));
+                    addSource(objects, gatewayNamespace, "Secret", JsonTree.at(e, "valueFrom", "secretKeyRef", "name"));
+                }
+            }
+        }
         return objects;
+    }
+
+    private void addSource(List<Map<String, Object>> objects, String ns, String kind, Object name) {
+        if (name == null || Workloads.find(objects, kind, ns, String.valueOf(name)) != null) {
+            return;
+        }
+        String plural = kind.equals("ConfigMap") ? "configmaps" : "secrets";
+        try {
+            Map<String, Object> o = get("/api/v1/namespaces/" + ns + "/" + plural + "/" + name, List.of());
+            o.putIfAbsent("apiVersion", "v1");
+            o.putIfAbsent("kind", kind);
+            objects.add(o);
+        } catch (ApiException e) {
+            if (e.getCode() != 403 && e.getCode() != 404) {
+                throw failure("get " + plural + " " + name + " in namespace " + ns, e);
+            }
+        }
+    }
+
+    /**
+     * The Deployments of every namespace that use KV event sync ({@code namespace/name}).
+     *
+     * @param users null when they cannot all be listed
+     * @param why why not, for the user
+     */
+    public record SyncUsers(java.util.Set<String> users, String why) {
+    }
+
+    /** Every Deployment, in any namespace, labelled {@code model.aibrix.ai/kv-events-enabled=true}. */
+    public SyncUsers syncUsers() {
+        try {
+            Map<String, Object> list = get("/apis/apps/v1/deployments",
+                    List.of(new io.kubernetes.client.openapi.Pair("labelSelector", Workloads.ENABLED + "=true")));
+            java.util.Set<String> users = new java.util.TreeSet<>();
+            for (Map<String, Object> d : JsonTree.maps(list.get("items"))) {
+                users.add(JsonTree.namespace(d) + "/" + JsonTree.name(d));
+            }
+            return new SyncUsers(users, null);
+        } catch (ApiException e) {
+            if (e.getCode() == 401 || e.getCode() == 403) {
+                return new SyncUsers(null, "you may not list deployments.apps in every namespace (HTTP " + e.getCode() + ")");
+            }
+            throw failure("list deployments.apps in all namespaces", e);
+        }
+    }
+
+    /** The object a reference names, or null when it does not exist. */
+    public Map<String, Object> get(io.kvevents.sdk.ObjectRef ref) {
+        String api = ref.apiVersion();
+        String plural = switch (ref.kind()) {
+            case "Deployment" -> "deployments";
+            case "Service" -> "services";
+            default -> throw new IllegalArgumentException("cannot read a " + ref.kind());
+        };
+        return getOrNull((api.contains("/") ? "/apis/" : "/api/") + api + "/namespaces/" + ref.namespace() + "/" + plural + "/"
+                + ref.name(), plural + " " + ref.name() + " in namespace " + ref.namespace());
     }
 
     /** One Deployment, or null when it does not exist. */
@@ -277,11 +346,12 @@ public final class KubeApi {
                     new String[] {"BearerToken"}, null);
             send(call);
         } catch (ApiException e) {
-            String what = "patch " + OfflinePlanner.target(object) + " in namespace " + OfflinePlanner.at(object, "metadata", "namespace");
-            // a failed resourceVersion test: 409, or 422/500 naming the test operation, depending on the server version
-            if (e.getCode() == 409 || ((e.getCode() == 422 || e.getCode() == 500)
-                    && String.valueOf(e.getResponseBody()).contains("test"))) {
-                throw new ConflictException(OfflinePlanner.target(object) + " changed while it was being patched", e);
+            String what = "patch " + JsonTree.target(object) + " in namespace " + JsonTree.at(object, "metadata", "namespace");
+            // the resourceVersion the patch carries is a precondition: the server answers 409 Conflict when
+            // the object changed since it was read (k8s.io/apiserver registry/generic/registry/store.go, Update);
+            // a PATCH has no other 409 (fabric8's CRUD stand-in says reason Invalid, the real server Conflict)
+            if (e.getCode() == 409 && !"AlreadyExists".equals(reason(e.getResponseBody()))) {
+                throw new ConflictException(JsonTree.target(object) + " changed while it was being patched", e);
             }
             throw failure(what, e);
         }
@@ -294,7 +364,7 @@ public final class KubeApi {
     public Boolean canI(String verb, Map<String, Object> object) {
         String api = String.valueOf(object.get("apiVersion"));
         Map<String, Object> attributes = new java.util.LinkedHashMap<>();
-        attributes.put("namespace", OfflinePlanner.at(object, "metadata", "namespace"));
+        attributes.put("namespace", JsonTree.at(object, "metadata", "namespace"));
         attributes.put("verb", verb);
         attributes.put("group", api.contains("/") ? api.substring(0, api.indexOf('/')) : "");
         attributes.put("resource", resource(object));
@@ -309,7 +379,7 @@ public final class KubeApi {
                     new ArrayList<>(), new ArrayList<>(), PLAIN.toJsonTree(review), headers, new HashMap<>(), new HashMap<>(),
                     new String[] {"BearerToken"}, null);
             Map<String, Object> answer = PLAIN.fromJson(send(call), new TypeToken<Map<String, Object>>() { }.getType());
-            Object allowed = OfflinePlanner.at(answer, "status", "allowed");
+            Object allowed = JsonTree.at(answer, "status", "allowed");
             return allowed instanceof Boolean b ? b : null;
         } catch (ApiException | RuntimeException e) {
             return null; // a server without the authorization API: the writes themselves will say
@@ -334,8 +404,8 @@ public final class KubeApi {
     static String path(Map<String, Object> object) {
         String api = String.valueOf(object.get("apiVersion"));
         String plural = resource(object);
-        return (api.contains("/") ? "/apis/" : "/api/") + api + "/namespaces/" + OfflinePlanner.at(object, "metadata", "namespace")
-                + "/" + plural + "/" + OfflinePlanner.at(object, "metadata", "name");
+        return (api.contains("/") ? "/apis/" : "/api/") + api + "/namespaces/" + JsonTree.at(object, "metadata", "namespace")
+                + "/" + plural + "/" + JsonTree.at(object, "metadata", "name");
     }
 
     private String scope() {
@@ -395,6 +465,16 @@ public final class KubeApi {
                     + " RBAC that allows it", e);
         }
         return new IllegalStateException("cannot " + what + ": HTTP " + e.getCode() + " " + firstLine(e.getResponseBody()), e);
+    }
+
+    /** The {@code reason} of a Kubernetes Status body, or null. */
+    private static String reason(String body) {
+        try {
+            Object r = JsonTree.at(PLAIN.fromJson(body, new TypeToken<Map<String, Object>>() { }.getType()), "reason");
+            return r == null ? null : String.valueOf(r);
+        } catch (RuntimeException notAStatus) {
+            return null;
+        }
     }
 
     private static String firstLine(String s) {

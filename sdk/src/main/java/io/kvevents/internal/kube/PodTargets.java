@@ -51,7 +51,7 @@ public final class PodTargets {
         for (String name : names) {
             Map<String, Object> d = api.deployment(ns, name);
             if (d != null) {
-                Object labels = OfflinePlanner.at(d, "spec", "selector", "matchLabels");
+                Object labels = JsonTree.at(d, "spec", "selector", "matchLabels");
                 if (!(labels instanceof Map<?, ?> m) || m.isEmpty()) {
                     throw new IllegalArgumentException("deployment.apps/" + name + " has no spec.selector.matchLabels:"
                             + " name its pods instead");
@@ -75,15 +75,15 @@ public final class PodTargets {
         for (Selected s : deployments) {
             for (Map<String, Object> pod : api.pods(namespace, s.selector())) {
                 if (isReady(pod)) {
-                    String name = String.valueOf(OfflinePlanner.at(pod, "metadata", "name"));
-                    out.putIfAbsent(name, pod(name, OfflinePlanner.at(pod, "spec")));
+                    String name = String.valueOf(JsonTree.at(pod, "metadata", "name"));
+                    out.putIfAbsent(name, pod(name, JsonTree.at(pod, "spec")));
                 }
             }
         }
         for (String name : podNames) {
             Map<String, Object> pod = api.pod(namespace, name);
             if (pod != null && isReady(pod)) {
-                out.putIfAbsent(name, pod(name, OfflinePlanner.at(pod, "spec")));
+                out.putIfAbsent(name, pod(name, JsonTree.at(pod, "spec")));
             }
         }
         return List.copyOf(out.values());
@@ -103,11 +103,11 @@ public final class PodTargets {
 
     /** Running, Ready, and not being deleted. */
     static boolean isReady(Map<String, Object> pod) {
-        if (OfflinePlanner.at(pod, "metadata", "deletionTimestamp") != null
-                || !"Running".equals(OfflinePlanner.at(pod, "status", "phase"))) {
+        if (JsonTree.at(pod, "metadata", "deletionTimestamp") != null
+                || !"Running".equals(JsonTree.at(pod, "status", "phase"))) {
             return false;
         }
-        if (OfflinePlanner.at(pod, "status", "conditions") instanceof List<?> conditions) {
+        if (JsonTree.at(pod, "status", "conditions") instanceof List<?> conditions) {
             for (Object c : conditions) {
                 if (c instanceof Map<?, ?> m && "Ready".equals(m.get("type"))) {
                     return "True".equals(m.get("status"));

@@ -21,23 +21,26 @@ public final class StatusCheck {
     }
 
     public static List<ModelStatus> check(List<Map<String, Object>> manifests, String model, EnableOptions o) {
-        return check(manifests, model, o, "the manifests");
+        return check(manifests, model, o, "the manifests", false);
     }
 
-    /** @param where how to name the objects' origin in messages ("the manifests", "namespace default") */
+    /**
+     * @param where how to name the objects' origin in messages ("the manifests", "namespace default")
+     * @param gatewayExpected true on a cluster, where a gateway that is not there is something missing
+     */
     public static List<ModelStatus> check(List<Map<String, Object>> manifests, String model, EnableOptions o,
-            String where) {
+            String where, boolean gatewayExpected) {
         GatewayConfig gateway = gateway(manifests, o);
         List<ModelStatus> out = new ArrayList<>();
         for (Map<String, Object> d : manifests) {
             if (!"Deployment".equals(d.get("kind"))) {
                 continue;
             }
-            String name = String.valueOf(OfflinePlanner.at(d, "metadata", "name"));
+            String name = String.valueOf(JsonTree.at(d, "metadata", "name"));
             boolean named = model == null ? vllmContainer(d) != null
-                    : model.equals(name) || model.equals(OfflinePlanner.at(d, "metadata", "labels", OfflinePlanner.MODEL));
+                    : model.equals(name) || model.equals(JsonTree.at(d, "metadata", "labels", Workloads.MODEL));
             if (named) {
-                out.add(status(d, name, gateway));
+                out.add(status(d, name, gateway, gatewayExpected ? o : null));
             }
         }
         if (out.isEmpty()) {
@@ -47,7 +50,8 @@ public final class StatusCheck {
         return out;
     }
 
-    private static ModelStatus status(Map<String, Object> d, String name, GatewayConfig gateway) {
+    /** @param expected the gateway's options when its absence is something missing, else null */
+    private static ModelStatus status(Map<String, Object> d, String name, GatewayConfig gateway, EnableOptions expected) {
         List<String> missing = new ArrayList<>();
         List<String> problems = new ArrayList<>();
         Map<String, Object> c = vllmContainer(d);
@@ -69,12 +73,16 @@ public final class StatusCheck {
         if (!ports) {
             missing.add("kv-events/kv-replay ports");
         }
-        boolean podLabel = "true".equals(OfflinePlanner.at(d, "spec", "template", "metadata", "labels", OfflinePlanner.ENABLED));
+        boolean podLabel = "true".equals(JsonTree.at(d, "spec", "template", "metadata", "labels", Workloads.ENABLED));
         if (!podLabel) {
             missing.add("pod-template label (the gateway watches pods)");
         }
-        if (!"true".equals(OfflinePlanner.at(d, "metadata", "labels", OfflinePlanner.ENABLED))) {
+        if (!"true".equals(JsonTree.at(d, "metadata", "labels", Workloads.ENABLED))) {
             missing.add("deployment label");
+        }
+        if (gateway == null && expected != null) {
+            missing.add("the gateway (deployment.apps/" + expected.gatewayDeployment() + " is not in namespace "
+                    + expected.gatewayNamespace() + ")");
         }
         boolean gatewaySync = gateway != null && gateway.kvEventSync();
         if (gateway != null && !gatewaySync) {
@@ -99,7 +107,7 @@ public final class StatusCheck {
                 }
             });
         }
-        return new ModelStatus(name, (String) OfflinePlanner.at(d, "metadata", "namespace"), state, pods(d), missing,
+        return new ModelStatus(name, (String) JsonTree.at(d, "metadata", "namespace"), state, pods(d), missing,
                 problems, shown);
     }
 
@@ -108,8 +116,8 @@ public final class StatusCheck {
         if (!(d.get("status") instanceof Map<?, ?>)) {
             return "-";
         }
-        Object ready = OfflinePlanner.at(d, "status", "readyReplicas");
-        Object replicas = OfflinePlanner.at(d, "spec", "replicas");
+        Object ready = JsonTree.at(d, "status", "readyReplicas");
+        Object replicas = JsonTree.at(d, "spec", "replicas");
         return (ready instanceof Number r ? r.longValue() : 0) + "/" + (replicas instanceof Number n ? n.longValue() : 1);
     }
 
@@ -144,7 +152,7 @@ public final class StatusCheck {
     /** A Deployment's first container that runs vLLM, or null. */
     @SuppressWarnings("unchecked")
     public static Map<String, Object> vllmContainer(Map<String, Object> d) {
-        if (!(OfflinePlanner.at(d, "spec", "template", "spec", "containers") instanceof List<?> cs)) {
+        if (!(JsonTree.at(d, "spec", "template", "spec", "containers") instanceof List<?> cs)) {
             return null;
         }
         for (Object o : cs) {

@@ -49,7 +49,7 @@ public final class TokenizerCheck {
                     + " (the gateway may still reach it)");
         }
         int port = uri.getPort() > 0 ? uri.getPort() : "https".equals(uri.getScheme()) ? 443 : 80;
-        if (!(OfflinePlanner.at(service, "spec", "selector") instanceof Map<?, ?> selector) || selector.isEmpty()) {
+        if (!(JsonTree.at(service, "spec", "selector") instanceof Map<?, ?> selector) || selector.isEmpty()) {
             return new Outcome(false, "tokenizer " + url + " not checked: Service " + namespace + "/" + name
                     + " selects no pods");
         }
@@ -58,7 +58,7 @@ public final class TokenizerCheck {
         Map<String, Object> pod = api.pods(namespace, labelSelector).stream().filter(PodTargets::isReady).findFirst()
                 .orElseThrow(() -> new IllegalStateException("the tokenizer Service " + namespace + "/" + name
                         + " has no ready pod: the gateway could not tokenize (give --force to enable anyway)"));
-        String podName = String.valueOf(OfflinePlanner.at(pod, "metadata", "name"));
+        String podName = String.valueOf(JsonTree.at(pod, "metadata", "name"));
         int target = targetPort(service, pod, port);
         String problem;
         try (PortForwarder forward = PortForwarder.open(api.streamingClient(), namespace, podName, target, reason -> { })) {
@@ -81,7 +81,7 @@ public final class TokenizerCheck {
 
     /** The pod port the Service sends {@code port} to: a number, or a container port's name. */
     private static int targetPort(Map<String, Object> service, Map<String, Object> pod, int port) {
-        if (OfflinePlanner.at(service, "spec", "ports") instanceof List<?> ports) {
+        if (JsonTree.at(service, "spec", "ports") instanceof List<?> ports) {
             for (Object p : ports) {
                 if (p instanceof Map<?, ?> m && m.get("port") instanceof Number n && n.intValue() == port) {
                     Object target = m.get("targetPort");
@@ -99,7 +99,7 @@ public final class TokenizerCheck {
     }
 
     private static int namedPort(Map<String, Object> pod, String name, int fallback) {
-        if (OfflinePlanner.at(pod, "spec", "containers") instanceof List<?> containers) {
+        if (JsonTree.at(pod, "spec", "containers") instanceof List<?> containers) {
             for (Object c : containers) {
                 if (c instanceof Map<?, ?> m && m.get("ports") instanceof List<?> ports) {
                     for (Object p : ports) {

@@ -1,0 +1,125 @@
+package io.kvevents.internal.kube;
+
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.Objects;
+
+/** Finding the objects and containers a migration works on among manifests or objects read from a cluster. */
+public final class Workloads {
+    public static final String ENABLED = "model.aibrix.ai/kv-events-enabled";
+    public static final String MODEL = "model.aibrix.ai/name";
+
+    private Workloads() {
+    }
+
+    /**
+     * The Deployment named {@code model}, or labelled with it ({@value #MODEL}).
+     *
+     * @throws IllegalArgumentException when none is, or when the name matches in several namespaces
+     */
+    public static Map<String, Object> modelDeployment(List<Map<String, Object>> objects, String model) {
+        List<Map<String, Object>> byName = deployments(objects).stream().filter(o -> model.equals(JsonTree.name(o))).toList();
+        List<Map<String, Object>> matches = !byName.isEmpty() ? byName : deployments(objects).stream()
+                .filter(o -> model.equals(JsonTree.at(o, "metadata", "labels", MODEL))).toList();
+        if (matches.isEmpty()) {
+            List<String> names = deployments(objects).stream().map(JsonTree::name).toList();
+            throw new IllegalArgumentException("no Deployment named " + model + " (Deployments: " + names + ")");
+        }
+        if (matches.size() > 1) {
+            throw new IllegalArgumentException(model + " matches " + matches.size() + " Deployments: "
+                    + matches.stream().map(Workloads::qualified).toList() + "; name one with -n NAMESPACE");
+        }
+        return matches.get(0);
+    }
+
+    /** {@code namespace/name}. */
+    public static String qualified(Map<String, Object> o) {
+        return JsonTree.namespace(o) + "/" + JsonTree.name(o);
+    }
+
+    public static List<Map<String, Object>> deployments(List<Map<String, Object>> objects) {
+        return objects.stream().filter(o -> "Deployment".equals(o.get("kind"))).toList();
+    }
+
+    /** The first object of a kind, name and namespace (a manifest without a namespace matches any). */
+    public static Map<String, Object> find(List<Map<String, Object>> objects, String kind, String namespace, String name) {
+        for (Map<String, Object> o : objects) {
+            String ns = JsonTree.namespace(o);
+            if (kind.equals(o.get("kind")) && name.equals(JsonTree.name(o)) && (ns == null || namespace.equals(ns))) {
+                return o;
+            }
+        }
+        return null;
+    }
+
+    /** The vLLM container: the one named, else the first whose image or command names vLLM. */
+    public static Map<String, Object> vllmContainer(Map<String, Object> deployment, String name) {
+        List<Map<String, Object>> containers = JsonTree.containers(deployment);
+        for (Map<String, Object> c : containers) {
+            if (name != null ? name.equals(c.get("name")) : isVllm(c)) {
+                return c;
+            }
+        }
+        List<Object> names = containers.stream().map(c -> c.get("name")).toList();
+        throw new IllegalArgumentException(name != null ? "no container " + name + " in " + JsonTree.target(deployment)
+                + " (containers: " + names + ")"
+                : "no vLLM container in " + JsonTree.target(deployment) + " (containers: " + names + "): name it with --container");
+    }
+
+    /** A container whose image or command names vLLM. */
+    public static boolean isVllm(Map<String, Object> c) {
+        List<Object> words = new ArrayList<>(JsonTree.existing(c, "command"));
+        words.addAll(JsonTree.existing(c, "args"));
+        return String.valueOf(c.get("image")).toLowerCase(Locale.ROOT).contains("vllm")
+                || words.stream().anyMatch(w -> String.valueOf(w).contains("vllm"));
+    }
+
+    /**
+     * The AIBrix gateway plugin's container: named {@code gateway-plugin} or running a
+     * {@code gateway-plugins} image (AIBrix e3e10f9 config/gateway/gateway-plugin/gateway-plugin.yaml),
+     * else the only container. Never simply the first: sidecars (istio-proxy) often come first.
+     */
+    public static Map<String, Object> gatewayContainer(Map<String, Object> gateway) {
+        List<Map<String, Object>> containers = JsonTree.containers(gateway);
+        for (Map<String, Object> c : containers) {
+            if ("gateway-plugin".equals(c.get("name"))) {
+                return c;
+            }
+        }
+        List<Map<String, Object>> byImage = containers.stream()
+                .filter(c -> String.valueOf(c.get("image")).toLowerCase(Locale.ROOT).contains("gateway-plugins")).toList();
+        if (byImage.size() == 1) {
+            return byImage.get(0);
+        }
+        if (containers.size() == 1) {
+            return containers.get(0);
+        }
+        throw new IllegalArgumentException("cannot tell which container of " + JsonTree.target(gateway) + " is the AIBrix"
+                + " gateway plugin (containers: " + containers.stream().map(c -> c.get("name")).toList() + "): it is named"
+                + " gateway-plugin or runs an aibrix/gateway-plugins image");
+    }
+
+    /** The Services of the Deployment's namespace whose selector picks its pods. */
+    public static List<Map<String, Object>> selectingServices(List<Map<String, Object>> objects, Map<String, Object> deployment) {
+        Object podLabels = JsonTree.at(deployment, "spec", "template", "metadata", "labels");
+        Object ns = JsonTree.namespace(deployment);
+        List<Map<String, Object>> out = new ArrayList<>();
+        for (Map<String, Object> o : objects) {
+            if ("Service".equals(o.get("kind")) && Objects.equals(ns, JsonTree.namespace(o))
+                    && JsonTree.at(o, "spec", "selector") instanceof Map<?, ?> selector && !selector.isEmpty()
+                    && podLabels instanceof Map<?, ?> pl
+                    && selector.entrySet().stream().allMatch(e -> Objects.equals(pl.get(e.getKey()), e.getValue()))) {
+                out.add(o);
+            }
+        }
+        return out;
+    }
+
+    /** True when the Deployment (or its pod template) carries the label that turns sync on for it. */
+    public static boolean usesSync(Map<String, Object> deployment) {
+        return "true".equals(JsonTree.at(deployment, "metadata", "labels", ENABLED))
+                || "true".equals(JsonTree.at(deployment, "spec", "template", "metadata", "labels", ENABLED));
+    }
+}
