@@ -6,29 +6,22 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.fabric8.kubernetes.client.KubernetesClient;
-import io.fabric8.kubernetes.client.server.mock.KubernetesCrudDispatcher;
-import io.fabric8.kubernetes.client.server.mock.KubernetesMockServer;
-import io.fabric8.mockwebserver.Context;
-import io.fabric8.mockwebserver.MockWebServer;
-import io.fabric8.mockwebserver.http.RecordedRequest;
-import java.io.ByteArrayInputStream;
+import io.fabric8.mockwebserver.http.MockResponse;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.attribute.PosixFilePermissions;
 import java.util.ArrayList;
-import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
-/** enable and disable against a real HTTP API server (fabric8's mock server in CRUD mode). */
+/** enable and disable against a real HTTP API server (fabric8's mock server in CRUD mode, see {@link FakeApiServer}). */
 class ClusterMigrationTest {
-    private KubernetesMockServer server;
+    private FakeApiServer api;
     private KubernetesClient fabric8;
     private KubeContext context;
     private final List<String> progress = new ArrayList<>();
@@ -36,8 +29,6 @@ class ClusterMigrationTest {
     @TempDir
     Path dir;
 
-    /** The CRUD dispatcher, answering SelfSubjectAccessReviews: patching Services is denied when {@code denyServices}. */
-    private volatile boolean denyServices;
     /** A PATCH whose path contains this fails with HTTP 500 (a fault the CRUD server cannot make by itself). */
     private volatile String failPatchOf;
     /**
@@ -45,57 +36,33 @@ class ClusterMigrationTest {
      * someone else changed it since we read it (this server cannot be written to while it answers).
      */
     private final java.util.concurrent.atomic.AtomicInteger concurrentChanges = new java.util.concurrent.atomic.AtomicInteger();
-    private final List<String> patchBodies = new java.util.concurrent.CopyOnWriteArrayList<>();
 
     @BeforeEach
     void start() throws Exception {
-        KubernetesCrudDispatcher crud = new KubernetesCrudDispatcher() {
-            @Override
-            public io.fabric8.mockwebserver.http.MockResponse dispatch(RecordedRequest request) {
-                if (request.getPath().startsWith("/apis/authorization.k8s.io/v1/selfsubjectaccessreviews")) {
-                    boolean services = request.getBody().readUtf8().contains("\"resource\":\"services\"");
-                    return new io.fabric8.mockwebserver.http.MockResponse().setResponseCode(201).setBody(
-                            ("{\"kind\":\"SelfSubjectAccessReview\",\"status\":{\"allowed\":"
-                                    + !(services && denyServices) + "}}").getBytes(StandardCharsets.UTF_8));
-                }
-                if ("PATCH".equals(request.getMethod()) && failPatchOf != null && request.getPath().contains(failPatchOf)) {
-                    return new io.fabric8.mockwebserver.http.MockResponse().setResponseCode(500).setBody(
-                            "{\"kind\":\"Status\",\"message\":\"injected failure\",\"code\":500}".getBytes(StandardCharsets.UTF_8));
-                }
-                if ("PATCH".equals(request.getMethod())) {
-                    patchBodies.add(new String(request.getBody().getBytes(), StandardCharsets.UTF_8)); // not read(): the server reads it next
-                    if (request.getPath().contains("/deployments/llama-3-8b") && concurrentChanges.getAndUpdate(n -> Math.max(0, n - 1)) > 0) {
-                        return new io.fabric8.mockwebserver.http.MockResponse().setResponseCode(409).setBody(("{\"kind\":\"Status\","
-                                + "\"reason\":\"Conflict\",\"message\":\"Operation cannot be fulfilled on deployments.apps"
-                                + " \\\"llama-3-8b\\\": the object has been modified\",\"code\":409}").getBytes(StandardCharsets.UTF_8));
-                    }
-                }
-                return super.dispatch(request);
+        api = new FakeApiServer().onRequest(request -> {
+            if ("PATCH".equals(request.getMethod()) && failPatchOf != null && request.getPath().contains(failPatchOf)) {
+                return new MockResponse().setResponseCode(500).setBody(
+                        "{\"kind\":\"Status\",\"message\":\"injected failure\",\"code\":500}".getBytes(StandardCharsets.UTF_8));
             }
-        };
-        server = new KubernetesMockServer(new Context(), new MockWebServer(), new HashMap<>(), crud, false);
-        server.init();
-        fabric8 = server.createClient();
+            if ("PATCH".equals(request.getMethod()) && request.getPath().contains("/deployments/llama-3-8b")
+                    && concurrentChanges.getAndUpdate(n -> Math.max(0, n - 1)) > 0) {
+                return new MockResponse().setResponseCode(409).setBody(("{\"kind\":\"Status\","
+                        + "\"reason\":\"Conflict\",\"message\":\"Operation cannot be fulfilled on deployments.apps"
+                        + " \\\"llama-3-8b\\\": the object has been modified\",\"code\":409}").getBytes(StandardCharsets.UTF_8));
+            }
+            return null;
+        });
+        fabric8 = api.client;
         for (Map<String, Object> o : manifests()) {
-            fabric8.load(new ByteArrayInputStream(Manifests.write(List.of(o)).getBytes(StandardCharsets.UTF_8))).create();
+            api.create(Manifests.write(List.of(o)));
         }
-        Path kubeconfig = dir.resolve("config");
-        Files.writeString(kubeconfig, """
-                apiVersion: v1
-                kind: Config
-                clusters: [{name: t, cluster: {server: "%s"}}]
-                users: [{name: u, user: {token: not-a-secret}}]
-                contexts: [{name: t, context: {cluster: t, user: u, namespace: default}}]
-                current-context: t
-                """.formatted(fabric8.getConfiguration().getMasterUrl()));
-        context = new KubeContext(List.of(kubeconfig), null, null, false);
+        context = new KubeContext(List.of(api.kubeconfig(dir, "default")), null, null, false);
         drainRequests();
     }
 
     @AfterEach
     void stop() {
-        fabric8.close();
-        server.destroy();
+        api.close();
     }
 
     private ApplyOptions apply(ClusterMigration.DryRun dryRun, Path backups) {
@@ -107,13 +74,11 @@ class ClusterMigrationTest {
                 MigrationPlanTest.MANIFESTS.resolve("gateway-deployment.yaml")));
     }
 
-    private List<String> drainRequests() throws InterruptedException {
-        List<String> methods = new ArrayList<>();
-        RecordedRequest r;
-        while ((r = server.takeRequest(50, TimeUnit.MILLISECONDS)) != null) {
-            methods.add(r.getMethod() + " " + r.getPath());
-        }
-        return methods;
+    /** The requests since the last call, {@code METHOD path}. */
+    private List<String> drainRequests() {
+        List<String> seen = new ArrayList<>(api.requests);
+        api.requests.clear();
+        return seen;
     }
 
     /**
@@ -214,7 +179,7 @@ class ClusterMigrationTest {
 
     @Test
     void aPatchRbacDoesNotAllowIsRefusedBeforeAnyWrite() throws Exception {
-        denyServices = true;
+        api.deny("services");
         IllegalStateException e = org.junit.jupiter.api.Assertions.assertThrows(IllegalStateException.class,
                 () -> ClusterMigration.enable(context, "llama-3-8b", MigrationPlanTest.OPTIONS,
                         apply(ClusterMigration.DryRun.NONE, dir.resolve("backup"))));
@@ -294,9 +259,9 @@ class ClusterMigrationTest {
                 + " (attempt 2 of 5)"), progress.toString());
         assertEquals(ModelStatus.State.ENABLED, ModelStatus.of(context, "llama-3-8b", MigrationPlanTest.OPTIONS).get(0).state());
         // every patch carries the resourceVersion it was planned from: the server refuses it (409) if the object changed
-        assertEquals(4, patchBodies.size(), patchBodies.toString());
-        assertTrue(patchBodies.stream().allMatch(b -> b.startsWith("[{\"op\":\"replace\",\"path\":\"/metadata/resourceVersion\"")),
-                patchBodies.toString());
+        assertEquals(4, api.patchBodies.size(), api.patchBodies.toString());
+        assertTrue(api.patchBodies.stream().allMatch(b -> b.startsWith("[{\"op\":\"replace\",\"path\":\"/metadata/resourceVersion\"")),
+                api.patchBodies.toString());
     }
 
     @Test
@@ -337,9 +302,7 @@ class ClusterMigrationTest {
                   selector: {app: qwen2-7b}
                   ports: [{name: http, port: 8000, targetPort: 8000}]
                 """;
-        for (String doc : yaml.split("---\n")) {
-            fabric8.load(new ByteArrayInputStream(doc.getBytes(StandardCharsets.UTF_8))).create();
-        }
+        api.create(yaml);
         return new KubeContext(context.kubeconfig(), null, "ml", false);
     }
 
@@ -480,7 +443,7 @@ class ClusterMigrationTest {
     @Test
     void allNamespacesRefusesANameThatMatchesSeveralDeployments() {
         String yaml = Manifests.write(List.of(manifests().get(0))).replace("namespace: default", "namespace: staging");
-        fabric8.load(new ByteArrayInputStream(yaml.getBytes(StandardCharsets.UTF_8))).create();
+        api.create(yaml);
         KubeContext all = new KubeContext(context.kubeconfig(), null, null, true);
         IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> ClusterMigration.enable(all,
                 "llama-3-8b", MigrationPlanTest.OPTIONS, apply(ClusterMigration.DryRun.NONE, null)));

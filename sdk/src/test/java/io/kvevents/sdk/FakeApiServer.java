@@ -1,6 +1,15 @@
 package io.kvevents.sdk;
 
-import com.google.gson.Gson;
+import io.fabric8.kubernetes.api.model.ContainerPortBuilder;
+import io.fabric8.kubernetes.api.model.PodBuilder;
+import io.fabric8.kubernetes.client.KubernetesClient;
+import io.fabric8.kubernetes.client.server.mock.KubernetesCrudDispatcher;
+import io.fabric8.kubernetes.client.server.mock.KubernetesMockServer;
+import io.fabric8.mockwebserver.Context;
+import io.fabric8.mockwebserver.MockWebServer;
+import io.fabric8.mockwebserver.http.MockResponse;
+import io.fabric8.mockwebserver.http.RecordedRequest;
+import java.io.ByteArrayInputStream;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
@@ -8,35 +17,34 @@ import java.net.Socket;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.ArrayList;
-import java.util.LinkedHashMap;
+import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.CopyOnWriteArrayList;
-import mockwebserver3.Dispatcher;
-import mockwebserver3.MockResponse;
-import mockwebserver3.MockWebServer;
-import mockwebserver3.RecordedRequest;
-import okhttp3.WebSocket;
-import okhttp3.WebSocketListener;
-import okio.ByteString;
+import java.util.function.Function;
 
 /**
- * A Kubernetes API server for what fabric8's mock cannot do: pods listed by label selector and the
- * {@code pods/portforward} subresource, as a WebSocket speaking the {@code v4.channel.k8s.io} protocol
- * (data on channel 0, errors on channel 1, each opened by the port in two little-endian bytes). Each
- * forwarded stream is bridged to a real TCP port on this machine, so ZeroMQ and HTTP work through it.
+ * The Kubernetes API server of the tests: fabric8's mock server in CRUD mode (objects created, listed by
+ * label selector, patched with JSON patches and refused with 409 when the resourceVersion a patch carries is
+ * stale), plus what it cannot do by itself: SelfSubjectAccessReviews (allowed unless {@link #deny}), the
+ * {@code pods/portforward} subresource as a WebSocket speaking {@code v4.channel.k8s.io} (data on channel 0,
+ * errors on channel 1, each opened by the port in two little-endian bytes) bridged to a real TCP port on this
+ * machine, and faults a real server cannot be made to produce ({@link #onRequest}).
  */
 public final class FakeApiServer implements AutoCloseable {
-    private static final Gson GSON = new Gson();
-
-    private final MockWebServer server = new MockWebServer();
-    private final Map<String, Map<String, Object>> deployments = new ConcurrentHashMap<>();
-    private final Map<String, Pod> pods = new ConcurrentHashMap<>();
-    private final Map<String, Map<String, Object>> services = new ConcurrentHashMap<>();
+    private final KubernetesMockServer server;
+    /** A client of this server, to create, read and change objects as another user would. */
+    public final KubernetesClient client;
+    /** Where each pod's ports really listen on loopback: namespace/name → (pod port → local port). */
+    private final Map<String, Map<Integer, Integer>> podPorts = new ConcurrentHashMap<>();
+    private final Set<String> denied = ConcurrentHashMap.newKeySet();
+    private volatile Function<RecordedRequest, MockResponse> fault = r -> null;
     /** Every request line seen, e.g. {@code GET /api/v1/namespaces/ml/pods/x/portforward?ports=5557}. */
     public final List<String> requests = new CopyOnWriteArrayList<>();
+    /** The body of every PATCH, in order. */
+    public final List<String> patchBodies = new CopyOnWriteArrayList<>();
 
     /** A pod: its labels, whether it is ready, where each of its ports really listens on loopback, its vLLM args. */
     public record Pod(String namespace, String name, Map<String, String> labels, boolean ready,
@@ -48,65 +56,125 @@ public final class FakeApiServer implements AutoCloseable {
         }
     }
 
-    public FakeApiServer() throws IOException {
-        server.setDispatcher(new Dispatcher() {
+    public FakeApiServer() {
+        KubernetesCrudDispatcher crud = new KubernetesCrudDispatcher() {
             @Override
             public MockResponse dispatch(RecordedRequest request) {
-                requests.add(request.getMethod() + " " + request.getTarget());
-                return answer(request);
+                requests.add(request.getMethod() + " " + request.getPath());
+                if ("PATCH".equals(request.getMethod())) {
+                    patchBodies.add(new String(request.getBody().getBytes(), StandardCharsets.UTF_8));
+                }
+                MockResponse injected = fault.apply(request);
+                if (injected != null) {
+                    return injected;
+                }
+                String path = request.getPath();
+                if (path.startsWith("/apis/authorization.k8s.io/v1/selfsubjectaccessreviews")) {
+                    String body = new String(request.getBody().getBytes(), StandardCharsets.UTF_8);
+                    boolean allowed = denied.stream().noneMatch(r -> body.contains("\"resource\":\"" + r + "\""));
+                    return new MockResponse().setResponseCode(201).setBody(("{\"kind\":\"SelfSubjectAccessReview\","
+                            + "\"status\":{\"allowed\":" + allowed + "}}").getBytes(StandardCharsets.UTF_8));
+                }
+                if (path.contains("/portforward")) {
+                    return portForward(path);
+                }
+                return super.dispatch(request);
             }
-        });
-        server.start();
+        };
+        server = new KubernetesMockServer(new Context(), new MockWebServer(), new HashMap<>(), crud, false);
+        server.init();
+        client = server.createClient();
+    }
+
+    /** Answers SelfSubjectAccessReviews about {@code resource} ("services", "deployments") with "not allowed". */
+    public FakeApiServer deny(String resource) {
+        denied.add(resource);
+        return this;
+    }
+
+    /** A fault: a request for which {@code answer} returns a response gets that instead of the server's own. */
+    public FakeApiServer onRequest(Function<RecordedRequest, MockResponse> answer) {
+        fault = answer;
+        return this;
+    }
+
+    /** Creates objects from YAML (one or more documents). */
+    public FakeApiServer create(String yaml) {
+        for (String doc : yaml.split("(?m)^---\\s*$")) {
+            if (!doc.isBlank()) {
+                client.load(new ByteArrayInputStream(doc.getBytes(StandardCharsets.UTF_8))).create();
+            }
+        }
+        return this;
     }
 
     /** A model Deployment whose pods carry {@code app=NAME}; its vLLM container publishes on 5557/5558. */
     public FakeApiServer deployment(String namespace, String name) {
-        Map<String, Object> container = new LinkedHashMap<>();
-        container.put("name", "vllm");
-        container.put("image", "vllm/vllm-openai:v0.11.0");
-        container.put("args", List.of("--model", name, "--port", "8000", "--kv-events-config",
-                "{\"enable_kv_cache_events\":true,\"publisher\":\"zmq\",\"endpoint\":\"tcp://*:5557\","
-                        + "\"replay_endpoint\":\"tcp://*:5558\"}"));
-        container.put("ports", List.of(Map.of("name", "kv-events", "containerPort", 5557),
-                Map.of("name", "kv-replay", "containerPort", 5558)));
-        Map<String, Object> d = Map.of("apiVersion", "apps/v1", "kind", "Deployment",
-                "metadata", Map.of("name", name, "namespace", namespace,
-                        "labels", Map.of("model.aibrix.ai/kv-events-enabled", "true")),
-                "spec", Map.of("replicas", 1, "selector", Map.of("matchLabels", Map.of("app", name)),
-                        "template", Map.of("metadata", Map.of("labels", Map.of("app", name,
-                                        "model.aibrix.ai/kv-events-enabled", "true")),
-                                "spec", Map.of("containers", List.of(container)))),
-                "status", Map.of("replicas", 1, "readyReplicas", 1));
-        deployments.put(namespace + "/" + name, d);
+        create("""
+                apiVersion: apps/v1
+                kind: Deployment
+                metadata:
+                  name: %1$s
+                  namespace: %2$s
+                  labels: {model.aibrix.ai/kv-events-enabled: "true"}
+                spec:
+                  replicas: 1
+                  selector: {matchLabels: {app: %1$s}}
+                  template:
+                    metadata:
+                      labels: {app: %1$s, model.aibrix.ai/kv-events-enabled: "true"}
+                    spec:
+                      containers:
+                      - name: vllm
+                        image: vllm/vllm-openai:v0.11.0
+                        args: [--model, %1$s, --port, "8000", --kv-events-config,
+                          '{"enable_kv_cache_events":true,"publisher":"zmq","endpoint":"tcp://*:5557","replay_endpoint":"tcp://*:5558"}']
+                        ports: [{name: kv-events, containerPort: 5557}, {name: kv-replay, containerPort: 5558}]
+                """.formatted(name, namespace));
+        var d = client.apps().deployments().inNamespace(namespace).withName(name).get();
+        d.setStatus(new io.fabric8.kubernetes.api.model.apps.DeploymentStatusBuilder().withReplicas(1).withReadyReplicas(1).build());
+        client.apps().deployments().inNamespace(namespace).resource(d).updateStatus();
         return this;
     }
 
     /** A Service selecting pods by {@code selector}, sending {@code port} to {@code targetPort}. */
     public FakeApiServer service(String namespace, String name, Map<String, String> selector, int port, Object targetPort) {
-        services.put(namespace + "/" + name, Map.of("apiVersion", "v1", "kind", "Service",
-                "metadata", Map.of("name", name, "namespace", namespace),
-                "spec", Map.of("selector", selector, "ports", List.of(Map.of("port", port, "targetPort", targetPort)))));
+        client.services().inNamespace(namespace).resource(new io.fabric8.kubernetes.api.model.ServiceBuilder()
+                .withNewMetadata().withName(name).withNamespace(namespace).endMetadata()
+                .withNewSpec().withSelector(selector).addNewPort().withPort(port)
+                .withTargetPort(targetPort instanceof Integer i ? new io.fabric8.kubernetes.api.model.IntOrString(i)
+                        : new io.fabric8.kubernetes.api.model.IntOrString(String.valueOf(targetPort)))
+                .endPort().endSpec().build()).create();
         return this;
     }
 
     /** Adds or replaces a pod. */
     public FakeApiServer pod(Pod pod) {
-        pods.put(pod.namespace() + "/" + pod.name(), pod);
+        deletePod(pod.namespace(), pod.name());
+        podPorts.put(pod.namespace() + "/" + pod.name(), pod.ports());
+        client.pods().inNamespace(pod.namespace()).resource(new PodBuilder()
+                .withNewMetadata().withName(pod.name()).withNamespace(pod.namespace()).withLabels(pod.labels()).endMetadata()
+                .withNewSpec().addNewContainer().withName("vllm").withImage("vllm/vllm-openai:v0.11.0").withArgs(pod.args())
+                .withPorts(pod.ports().keySet().stream().map(p -> new ContainerPortBuilder().withContainerPort(p).build()).toList())
+                .endContainer().endSpec()
+                .withNewStatus().withPhase("Running").addNewCondition().withType("Ready").withStatus(pod.ready() ? "True" : "False")
+                .endCondition().endStatus().build()).create();
         return this;
     }
 
     /** Deletes a pod. */
     public FakeApiServer deletePod(String namespace, String name) {
-        pods.remove(namespace + "/" + name);
+        client.pods().inNamespace(namespace).withName(name).delete();
+        podPorts.remove(namespace + "/" + name);
         return this;
     }
 
     /** A kubeconfig whose current context points at this server, namespace {@code namespace}. */
     public Path kubeconfig(Path dir, String namespace) throws IOException {
-        String url = server.url("/").toString().replaceAll("/$", "");
         Path file = dir.resolve("kubeconfig-fake");
         Files.writeString(file, "apiVersion: v1\nkind: Config\ncurrent-context: fake\nclusters:\n- name: fake\n"
-                + "  cluster:\n    server: " + url + "\ncontexts:\n- name: fake\n  context:\n    cluster: fake\n"
+                + "  cluster:\n    server: " + client.getConfiguration().getMasterUrl().replaceAll("/$", "")
+                + "\ncontexts:\n- name: fake\n  context:\n    cluster: fake\n"
                 + "    user: fake\n    namespace: " + namespace + "\nusers:\n- name: fake\n  user:\n    token: t0k3n\n");
         return file;
     }
@@ -116,103 +184,26 @@ public final class FakeApiServer implements AutoCloseable {
         return requests.stream().filter(r -> r.contains("/portforward")).count();
     }
 
-    /** The objects of a NAMESPACE/NAME-keyed map that are in {@code namespace}. */
-    private static List<Object> inNamespace(Map<String, ? extends Object> objects, String namespace) {
-        List<Object> items = new ArrayList<>();
-        objects.forEach((key, object) -> {
-            if (key.startsWith(namespace + "/")) {
-                items.add(object);
-            }
-        });
-        return items;
-    }
-
-    private MockResponse answer(RecordedRequest request) {
-        String path = request.getUrl().encodedPath();
-        String[] p = path.split("/");
-        // /apis/apps/v1/namespaces/NS/deployments and /api/v1/namespaces/NS/services: what status reads
-        if (path.startsWith("/apis/apps/v1/namespaces/") && p.length == 7 && p[6].equals("deployments")) {
-            return json(Map.of("apiVersion", "apps/v1", "kind", "DeploymentList", "items", inNamespace(deployments, p[5])));
+    /** {@code /api/v1/namespaces/NS/pods/NAME/portforward?ports=P}: a WebSocket bridged to where the pod's port listens. */
+    private MockResponse portForward(String path) {
+        String[] p = path.split("\\?")[0].split("/");
+        Map<Integer, Integer> ports = podPorts.get(p[4] + "/" + p[6]);
+        if (ports == null) {
+            return new MockResponse().setResponseCode(404).setBody(("{\"kind\":\"Status\",\"status\":\"Failure\","
+                    + "\"reason\":\"NotFound\",\"message\":\"pods \\\"" + p[6] + "\\\" not found\",\"code\":404}")
+                    .getBytes(StandardCharsets.UTF_8));
         }
-        if (path.startsWith("/api/v1/namespaces/") && p.length == 6 && p[5].equals("services")) {
-            return json(Map.of("apiVersion", "v1", "kind", "ServiceList", "items", inNamespace(services, p[4])));
-        }
-        if (path.startsWith("/api/v1/namespaces/") && p.length == 7 && p[5].equals("services")) {
-            Map<String, Object> svc = services.get(p[4] + "/" + p[6]);
-            return svc == null ? notFound("services", p[6]) : json(svc);
-        }
-        // /apis/apps/v1/namespaces/NS/deployments/NAME
-        if (path.startsWith("/apis/apps/v1/namespaces/") && p.length == 8 && p[6].equals("deployments")) {
-            Map<String, Object> d = deployments.get(p[5] + "/" + p[7]);
-            return d == null ? notFound("deployments.apps", p[7]) : json(d);
-        }
-        if (path.startsWith("/api/v1/namespaces/") && p.length >= 6 && p[5].equals("pods")) {
-            String ns = p[4];
-            if (p.length == 6) {
-                String selector = request.getUrl().queryParameter("labelSelector");
-                List<Object> items = new ArrayList<>();
-                for (Pod pod : pods.values()) {
-                    if (pod.namespace().equals(ns) && matches(pod.labels(), selector)) {
-                        items.add(podJson(pod));
-                    }
-                }
-                return json(Map.of("apiVersion", "v1", "kind", "PodList", "items", items));
-            }
-            Pod pod = pods.get(ns + "/" + p[6]);
-            if (pod == null) {
-                return notFound("pods", p[6]);
-            }
-            if (p.length == 7) {
-                return json(podJson(pod));
-            }
-            if (p.length == 8 && p[7].equals("portforward")) {
-                int port = Integer.parseInt(request.getUrl().queryParameter("ports"));
-                return new MockResponse.Builder().setHeader("Sec-WebSocket-Protocol", "v4.channel.k8s.io")
-                        .webSocketUpgrade(new Bridge(port, pod.ports().get(port))).build();
-            }
-        }
-        return notFound("path", path);
-    }
-
-    private static boolean matches(Map<String, String> labels, String selector) {
-        if (selector == null || selector.isBlank()) {
-            return true;
-        }
-        for (String term : selector.split(",")) {
-            String[] kv = term.split("=", 2);
-            if (kv.length != 2 || !kv[1].equals(labels.get(kv[0]))) {
-                return false;
-            }
-        }
-        return true;
-    }
-
-    private static Map<String, Object> podJson(Pod pod) {
-        List<Object> ports = new ArrayList<>();
-        pod.ports().keySet().forEach(port -> ports.add(Map.of("containerPort", port)));
-        return Map.of("apiVersion", "v1", "kind", "Pod",
-                "metadata", Map.of("name", pod.name(), "namespace", pod.namespace(), "labels", pod.labels()),
-                "spec", Map.of("containers", List.of(Map.of("name", "vllm", "image", "vllm/vllm-openai:v0.11.0",
-                        "args", pod.args(), "ports", ports))),
-                "status", Map.of("phase", "Running", "conditions",
-                        List.of(Map.of("type", "Ready", "status", pod.ready() ? "True" : "False"))));
-    }
-
-    private static MockResponse json(Object body) {
-        return new MockResponse.Builder().setHeader("Content-Type", "application/json").body(GSON.toJson(body)).build();
-    }
-
-    private static MockResponse notFound(String resource, String name) {
-        return new MockResponse.Builder().code(404).setHeader("Content-Type", "application/json")
-                .body("{\"kind\":\"Status\",\"status\":\"Failure\",\"reason\":\"NotFound\",\"message\":\"" + resource + " \\\""
-                        + name + "\\\" not found\",\"code\":404}").build();
+        int port = Integer.parseInt(path.replaceAll(".*[?&]ports=(\\d+).*", "$1"));
+        return new MockResponse().setHeader("Sec-WebSocket-Protocol", "v4.channel.k8s.io")
+                .withWebSocketUpgrade(new Bridge(port, ports.get(port)));
     }
 
     /** One forwarded stream: the WebSocket on one side, a TCP connection to the port's real listener on the other. */
-    private static final class Bridge extends WebSocketListener {
+    private static final class Bridge extends io.fabric8.mockwebserver.http.WebSocketListener {
         private final int port;
         private final Integer target;
         private volatile Socket socket;
+        private boolean failed;
 
         Bridge(int port, Integer target) {
             this.port = port;
@@ -220,31 +211,20 @@ public final class FakeApiServer implements AutoCloseable {
         }
 
         @Override
-        public void onOpen(WebSocket ws, okhttp3.Response response) {
-            ws.send(ByteString.of((byte) 0, (byte) (port & 0xFF), (byte) (port >> 8)));
-            ws.send(ByteString.of((byte) 1, (byte) (port & 0xFF), (byte) (port >> 8)));
-            try {
-                if (target == null) {
-                    throw new IOException("connection refused");
-                }
-                socket = new Socket("127.0.0.1", target);
-            } catch (IOException e) {
-                byte[] text = ("an error occurred forwarding " + port + " -> " + port + ": " + e.getMessage())
-                        .getBytes(StandardCharsets.UTF_8);
-                byte[] frame = new byte[text.length + 1];
-                frame[0] = 1;
-                System.arraycopy(text, 0, frame, 1, text.length);
-                ws.send(ByteString.of(frame));
-                ws.close(1000, "error");
+        public void onOpen(io.fabric8.mockwebserver.http.WebSocket ws, io.fabric8.mockwebserver.http.Response response) {
+            ws.send(new byte[] {0, (byte) (port & 0xFF), (byte) (port >> 8)});
+            ws.send(new byte[] {1, (byte) (port & 0xFF), (byte) (port >> 8)});
+            Socket s = connect(ws);
+            if (s == null) {
                 return;
             }
             Thread t = new Thread(() -> {
-                try (InputStream in = socket.getInputStream()) {
+                try (InputStream in = s.getInputStream()) {
                     byte[] buffer = new byte[16_384];
                     for (int n; (n = in.read(buffer)) >= 0; ) {
                         byte[] frame = new byte[n + 1];
                         System.arraycopy(buffer, 0, frame, 1, n);
-                        ws.send(ByteString.of(frame));
+                        ws.send(frame);
                     }
                 } catch (IOException e) {
                     // the socket closed
@@ -255,14 +235,45 @@ public final class FakeApiServer implements AutoCloseable {
             t.start();
         }
 
+        /**
+         * The connection to the pod's port, made once. The server may deliver the client's first bytes before
+         * onOpen has run (fabric8's server calls back from its event loop): they wait for it here instead of
+         * being dropped.
+         */
+        private synchronized Socket connect(io.fabric8.mockwebserver.http.WebSocket ws) {
+            if (socket != null || failed) {
+                return socket;
+            }
+            try {
+                if (target == null) {
+                    throw new IOException("connection refused");
+                }
+                socket = new Socket("127.0.0.1", target);
+            } catch (IOException e) {
+                failed = true;
+                byte[] text = ("an error occurred forwarding " + port + " -> " + port + ": " + e.getMessage())
+                        .getBytes(StandardCharsets.UTF_8);
+                byte[] frame = new byte[text.length + 1];
+                frame[0] = 1;
+                System.arraycopy(text, 0, frame, 1, text.length);
+                ws.send(frame);
+                ws.close(1000, "error");
+            }
+            return socket;
+        }
+
         @Override
-        public void onMessage(WebSocket ws, ByteString bytes) {
-            if (bytes.size() < 1 || bytes.getByte(0) != 0 || socket == null) {
+        public void onMessage(io.fabric8.mockwebserver.http.WebSocket ws, byte[] bytes) {
+            if (bytes.length < 1 || bytes[0] != 0) {
+                return;
+            }
+            Socket s = connect(ws);
+            if (s == null) {
                 return;
             }
             try {
-                OutputStream out = socket.getOutputStream();
-                out.write(bytes.substring(1).toByteArray());
+                OutputStream out = s.getOutputStream();
+                out.write(bytes, 1, bytes.length - 1);
                 out.flush();
             } catch (IOException e) {
                 ws.close(1000, "closed");
@@ -270,13 +281,14 @@ public final class FakeApiServer implements AutoCloseable {
         }
 
         @Override
-        public void onClosing(WebSocket ws, int code, String reason) {
+        public void onClosing(io.fabric8.mockwebserver.http.WebSocket ws, int code, String reason) {
             closeSocket();
             ws.close(1000, null);
         }
 
         @Override
-        public void onFailure(WebSocket ws, Throwable t, okhttp3.Response response) {
+        public void onFailure(io.fabric8.mockwebserver.http.WebSocket ws, Throwable t,
+                io.fabric8.mockwebserver.http.Response response) {
             closeSocket();
         }
 
@@ -293,6 +305,7 @@ public final class FakeApiServer implements AutoCloseable {
 
     @Override
     public void close() {
-        server.close();
+        client.close();
+        server.destroy();
     }
 }

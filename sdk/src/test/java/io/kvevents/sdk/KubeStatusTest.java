@@ -5,16 +5,11 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.fabric8.kubernetes.client.KubernetesClient;
-import io.fabric8.kubernetes.client.server.mock.KubernetesCrudDispatcher;
-import io.fabric8.kubernetes.client.server.mock.KubernetesMockServer;
-import io.fabric8.mockwebserver.Context;
-import io.fabric8.mockwebserver.MockWebServer;
 import java.io.ByteArrayInputStream;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import org.junit.jupiter.api.AfterEach;
@@ -22,9 +17,9 @@ import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
-/** status against a real HTTP API server in the test: fabric8's mock server in CRUD mode. */
+/** status against a real HTTP API server in the test ({@link FakeApiServer}: fabric8's mock server in CRUD mode). */
 class KubeStatusTest {
-    private KubernetesMockServer server;
+    private FakeApiServer api;
     private KubernetesClient fabric8;
 
     @TempDir
@@ -32,15 +27,13 @@ class KubeStatusTest {
 
     @BeforeEach
     void startServer() {
-        server = new KubernetesMockServer(new Context(), new MockWebServer(), new HashMap<>(), new KubernetesCrudDispatcher(), false);
-        server.init();
-        fabric8 = server.createClient();
+        api = new FakeApiServer();
+        fabric8 = api.client;
     }
 
     @AfterEach
     void stopServer() {
-        fabric8.close();
-        server.destroy();
+        api.close();
     }
 
     private void create(List<Map<String, Object>> objects) {
