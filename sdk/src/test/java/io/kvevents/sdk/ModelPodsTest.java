@@ -207,4 +207,34 @@ class ModelPodsTest {
             assertTrue(api.requests.contains("GET /api/v1/namespaces/ml/pods/llama-0/portforward?ports=6558"), api.requests.toString());
         }
     }
+
+    /**
+     * An engine whose config names no replay endpoint (vLLM's default: KVEventsConfig.replay_endpoint is None,
+     * vllm/config/kv_events.py) is read live only: no port-forward to a replay port that nothing listens on,
+     * and the notice says why history is missing.
+     */
+    @Test
+    void anEngineWithoutAReplayEndpointIsReadLiveOnly() throws Exception {
+        try (FakeApiServer api = new FakeApiServer().deployment("ml", "llama"); VllmPeer peer = VllmPeer.start()) {
+            api.pod(new FakeApiServer.Pod("ml", "llama-0", Map.of("app", "llama"), true,
+                    Map.of(5557, port(peer.liveEndpoint())),
+                    List.of("--model", "llama", "--kv-events-config", "{\"enable_kv_cache_events\":true,\"publisher\":\"zmq\","
+                            + "\"endpoint\":\"tcp://*:5557\"}")));
+            List<StreamItem> seen = new ArrayList<>();
+            try (EventStream stream = ModelPods.find(context(api), "llama").events(FAST)) {
+                StreamItem added = await(stream, seen, i -> i instanceof StreamNotice n && n.kind() == StreamNotice.Kind.ADDED);
+                assertTrue(added.toString().contains("no replay endpoint"), added.toString());
+                long deadline = System.nanoTime() + Duration.ofSeconds(20).toNanos();
+                while (batchesOf(seen, "llama-0") == 0 && System.nanoTime() < deadline) {
+                    peer.publish(1); // a SUB socket joins late: publish until one arrives
+                    StreamItem item = stream.poll(Duration.ofMillis(200));
+                    if (item != null) {
+                        seen.add(item);
+                    }
+                }
+                assertTrue(batchesOf(seen, "llama-0") > 0, seen + " " + api.requests);
+            }
+            assertTrue(api.requests.stream().noneMatch(r -> r.contains("portforward?ports=5558")), api.requests.toString());
+        }
+    }
 }

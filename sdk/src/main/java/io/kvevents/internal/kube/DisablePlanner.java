@@ -106,7 +106,7 @@ public final class DisablePlanner {
             }
         } else {
             JsonTree.existing(JsonTree.child(object, "spec"), "ports")
-                    .removeIf(p -> p instanceof Map<?, ?> m && Set.of("kv-events", "kv-replay").contains(m.get("name")));
+                    .removeIf(p -> p instanceof Map<?, ?> m && String.valueOf(m.get("name")).matches("kv-(events|replay)(-\\d+)?"));
         }
         // the guide's flags make vLLM exit: whatever put them there, they never come back
         for (Map<String, Object> c : JsonTree.containers(object)) {
@@ -131,7 +131,7 @@ public final class DisablePlanner {
                 }
             }
             changed |= JsonTree.existing(c, "ports").removeIf(p -> p instanceof Map<?, ?> m
-                    && Set.of("kv-events", "kv-replay").contains(m.get("name")));
+                    && String.valueOf(m.get("name")).matches("kv-(events|replay)(-\\d+)?"));
         }
         for (FieldPath label : List.of(FieldPath.keys("metadata", "labels", Workloads.ENABLED),
                 FieldPath.keys("spec", "template", "metadata", "labels", Workloads.ENABLED))) {

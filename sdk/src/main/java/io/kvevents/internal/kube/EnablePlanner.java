@@ -3,6 +3,7 @@ package io.kvevents.internal.kube;
 import com.google.gson.Gson;
 import com.google.gson.GsonBuilder;
 import com.google.gson.JsonObject;
+import com.google.gson.JsonParser;
 import io.kvevents.sdk.EnableOptions;
 import io.kvevents.sdk.ObjectRef;
 import java.util.ArrayList;
@@ -12,6 +13,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Objects;
 import java.util.Optional;
+import java.util.Set;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
@@ -24,6 +26,7 @@ public final class EnablePlanner {
     static final List<String> GUIDE_FLAGS = List.of("--enable-kv-cache-events", "--kv-events-publisher",
             "--kv-events-endpoint", "--kv-events-replay-endpoint");
     static final String CONFIG_FLAG = "--kv-events-config";
+    static final String BLOCK_SIZE = "AIBRIX_PREFIX_CACHE_BLOCK_SIZE";
     private static final Pattern VERSION = Pattern.compile("v?(\\d+)\\.(\\d+)(?:\\.(\\d+))?.*");
     private static final Gson GSON = new GsonBuilder().disableHtmlEscaping().create();
 
@@ -43,32 +46,64 @@ public final class EnablePlanner {
         Map<String, Object> deployment = Workloads.modelDeployment(after, model);
         String self = Workloads.qualified(deployment);
         Map<String, Object> container = Workloads.vllmContainer(deployment, o.container());
-        preflight(deployment, container, o, warnings);
+        preflight(container, o, warnings);
         Edits d = Edits.of(deployment);
         FieldPath c = FieldPath.keys("spec", "template", "spec").item("containers", "name", String.valueOf(container.get("name")));
-        String argsField = argsField(container);
-        List<String> guide = removeGuideFlags(JsonTree.list(container, argsField));
+        Optional<ShellScript.Location> script = ShellScript.locate(container);
+        List<String> guide = new ArrayList<>();
+        FieldPath flag;
+        if (script.isPresent()) {
+            if (o.vllmArgs() == EnableOptions.VllmArgs.SEED) {
+                throw new IllegalArgumentException("--vllm-args=seed cannot edit a shell-wrapped command line; use the"
+                        + " default (--kv-events-config)");
+            }
+            ShellScript.Location at = script.get();
+            String text = ShellScript.text(container, at);
+            ShellScript.argv(text); // refuses a script that is more than one vLLM command, before anything changes
+            for (String g : GUIDE_FLAGS) {
+                String without = g.equals("--enable-kv-cache-events") ? ShellScript.withoutSwitch(text, g)
+                        : ShellScript.withoutFlag(text, g);
+                if (!without.equals(text)) {
+                    guide.add(g);
+                    text = without;
+                }
+            }
+            JsonTree.list(container, at.field()).set(at.index(), text);
+            flag = c.then(new FieldPath.ScriptFlag(CONFIG_FLAG));
+        } else {
+            String argsField = argsField(container);
+            guide.addAll(removeGuideFlags(JsonTree.list(container, argsField)));
+            flag = c.then(new FieldPath.Flag(argsField, CONFIG_FLAG));
+        }
         if (!guide.isEmpty()) {
             warnings.add(JsonTree.target(deployment) + ": removed the migration guide's flags " + guide + " (vLLM exits on"
                     + " them); disable does not put them back");
         }
-        String served = servedModel(deployment, container, model);
+        List<String> argv = vllmArgv(container);
+        String served = servedModel(deployment, argv, JsonTree.name(deployment));
+        Ports ports = ports(deployment, container, argv, flag.get(deployment).map(String::valueOf).orElse(null), o, warnings);
+        preflightPorts(deployment, container, argv, ports, after, o);
         if (o.vllmArgs() == EnableOptions.VllmArgs.SEED) {
+            String argsField = ((FieldPath.Flag) flag.segments().get(flag.segments().size() - 1)).list();
             d.set(c.then(new FieldPath.Switch(argsField, "--enable-kv-cache-events")), Boolean.TRUE);
             d.set(c.then(new FieldPath.Flag(argsField, "--kv-events-publisher")), "zmq");
-            d.set(c.then(new FieldPath.Flag(argsField, "--kv-events-endpoint")), "tcp://*:" + o.pubPort());
-            d.set(c.then(new FieldPath.Flag(argsField, "--kv-events-replay-endpoint")), "tcp://*:" + o.replayPort());
+            d.set(c.then(new FieldPath.Flag(argsField, "--kv-events-endpoint")), "tcp://*:" + ports.pub());
+            d.set(c.then(new FieldPath.Flag(argsField, "--kv-events-replay-endpoint")), "tcp://*:" + ports.replay());
         } else {
-            d.set(c.then(new FieldPath.Flag(argsField, CONFIG_FLAG)), kvEventsConfig(served, o));
+            d.set(flag, kvEventsConfig(flag.get(deployment).map(String::valueOf).orElse(null), served, ports));
             FieldPath podIp = c.item("env", "name", "POD_IP");
             if (podIp.get(deployment).isEmpty()) {
                 d.set(podIp, map("name", "POD_IP", "valueFrom", map("fieldRef", map("fieldPath", "status.podIP"))));
             }
         }
-        d.set(c.item("ports", "name", "kv-events"), map("name", "kv-events", "containerPort", o.pubPort(), "protocol", "TCP"),
-                (now, want) -> same(now, want, "containerPort"));
-        d.set(c.item("ports", "name", "kv-replay"), map("name", "kv-replay", "containerPort", o.replayPort(), "protocol", "TCP"),
-                (now, want) -> same(now, want, "containerPort"));
+        for (int rank = 0; rank < ports.ranks(); rank++) {
+            String events = portName("kv-events", rank);
+            String replay = portName("kv-replay", rank);
+            d.set(c.item("ports", "name", events), map("name", events, "containerPort", ports.pub() + rank, "protocol", "TCP"),
+                    (now, want) -> same(now, want, "containerPort"));
+            d.set(c.item("ports", "name", replay), map("name", replay, "containerPort", ports.replay() + rank, "protocol", "TCP"),
+                    (now, want) -> same(now, want, "containerPort"));
+        }
         for (FieldPath labels : List.of(FieldPath.keys("metadata", "labels"), FieldPath.keys("spec", "template", "metadata", "labels"))) {
             d.set(labels.key(Workloads.ENABLED), "true");
             // AIBrix maps pods to models by this label: an existing one is never changed
@@ -81,12 +116,16 @@ public final class EnablePlanner {
 
         for (Map<String, Object> service : Workloads.selectingServices(after, deployment)) {
             Edits s = Edits.of(service);
-            s.set(FieldPath.keys("spec").item("ports", "name", "kv-events"),
-                    map("name", "kv-events", "port", o.pubPort(), "targetPort", o.pubPort(), "protocol", "TCP"),
-                    (now, want) -> same(now, want, "port"));
-            s.set(FieldPath.keys("spec").item("ports", "name", "kv-replay"),
-                    map("name", "kv-replay", "port", o.replayPort(), "targetPort", o.replayPort(), "protocol", "TCP"),
-                    (now, want) -> same(now, want, "port"));
+            for (int rank = 0; rank < ports.ranks(); rank++) {
+                String events = portName("kv-events", rank);
+                String replay = portName("kv-replay", rank);
+                int pub = ports.pub() + rank;
+                int rep = ports.replay() + rank;
+                s.set(FieldPath.keys("spec").item("ports", "name", events),
+                        map("name", events, "port", pub, "targetPort", pub, "protocol", "TCP"), (now, want) -> same(now, want, "port"));
+                s.set(FieldPath.keys("spec").item("ports", "name", replay),
+                        map("name", replay, "port", rep, "targetPort", rep, "protocol", "TCP"), (now, want) -> same(now, want, "port"));
+            }
             changes.add(s.finish(false, null));
             touched.add(ObjectRef.of(service));
         }
@@ -103,7 +142,7 @@ public final class EnablePlanner {
             warnings.add("the gateway deployment.apps/" + o.gatewayDeployment() + " (namespace " + o.gatewayNamespace()
                     + ") is not in the manifests: its settings are left as they are");
         } else {
-            changes.add(gateway(gateway, after, self, o, warnings));
+            changes.add(gateway(gateway, after, self, o, ports.blockSize(), warnings));
             touched.add(ObjectRef.of(gateway));
         }
         List<Plan.Change> written = changes.stream().filter(ch -> !ch.run().isEmpty() || ch.gateway()).toList();
@@ -123,7 +162,7 @@ public final class EnablePlanner {
     }
 
     private static Plan.Change gateway(Map<String, Object> gateway, List<Map<String, Object>> objects, String self,
-            EnableOptions o, List<String> warnings) {
+            EnableOptions o, int blockSize, List<String> warnings) {
         Map<String, Object> container = Workloads.gatewayContainer(gateway);
         Map<String, ContainerEnv.Setting> env = ContainerEnv.of(container, o.gatewayNamespace(), objects);
         Map<String, String> want = new LinkedHashMap<>();
@@ -133,6 +172,21 @@ public final class EnablePlanner {
         want.put("AIBRIX_USE_REMOTE_TOKENIZER", "true");
         want.put("AIBRIX_PREFIX_CACHE_TOKENIZER_TYPE", "remote");
         want.put("AIBRIX_REMOTE_TOKENIZER_ENGINE", "vllm");
+        // the sync indexer counts the block size in bytes of 4-byte tokens
+        String bytes = String.valueOf(4 * blockSize);
+        ContainerEnv.Setting held = env.get(BLOCK_SIZE);
+        List<String> others = Ownership.read(gateway).map(r -> r.users().stream().filter(u -> !u.equals(self)).toList())
+                .orElse(List.of());
+        if (held != null && held.value() != null && !held.value().equals(bytes) && !others.isEmpty()) {
+            if (!o.force()) {
+                throw new IllegalArgumentException("the gateway's " + BLOCK_SIZE + " is " + held.value() + " for the models that"
+                        + " use sync through it " + others + ", but " + self + " has blocks of " + blockSize + " tokens ("
+                        + bytes + "): one gateway indexes one block size; align --block-size, or pass --force");
+            }
+            warnings.add("the gateway's " + BLOCK_SIZE + " goes from " + held.value() + " to " + bytes + " (--force): "
+                    + others + " no longer line up");
+        }
+        want.put(BLOCK_SIZE, bytes);
         if (o.tokenizer() != null) {
             want.put("AIBRIX_PREFIX_CACHE_REMOTE_TOKENIZER_ENDPOINT", o.tokenizer());
             want.put("AIBRIX_REMOTE_TOKENIZER_ENDPOINT", o.tokenizer());
@@ -160,8 +214,7 @@ public final class EnablePlanner {
         return g.finish(true, self);
     }
 
-    private static void preflight(Map<String, Object> deployment, Map<String, Object> container, EnableOptions o,
-            List<String> warnings) {
+    private static void preflight(Map<String, Object> container, EnableOptions o, List<String> warnings) {
         String image = String.valueOf(container.get("image"));
         int[] v = version(image);
         if (v == null) {
@@ -170,43 +223,197 @@ public final class EnablePlanner {
             throw new IllegalArgumentException("image " + image + " is vLLM " + v[0] + "." + v[1] + "." + v[2]
                     + ": KV events appeared in vLLM 0.9.0; upgrade the image, or pass --force");
         }
-        List<Object> args = new ArrayList<>(JsonTree.existing(container, "command"));
-        args.addAll(JsonTree.existing(container, "args"));
-        if (args.contains("--no-enable-prefix-caching") || args.contains("--enable-prefix-caching=false")) {
+        List<String> argv = vllmArgv(container);
+        if (argv.contains("--no-enable-prefix-caching") || argv.contains("--enable-prefix-caching=false")) {
             throw new IllegalArgumentException("prefix caching is disabled (--no-enable-prefix-caching): the engine would"
                     + " publish no blocks; remove the flag first");
+        }
+    }
+
+    /** Every port the ranks bind must be free: not vLLM's HTTP port, not another container's, not another Service port. */
+    private static void preflightPorts(Map<String, Object> deployment, Map<String, Object> container, List<String> argv,
+            Ports ports, List<Map<String, Object>> objects, EnableOptions o) {
+        Set<Integer> ours = new java.util.TreeSet<>();
+        for (int r = 0; r < ports.ranks(); r++) {
+            ours.add(ports.pub() + r);
+            ours.add(ports.replay() + r);
+        }
+        int http = intFlag(argv, 8000, "--port");
+        if (ours.contains(http)) {
+            throw new IllegalArgumentException("port " + http + " is vLLM's HTTP port (--port); choose others with"
+                    + " --pub-port/--replay-port");
         }
         for (Map<String, Object> c : JsonTree.containers(deployment)) {
             for (Map<String, Object> port : JsonTree.maps(c.get("ports"))) {
                 Object number = port.get("containerPort");
-                Object name = port.get("name");
-                boolean ours = c == container && ("kv-events".equals(name) || "kv-replay".equals(name));
-                if (!ours && number instanceof Number n && (n.intValue() == o.pubPort() || n.intValue() == o.replayPort())) {
+                boolean mine = c == container && String.valueOf(port.get("name")).matches("kv-(events|replay)(-\\d+)?");
+                if (!mine && number instanceof Number n && ours.contains(n.intValue())) {
                     throw new IllegalArgumentException("port " + n + " is already used by container " + c.get("name")
-                            + (name == null ? "" : " (port " + name + ")") + "; choose others with --pub-port/--replay-port");
+                            + (port.get("name") == null ? "" : " (port " + port.get("name") + ")")
+                            + "; choose others with --pub-port/--replay-port");
+                }
+            }
+        }
+        for (Map<String, Object> service : Workloads.selectingServices(objects, deployment)) {
+            for (Map<String, Object> port : JsonTree.maps(JsonTree.at(service, "spec", "ports"))) {
+                boolean mine = String.valueOf(port.get("name")).matches("kv-(events|replay)(-\\d+)?");
+                if (!mine && port.get("port") instanceof Number n && ours.contains(n.intValue())) {
+                    throw new IllegalArgumentException(JsonTree.target(service) + " already uses port " + n
+                            + (port.get("name") == null ? "" : " (" + port.get("name") + ")")
+                            + "; choose others with --pub-port/--replay-port");
                 }
             }
         }
     }
 
-    /** The model the engine serves: the AIBrix model label, else the Deployment's name. */
-    private static String servedModel(Map<String, Object> deployment, Map<String, Object> container, String model) {
+    /**
+     * The ports the engine publishes on: an existing {@code --kv-events-config}'s when the defaults were not
+     * overridden, else the requested ones; with data parallelism rank r binds pub+r and replay+r (vLLM since
+     * 0.9.1), so the two ranges must not overlap.
+     */
+    record Ports(int pub, int replay, int ranks, int blockSize) {
+    }
+
+    private static Ports ports(Map<String, Object> deployment, Map<String, Object> container, List<String> argv,
+            String existing, EnableOptions o, List<String> warnings) {
+        int pub = o.pubPort();
+        int replay = o.replayPort();
+        boolean defaults = pub == 5557 && replay == 5558;
+        JsonObject config = parseConfig(existing);
+        if (defaults && config != null) {
+            pub = endpointPort(config, "endpoint", pub);
+            replay = endpointPort(config, "replay_endpoint", replay);
+        }
+        int ranks = Math.max(1, intFlag(argv, 1, "--data-parallel-size", "-dp"));
+        if (ranks > 1 && Math.abs(pub - replay) < ranks) {
+            if (!defaults) {
+                throw new IllegalArgumentException("with --data-parallel-size " + ranks + " rank r binds " + pub + "+r and "
+                        + replay + "+r: the ranges overlap; choose --pub-port and --replay-port at least " + ranks + " apart");
+            }
+            replay = pub + ranks;
+            warnings.add(JsonTree.target(deployment) + " runs " + ranks + " data-parallel ranks, each binding pub+rank and"
+                    + " replay+rank: KV events on " + pub + "-" + (pub + ranks - 1) + ", replay on " + replay + "-"
+                    + (replay + ranks - 1));
+        }
+        if (ranks > 1) {
+            warnings.add("the AIBrix gateway subscribes to port 5557 and replays from 5558 only: it sees rank 0 of "
+                    + JsonTree.target(deployment) + ", not the other " + (ranks - 1));
+        }
+        if (pub != 5557 || replay != 5558) {
+            warnings.add(JsonTree.target(deployment) + " publishes on " + pub + " and replays on " + replay + ": the AIBrix"
+                    + " gateway connects to 5557 and 5558 only (tail and cache-probe read the ports from the config)");
+        }
+        return new Ports(pub, replay, ranks, Math.max(1, intFlag(argv, 16, "--block-size")));
+    }
+
+    private static JsonObject parseConfig(String json) {
+        if (json == null || json.isBlank()) {
+            return null;
+        }
+        try {
+            return JsonParser.parseString(json).getAsJsonObject();
+        } catch (RuntimeException e) {
+            throw new IllegalArgumentException("the existing " + CONFIG_FLAG + " is not a JSON object (" + json + "): fix or"
+                    + " remove it first");
+        }
+    }
+
+    private static int endpointPort(JsonObject config, String key, int fallback) {
+        if (config.get(key) instanceof com.google.gson.JsonPrimitive p && p.isString()) {
+            Matcher m = Pattern.compile(":(\\d+)$").matcher(p.getAsString());
+            if (m.find()) {
+                return Integer.parseInt(m.group(1));
+            }
+        }
+        return fallback;
+    }
+
+    /** {@code kv-events}, {@code kv-events-1}, …: a container and Service port name per rank. */
+    static String portName(String base, int rank) {
+        return rank == 0 ? base : base + "-" + rank;
+    }
+
+    /** The integer value of the first of {@code flags} found, else {@code absent}. */
+    static int intFlag(List<String> argv, int absent, String... flags) {
+        for (String f : flags) {
+            String v = Flags.value(argv, f);
+            if (v != null && v.matches("\\d{1,9}")) {
+                return Integer.parseInt(v);
+            }
+        }
+        return absent;
+    }
+
+    /** The words vLLM's argument parser sees: the shell script's, or the container's command and args. */
+    public static List<String> vllmArgv(Map<String, Object> container) {
+        Optional<ShellScript.Location> script = ShellScript.locate(container);
+        if (script.isPresent()) {
+            return ShellScript.argv(ShellScript.text(container, script.get()));
+        }
+        List<String> words = new ArrayList<>();
+        JsonTree.existing(container, "command").forEach(w -> words.add(String.valueOf(w)));
+        JsonTree.existing(container, "args").forEach(w -> words.add(String.valueOf(w)));
+        return words;
+    }
+
+    /**
+     * The model the engine serves, as the gateway routes to it: the AIBrix model label (never changed), else
+     * the first {@code --served-model-name}, else the Deployment's name.
+     *
+     * @throws IllegalArgumentException when the label names a model the engine does not serve
+     */
+    private static String servedModel(Map<String, Object> deployment, List<String> argv, String deploymentName) {
         Object label = JsonTree.at(deployment, "spec", "template", "metadata", "labels", Workloads.MODEL);
         if (label == null) {
             label = JsonTree.at(deployment, "metadata", "labels", Workloads.MODEL);
         }
-        return label != null ? String.valueOf(label) : JsonTree.name(deployment);
+        List<String> served = new ArrayList<>();
+        for (int i = 0; i < argv.size(); i++) {
+            String w = argv.get(i);
+            if (w.startsWith("--served-model-name=")) {
+                served.add(w.substring("--served-model-name=".length()));
+            } else if (w.equals("--served-model-name")) {
+                for (int j = i + 1; j < argv.size() && !argv.get(j).startsWith("-"); j++) {
+                    served.add(argv.get(j));
+                }
+            }
+        }
+        if (label != null && !served.isEmpty() && !served.contains(String.valueOf(label))) {
+            throw new IllegalArgumentException(JsonTree.target(deployment) + " is labelled " + Workloads.MODEL + "=" + label
+                    + " but vLLM serves " + served + " (--served-model-name): the gateway would route " + label + " to pods"
+                    + " that do not serve it; make them agree first");
+        }
+        return label != null ? String.valueOf(label) : !served.isEmpty() ? served.get(0) : deploymentName;
     }
 
-    /** {@code --kv-events-config} JSON: the only real flag (vLLM ≥ 0.9.0), publisher explicit for < 0.11.1. */
-    static String kvEventsConfig(String model, EnableOptions o) {
-        JsonObject c = new JsonObject();
+    /**
+     * {@code --kv-events-config} JSON (the only real flag, vLLM ≥ 0.9.0): an existing one merged (the
+     * operator's buffer_steps, hwm, topic and other keys kept, in their order), sync on, publisher explicit
+     * (its default was null before vLLM 0.11.1), the endpoints on the chosen ports.
+     */
+    static String kvEventsConfig(String existing, String model, Ports ports) {
+        JsonObject c = parseConfig(existing);
+        if (c == null) {
+            c = new JsonObject();
+        }
         c.addProperty("enable_kv_cache_events", true);
-        c.addProperty("publisher", "zmq");
-        c.addProperty("endpoint", "tcp://*:" + o.pubPort());
-        c.addProperty("replay_endpoint", "tcp://*:" + o.replayPort());
-        c.addProperty("topic", "kv@$(POD_IP)@" + model);
+        if (!c.has("publisher") || c.get("publisher").isJsonNull() || !"zmq".equals(c.get("publisher").getAsString())) {
+            c.addProperty("publisher", "zmq");
+        }
+        c.addProperty("endpoint", withPort(c, "endpoint", ports.pub()));
+        c.addProperty("replay_endpoint", withPort(c, "replay_endpoint", ports.replay()));
+        if (!c.has("topic") || c.get("topic").isJsonNull() || c.get("topic").getAsString().isEmpty()) {
+            c.addProperty("topic", "kv@$(POD_IP)@" + model);
+        }
         return GSON.toJson(c);
+    }
+
+    /** The endpoint under {@code key} with its port set (its scheme and host kept), or {@code tcp://*:PORT}. */
+    private static String withPort(JsonObject c, String key, int port) {
+        if (c.get(key) instanceof com.google.gson.JsonPrimitive p && p.isString() && p.getAsString().startsWith("tcp://")) {
+            return p.getAsString().replaceFirst(":\\d+$", "") + ":" + port;
+        }
+        return "tcp://*:" + port;
     }
 
     /** Removes the guide's flags (and their values) from a list of words; returns the ones removed. */
@@ -229,13 +436,9 @@ public final class EnablePlanner {
         return removed;
     }
 
-    /** The list vLLM's flags live in: args, or the command when it carries the whole invocation. */
+    /** The list vLLM's flags live in (no shell script): args, or the command when it carries the whole invocation. */
     static String argsField(Map<String, Object> container) {
         List<Object> command = JsonTree.existing(container, "command");
-        if (!command.isEmpty() && String.valueOf(command.get(0)).matches("(.*/)?(sh|bash)") && command.contains("-c")) {
-            throw new IllegalArgumentException("the vLLM command line is a shell string (" + command.get(0)
-                    + " -c …): move its flags to args so that they can be edited");
-        }
         return container.get("args") == null && command.size() > 2 ? "command" : "args";
     }
 

@@ -18,7 +18,14 @@ public record FieldPath(List<Segment> segments) {
     private static final Pattern SELECTOR = Pattern.compile("(.*)\\[([a-zA-Z]+)=(.*)]");
 
     /** One step of a path. */
-    public sealed interface Segment permits Key, Item, Flag, Switch {
+    public sealed interface Segment permits Key, Item, Flag, Switch, ScriptFlag {
+    }
+
+    /**
+     * The value of command-line flag {@code flag} inside the container's shell script ({@code sh -c "vllm serve …"},
+     * see {@link ShellScript}); it ends a path whose holder is the container.
+     */
+    public record ScriptFlag(String flag) implements Segment {
     }
 
     /** A map key. */
@@ -56,6 +63,7 @@ public record FieldPath(List<Segment> segments) {
                 String list = unescape(m.group(1));
                 String value = unescape(m.group(3));
                 out.add(switch (m.group(2)) {
+                    case "script" -> new ScriptFlag(value);
                     case "flag" -> new Flag(list, value);
                     case "switch" -> new Switch(list, value);
                     default -> new Item(list, m.group(2), value);
@@ -115,6 +123,10 @@ public record FieldPath(List<Segment> segments) {
         }
         if (s instanceof Switch w) {
             return JsonTree.existing(castMap(map), w.list()).contains(w.flag()) ? Optional.of(Boolean.TRUE) : Optional.empty();
+        }
+        if (s instanceof ScriptFlag sf) {
+            return ShellScript.locate(castMap(map)).flatMap(at -> ShellScript.flag(ShellScript.text(castMap(map), at), sf.flag()))
+                    .map(v -> (Object) v);
         }
         Flag f = (Flag) s;
         return flagValue(map.get(f.list()), f.flag());
@@ -182,6 +194,13 @@ public record FieldPath(List<Segment> segments) {
                             + " to change " + this);
                 }
                 node = (Map<String, Object>) list.get(at);
+            } else if (s instanceof ScriptFlag sf) {
+                Map<String, Object> container = node;
+                ShellScript.Location at = ShellScript.locate(container)
+                        .orElseThrow(() -> new IllegalStateException("no shell script to change " + this));
+                JsonTree.list(container, at.field()).set(at.index(),
+                        ShellScript.withFlag(ShellScript.text(container, at), sf.flag(), String.valueOf(value)));
+                return created;
             } else if (s instanceof Switch w) {
                 if (!last) {
                     throw new IllegalStateException("a flag ends a field path: " + this);
@@ -257,6 +276,9 @@ public record FieldPath(List<Segment> segments) {
         Segment s = segments.get(segments.size() - 1);
         if (s instanceof Key k) {
             h.remove(k.name());
+        } else if (s instanceof ScriptFlag sf) {
+            ShellScript.locate(h).ifPresent(at -> JsonTree.list(h, at.field()).set(at.index(),
+                    ShellScript.withoutFlag(ShellScript.text(h, at), sf.flag())));
         } else {
             String listKey = s instanceof Item it ? it.list() : s instanceof Switch w ? w.list() : ((Flag) s).list();
             List<Object> list = JsonTree.existing(h, listKey);
@@ -329,6 +351,8 @@ public record FieldPath(List<Segment> segments) {
                 b.append(escape(i.list())).append('[').append(i.field()).append('=').append(escape(i.value())).append(']');
             } else if (s instanceof Switch w) {
                 b.append(escape(w.list())).append("[switch=").append(escape(w.flag())).append(']');
+            } else if (s instanceof ScriptFlag sf) {
+                b.append("script[script=").append(escape(sf.flag())).append(']');
             } else {
                 Flag f = (Flag) s;
                 b.append(escape(f.list())).append("[flag=").append(escape(f.flag())).append(']');

@@ -29,7 +29,7 @@ public final class PodFollower implements AutoCloseable {
     private volatile boolean running = true;
     private String lastListError;
 
-    /** The two forwarded ports of one pod. */
+    /** The forwarded ports of one pod (no replay when the engine has no replay endpoint). */
     private static final class Tunnels {
         final PortForwarder live;
         final PortForwarder replay;
@@ -41,7 +41,9 @@ public final class PodFollower implements AutoCloseable {
 
         void close() {
             live.close();
-            replay.close();
+            if (replay != null) {
+                replay.close();
+            }
         }
     }
 
@@ -117,6 +119,14 @@ public final class PodFollower implements AutoCloseable {
             // A refused forward (RBAC on pods/portforward, the kubelet) is told when it happens, once per reason.
             Consumer<String> tell = reason -> stream.announce(StreamNotice.of(pod.name(), StreamNotice.Kind.FORWARD_FAILED, reason));
             PortForwarder live = PortForwarder.open(api.streamingClient(), pod.namespace(), pod.name(), pod.pubPort(), tell);
+            if (!pod.replays()) {
+                followed.put(pod.name(), new Tunnels(live, null));
+                stream.announce(StreamNotice.of(pod.name(), StreamNotice.Kind.ADDED, "pod " + pod.name()
+                        + " is ready: forwarding its port " + pod.pubPort() + " to " + live.endpoint() + "; its engine has no"
+                        + " replay endpoint, so events from before now cannot be read"));
+                stream.add(SourceSpec.liveOnly(pod.name(), live.endpoint()), options);
+                continue;
+            }
             PortForwarder replay = PortForwarder.open(api.streamingClient(), pod.namespace(), pod.name(), pod.replayPort(), tell);
             followed.put(pod.name(), new Tunnels(live, replay));
             stream.announce(StreamNotice.of(pod.name(), StreamNotice.Kind.ADDED, "pod " + pod.name()

@@ -12,15 +12,25 @@ import java.util.stream.Collectors;
  * What {@code tail MODEL|POD…} names: model Deployments (their pods found by the Deployment's selector)
  * or pods by name, and the ports their engines publish on, read from the vLLM container as the
  * engine reads them ({@code --kv-events-config}, else the kv-events / kv-replay container ports, else
- * 5557 / 5558).
+ * 5557 / 5558). A config without {@code replay_endpoint} means no replay: vLLM's default is none
+ * (vllm/config/kv_events.py, KVEventsConfig.replay_endpoint = None).
  */
 public final class PodTargets {
     private static final int DEFAULT_PUB = 5557;
     private static final int DEFAULT_REPLAY = 5558;
     private static final int DEFAULT_HTTP = 8000;
 
-    /** A ready pod and its engine's ports. */
+    /**
+     * A ready pod and its engine's ports.
+     *
+     * @param replayPort 0 when the engine has no replay endpoint (vLLM's default when its config names none)
+     */
     public record Pod(String namespace, String name, int pubPort, int replayPort, int httpPort) {
+
+        /** False when the engine keeps no replay buffer to ask. */
+        public boolean replays() {
+            return replayPort > 0;
+        }
     }
 
     private record Selected(String deployment, String selector) {
@@ -134,11 +144,11 @@ public final class PodTargets {
         if (container == null) {
             return new Pod(namespace, name, DEFAULT_PUB, DEFAULT_REPLAY, DEFAULT_HTTP);
         }
-        List<String> words = new ArrayList<>();
-        for (String field : List.of("command", "args")) {
-            if (container.get(field) instanceof List<?> l) {
-                l.forEach(w -> words.add(String.valueOf(w)));
-            }
+        List<String> words;
+        try {
+            words = EnablePlanner.vllmArgv(container);
+        } catch (IllegalArgumentException notOneCommand) {
+            words = List.of();
         }
         int pub = portOf(container, "kv-events", DEFAULT_PUB);
         int replay = portOf(container, "kv-replay", DEFAULT_REPLAY);
@@ -147,7 +157,9 @@ public final class PodTargets {
             try {
                 JsonObject c = JsonParser.parseString(config).getAsJsonObject();
                 pub = c.has("endpoint") ? endpointPort(c.get("endpoint").getAsString(), pub) : pub;
-                replay = c.has("replay_endpoint") ? endpointPort(c.get("replay_endpoint").getAsString(), replay) : replay;
+                replay = c.has("replay_endpoint") && !c.get("replay_endpoint").isJsonNull()
+                        && !c.get("replay_endpoint").getAsString().isBlank()
+                        ? endpointPort(c.get("replay_endpoint").getAsString(), replay) : 0;
             } catch (RuntimeException notJson) {
                 // status reports a broken config; the ports stay as the container declares them
             }

@@ -57,8 +57,7 @@ public final class StatusCheck {
         Map<String, Object> c = vllmContainer(d);
         List<Object> args = new ArrayList<>();
         if (c != null) {
-            args.addAll(words(c.get("command")));
-            args.addAll(words(c.get("args")));
+            args.addAll(vllmWords(c, problems));
         }
         boolean flag = kvEventsEnabled(args);
         if (!flag) {
@@ -109,6 +108,39 @@ public final class StatusCheck {
         }
         return new ModelStatus(name, (String) JsonTree.at(d, "metadata", "namespace"), state, pods(d), missing,
                 problems, shown);
+    }
+
+    /**
+     * The words vLLM's parser sees: a shell script's own (a flag after the script never reaches vLLM, and is
+     * reported), else command and args.
+     */
+    private static List<Object> vllmWords(Map<String, Object> c, List<String> problems) {
+        var script = ShellScript.locate(c);
+        if (script.isEmpty()) {
+            List<Object> words = new ArrayList<>(words(c.get("command")));
+            words.addAll(words(c.get("args")));
+            return words;
+        }
+        List<Object> after = new ArrayList<>();
+        boolean past = false;
+        for (String field : List.of("command", "args")) {
+            List<Object> list = words(c.get(field));
+            for (int i = 0; i < list.size(); i++) {
+                if (past) {
+                    after.add(list.get(i));
+                }
+                past |= field.equals(script.get().field()) && i == script.get().index();
+            }
+        }
+        if (after.stream().anyMatch(w -> String.valueOf(w).startsWith("--kv-events") || String.valueOf(w).startsWith("--enable-kv"))) {
+            problems.add("KV event flags stand outside the shell script (" + c.get("name") + "): vLLM never sees them; run"
+                    + " enable to put them inside");
+        }
+        try {
+            return new ArrayList<>(ShellScript.argv(ShellScript.text(c, script.get())));
+        } catch (IllegalArgumentException notOneCommand) {
+            return new ArrayList<>(List.of(ShellScript.text(c, script.get()).split("\\s+")));
+        }
     }
 
     /** {@code ready/replicas} from the Deployment's status; {@code -} when it has none (manifests). */

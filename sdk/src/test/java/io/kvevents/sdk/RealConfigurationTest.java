@@ -1,0 +1,289 @@
+package io.kvevents.sdk;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import com.google.gson.JsonObject;
+import com.google.gson.JsonParser;
+import io.kvevents.internal.kube.JsonTree;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.Map;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * Enable writes what the real AIBrix gateway and vLLM read, on vLLM Deployments as people write them:
+ * model names apart from Deployment names, shell-wrapped commands, data parallelism, existing configs,
+ * custom block sizes and ports.
+ *
+ * <p>Upstream read for these fixtures: vLLM {@code vllm/config/kv_events.py} (KVEventsConfig: endpoint,
+ * replay_endpoint, buffer_steps, hwm, max_queue_size, topic, publisher) and
+ * {@code vllm/distributed/kv_events.py} (ZmqEventPublisher offsets both endpoints' ports by the
+ * data-parallel rank); AIBrix e3e10f9 {@code pkg/cache/kvcache/} and {@code pkg/utils/} (pods mapped to models by
+ * the {@code model.aibrix.ai/name} label; the sync indexer's block size from
+ * {@code AIBRIX_PREFIX_CACHE_BLOCK_SIZE}, counted in bytes of 4-byte tokens).
+ */
+class RealConfigurationTest {
+    static final EnableOptions OPTIONS = MigrationPlanTest.OPTIONS;
+
+    @TempDir
+    Path dir;
+
+    /** A vLLM Deployment {@code name} in namespace default whose container is {@code containerYaml} (indented 6). */
+    private List<Map<String, Object>> deployment(String name, String podLabels, String containerYaml, String extra)
+            throws IOException {
+        Path f = Files.createTempFile(dir, "m", ".yaml");
+        Files.writeString(f, """
+                apiVersion: apps/v1
+                kind: Deployment
+                metadata: {name: %s, namespace: default}
+                spec:
+                  selector: {matchLabels: {app: llama}}
+                  template:
+                    metadata:
+                      labels: {app: llama%s}
+                    spec:
+                      containers:
+                %s
+                ---
+                apiVersion: apps/v1
+                kind: Deployment
+                metadata: {name: aibrix-gateway-plugins, namespace: aibrix-system}
+                spec:
+                  template:
+                    spec:
+                      containers: [{name: gateway-plugin, image: 'aibrix/gateway-plugins:v0.4.0'}]
+                %s""".formatted(name, podLabels, containerYaml.indent(6).stripTrailing(), extra));
+        return Manifests.read(List.of(f));
+    }
+
+    @SuppressWarnings("unchecked")
+    private static Map<String, Object> vllm(List<Map<String, Object>> objects) {
+        return JsonTree.containers(objects.get(0)).get(0);
+    }
+
+    private static JsonObject config(List<Map<String, Object>> objects) {
+        List<?> args = (List<?>) vllm(objects).get("args");
+        return JsonParser.parseString(String.valueOf(args.get(args.indexOf("--kv-events-config") + 1))).getAsJsonObject();
+    }
+
+    private static String gatewayEnv(List<Map<String, Object>> objects, String name) {
+        for (Map<String, Object> e : JsonTree.maps(JsonTree.containers(objects.get(1)).get(0).get("env"))) {
+            if (name.equals(e.get("name"))) {
+                return String.valueOf(e.get("value"));
+            }
+        }
+        return null;
+    }
+
+    /** Finding 1: the model label AIBrix maps pods by is never changed; the topic names the served model. */
+    @Test
+    void theModelLabelIsNeverChangedAndTheTopicNamesTheServedModel() throws IOException {
+        List<Map<String, Object>> objects = deployment("llama-prod", ", model.aibrix.ai/name: llama-3-8b", """
+                - name: vllm
+                  image: vllm/vllm-openai:v0.11.0
+                  args: [meta-llama/Meta-Llama-3-8B-Instruct, --served-model-name, llama-3-8b]
+                """, "");
+        List<Map<String, Object>> after = MigrationPlan.enable(objects, "llama-prod", OPTIONS).result();
+        assertEquals("llama-3-8b", JsonTree.at(after.get(0), "spec", "template", "metadata", "labels", "model.aibrix.ai/name"));
+        assertEquals("kv@$(POD_IP)@llama-3-8b", config(after).get("topic").getAsString());
+        assertEquals("llama-3-8b", JsonTree.at(after.get(0), "metadata", "labels", "model.aibrix.ai/name"),
+                "the Deployment takes the label the pods carry");
+
+        List<Map<String, Object>> conflict = deployment("llama-prod", ", model.aibrix.ai/name: llama-3-8b", """
+                - name: vllm
+                  image: vllm/vllm-openai:v0.11.0
+                  args: [meta-llama/Meta-Llama-3-8B-Instruct, --served-model-name=llama3]
+                """, "");
+        IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
+                () -> MigrationPlan.enable(conflict, "llama-prod", OPTIONS));
+        assertTrue(e.getMessage().contains("model.aibrix.ai/name=llama-3-8b but vLLM serves [llama3]"), e.getMessage());
+
+        List<Map<String, Object>> unlabelled = deployment("llama-prod", "", """
+                - name: vllm
+                  image: vllm/vllm-openai:v0.11.0
+                  args: [meta-llama/Meta-Llama-3-8B-Instruct, --served-model-name, llama-3-8b, llama3]
+                """, "");
+        assertEquals("kv@$(POD_IP)@llama-3-8b", config(MigrationPlan.enable(unlabelled, "llama-prod", OPTIONS).result())
+                .get("topic").getAsString());
+    }
+
+    /** Finding 2: the gateway's block size is 4 × vLLM's (bytes of 4-byte tokens); 16 tokens by default → 64. */
+    @Test
+    void theGatewayBlockSizeIsFourTimesTheEnginesBlockSize() throws IOException {
+        List<Map<String, Object>> plain = deployment("llama", "", """
+                - name: vllm
+                  image: vllm/vllm-openai:v0.11.0
+                  args: [m]
+                """, "");
+        assertEquals("64", gatewayEnv(MigrationPlan.enable(plain, "llama", OPTIONS).result(), "AIBRIX_PREFIX_CACHE_BLOCK_SIZE"));
+        List<Map<String, Object>> big = deployment("llama", "", """
+                - name: vllm
+                  image: vllm/vllm-openai:v0.11.0
+                  args: [m, --block-size, "32"]
+                """, "");
+        List<Map<String, Object>> enabled = MigrationPlan.enable(big, "llama", OPTIONS).result();
+        assertEquals("128", gatewayEnv(enabled, "AIBRIX_PREFIX_CACHE_BLOCK_SIZE"));
+        assertTrue(ModelStatus.of(enabled, "llama", OPTIONS).get(0).problems().stream()
+                .noneMatch(p -> p.contains("BLOCK_SIZE")), ModelStatus.of(enabled, "llama", OPTIONS).toString());
+    }
+
+    /** Finding 2: a second model whose block size differs from the one the gateway holds for others is refused. */
+    @Test
+    void aSecondModelWithAnotherBlockSizeIsRefusedUnlessForced() throws IOException {
+        List<Map<String, Object>> objects = deployment("llama", "", """
+                - name: vllm
+                  image: vllm/vllm-openai:v0.11.0
+                  args: [m, --block-size=32]
+                """, """
+                ---
+                apiVersion: apps/v1
+                kind: Deployment
+                metadata: {name: qwen, namespace: default}
+                spec:
+                  selector: {matchLabels: {app: qwen}}
+                  template:
+                    metadata: {labels: {app: qwen}}
+                    spec:
+                      containers: [{name: vllm, image: 'vllm/vllm-openai:v0.11.0', args: [q]}]
+                """);
+        List<Map<String, Object>> llama = MigrationPlan.enable(objects, "llama", OPTIONS).result();
+        IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> MigrationPlan.enable(llama, "qwen", OPTIONS));
+        assertTrue(e.getMessage().contains("AIBRIX_PREFIX_CACHE_BLOCK_SIZE is 128") && e.getMessage().contains("default/llama"),
+                e.getMessage());
+        MigrationPlan forced = MigrationPlan.enable(llama, "qwen", OPTIONS.withForce(true));
+        assertTrue(forced.warnings().stream().anyMatch(w -> w.contains("from 128 to 64")), forced.warnings().toString());
+    }
+
+    /** Finding 4: with data parallelism, ranks bind pub+r and replay+r: ranges apart, a port per rank. */
+    @Test
+    void dataParallelRanksGetNonOverlappingPortsEachDeclared() throws IOException {
+        List<Map<String, Object>> objects = deployment("llama", "", """
+                - name: vllm
+                  image: vllm/vllm-openai:v0.11.0
+                  args: [m, --data-parallel-size, "2"]
+                """, """
+                ---
+                apiVersion: v1
+                kind: Service
+                metadata: {name: llama, namespace: default}
+                spec:
+                  selector: {app: llama}
+                  ports: [{name: http, port: 8000}]
+                """);
+        MigrationPlan plan = MigrationPlan.enable(objects, "llama", OPTIONS);
+        List<Map<String, Object>> after = plan.result();
+        assertEquals("tcp://*:5557", config(after).get("endpoint").getAsString());
+        assertEquals("tcp://*:5559", config(after).get("replay_endpoint").getAsString());
+        String yaml = Manifests.write(after);
+        for (String port : List.of("name: kv-events\n", "name: kv-events-1", "name: kv-replay\n", "name: kv-replay-1",
+                "containerPort: 5558", "containerPort: 5560", "port: 5560")) {
+            assertTrue(yaml.contains(port), port + "\n" + yaml);
+        }
+        assertTrue(plan.warnings().stream().anyMatch(w -> w.contains("rank 0")), plan.warnings().toString());
+    }
+
+    /** Finding 5: flags go inside a one-command shell script, with its quoting; anything more is refused. */
+    @Test
+    void shellWrappedCommandsGetTheFlagInsideTheScript() throws IOException {
+        for (String container : List.of("""
+                - name: vllm
+                  image: vllm/vllm-openai:v0.11.0
+                  command: [/bin/sh, -c]
+                  args: ["vllm serve meta-llama/Llama-3-8B --port 8000"]
+                """, """
+                - name: vllm
+                  image: vllm/vllm-openai:v0.11.0
+                  command: [bash, -lc, "exec vllm serve meta-llama/Llama-3-8B --port 8000\\n"]
+                """, """
+                - name: vllm
+                  image: vllm/vllm-openai:v0.11.0
+                  command: [bash]
+                  args: [-c, "python3 -m vllm.entrypoints.openai.api_server --model 'meta-llama/Llama-3-8B'"]
+                """, """
+                - name: vllm
+                  image: vllm/vllm-openai:v0.11.0
+                  command: [env, HF_HOME=/cache, sh, -ec, "vllm serve m --port 8000"]
+                """)) {
+            List<Map<String, Object>> objects = deployment("llama", "", container, "");
+            Map<String, Object> before = JsonTree.copy(vllm(objects));
+            List<Map<String, Object>> after = MigrationPlan.enable(objects, "llama", OPTIONS).result();
+            List<String> words = io.kvevents.internal.kube.EnablePlanner.vllmArgv(vllm(after));
+            String json = words.get(words.indexOf("--kv-events-config") + 1);
+            assertEquals("zmq", JsonParser.parseString(json).getAsJsonObject().get("publisher").getAsString(), container);
+            String script = Manifests.write(List.of(Map.of("c", vllm(after))));
+            assertFalse(script.contains("' --kv-events-config") && script.endsWith("--kv-events-config"), script);
+            assertEquals(before, vllm(MigrationPlan.disable(after, "llama", OPTIONS, false).result()), "disable: " + container);
+            assertEquals(ModelStatus.State.ENABLED, ModelStatus.of(after, "llama", OPTIONS).get(0).state(), container);
+        }
+        List<Map<String, Object>> complex = deployment("llama", "", """
+                - name: vllm
+                  image: vllm/vllm-openai:v0.11.0
+                  command: [sh, -c, "pip install x && vllm serve m"]
+                """, "");
+        IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> MigrationPlan.enable(complex, "llama", OPTIONS));
+        assertTrue(e.getMessage().startsWith("the vLLM command line is a shell script with more than one simple command"),
+                e.getMessage());
+    }
+
+    /** Finding 5: status sees a flag that sits after the script, where vLLM never reads it. */
+    @Test
+    void statusFlagsAKvEventsFlagOutsideTheScript() throws IOException {
+        List<Map<String, Object>> objects = deployment("llama", "", """
+                - name: vllm
+                  image: vllm/vllm-openai:v0.11.0
+                  command: [bash, -lc, "vllm serve m", --kv-events-config, '{"enable_kv_cache_events":true,"publisher":"zmq"}']
+                """, "");
+        ModelStatus status = ModelStatus.of(objects, "llama", OPTIONS).get(0);
+        assertEquals(ModelStatus.State.OFF, status.state(), status.toString());
+        assertTrue(status.problems().stream().anyMatch(p -> p.contains("outside the shell script")), status.toString());
+    }
+
+    /** Finding 6: an existing config is merged: the operator's keys stay, ports and container/Service ports agree. */
+    @Test
+    void anExistingConfigIsMergedAndPortsAgree() throws IOException {
+        List<Map<String, Object>> objects = deployment("llama", "", """
+                - name: vllm
+                  image: vllm/vllm-openai:v0.11.0
+                  args: [m, --kv-events-config, '{"enable_kv_cache_events":false,"endpoint":"tcp://*:6000","replay_endpoint":"tcp://*:6001","buffer_steps":20000,"hwm":50000,"topic":"kv"}']
+                """, "");
+        MigrationPlan plan = MigrationPlan.enable(objects, "llama", OPTIONS);
+        JsonObject c = config(plan.result());
+        assertEquals("{\"enable_kv_cache_events\":true,\"endpoint\":\"tcp://*:6000\",\"replay_endpoint\":\"tcp://*:6001\","
+                + "\"buffer_steps\":20000,\"hwm\":50000,\"topic\":\"kv\",\"publisher\":\"zmq\"}", c.toString());
+        String yaml = Manifests.write(plan.result());
+        assertTrue(yaml.contains("containerPort: 6000") && yaml.contains("containerPort: 6001"), yaml);
+        assertTrue(plan.warnings().stream().anyMatch(w -> w.contains("connects to 5557 and 5558 only")), plan.warnings().toString());
+        assertEquals(objects.get(0), MigrationPlan.disable(plan.result(), "llama", OPTIONS, false).result().get(0),
+                "disable puts the operator's config back as it was");
+    }
+
+    /** Finding 9: ports that vLLM's HTTP server or a Service already uses are refused before anything changes. */
+    @Test
+    void portsTakenByVllmsHttpServerOrAServiceAreRefused() throws IOException {
+        List<Map<String, Object>> objects = deployment("llama", "", """
+                - name: vllm
+                  image: vllm/vllm-openai:v0.11.0
+                  args: [m]
+                """, """
+                ---
+                apiVersion: v1
+                kind: Service
+                metadata: {name: llama, namespace: default}
+                spec:
+                  selector: {app: llama}
+                  ports: [{name: metrics, port: 5557, targetPort: 9000}]
+                """);
+        IllegalArgumentException http = assertThrows(IllegalArgumentException.class,
+                () -> MigrationPlan.enable(objects, "llama", OPTIONS.withPorts(8000, 8001)));
+        assertTrue(http.getMessage().startsWith("port 8000 is vLLM's HTTP port"), http.getMessage());
+        IllegalArgumentException service = assertThrows(IllegalArgumentException.class,
+                () -> MigrationPlan.enable(objects, "llama", OPTIONS));
+        assertTrue(service.getMessage().startsWith("service/llama already uses port 5557 (metrics)"), service.getMessage());
+    }
+}
