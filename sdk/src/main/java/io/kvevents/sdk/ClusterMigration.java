@@ -116,6 +116,30 @@ public final class ClusterMigration {
     }
 
     /**
+     * Checks that a ready pod of the model answers vLLM's {@code /tokenize}, where the AIBrix gateway
+     * tokenizes prompts (AIBRIX_VLLM_TOKENIZER_ENDPOINT_TEMPLATE, e3e10f9 prefix_cache.go): a pod that does
+     * not leaves the gateway on its character tokenizer, and no prefix matches. Says so, as a warning.
+     */
+    private static void checkTokenize(KubeContext context, Map<String, Object> deployment, Consumer<String> progress) {
+        if (deployment == null) {
+            return;
+        }
+        String name = JsonTree.name(deployment);
+        Object label = JsonTree.at(deployment, "spec", "template", "metadata", "labels", "model.aibrix.ai/name");
+        String model = label == null ? name : String.valueOf(label);
+        KubeContext where = new KubeContext(context.kubeconfig(), context.context(), JsonTree.namespace(deployment), false);
+        try (ModelPods pods = ModelPods.find(where, name)) {
+            int[] ids = pods.tokenizer().tokenize(model, "kvevents checks that the gateway can tokenize here");
+            progress.accept("deployment.apps/" + name + " answers /tokenize (" + ids.length + " tokens): the gateway can"
+                    + " tokenize prompts on its pods");
+        } catch (RuntimeException e) {
+            progress.accept("warning: deployment.apps/" + name + " does not answer /tokenize on its pods (" + e.getMessage()
+                    + "): the AIBrix gateway tokenizes there, and falls back to its character tokenizer, with which no"
+                    + " prefix matches");
+        }
+    }
+
+    /**
      * Disables KV event sync for {@code model}: removes what enable added, restores what it replaced and
      * keeps every change made since. The gateway's settings are undone only when no Deployment in any
      * namespace still uses sync.
@@ -192,6 +216,7 @@ public final class ClusterMigration {
                     for (ObjectRef ref : applied.keySet()) {
                         if (ref.kind().equals("Deployment") && !isGateway(ref, options)) {
                             verify(context, ref.namespace(), ref.name(), apply.verify(), progress);
+                            checkTokenize(context, api.get(ref), progress);
                         }
                     }
                 }

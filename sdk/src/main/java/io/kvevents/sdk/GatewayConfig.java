@@ -11,9 +11,10 @@ import java.util.Map;
 import java.util.Optional;
 
 /**
- * The AIBrix gateway's prefix-cache settings as its Deployment's env carries them. Each setting is read
- * under the name the gateway reads ({@code AIBRIX_PREFIX_CACHE_…}), else under the migration guide's
- * spelling, else the gateway's default; {@link #problems()} says what keeps KV event sync from working.
+ * The AIBrix gateway's prefix-cache settings as its plugin container's env carries them. Each setting is
+ * read under the name the gateway reads ({@code AIBRIX_PREFIX_CACHE_…}, AIBrix e3e10f9
+ * pkg/constants/kv_event_sync.go), else the gateway's default; the migration guide's spellings are shown
+ * but count for nothing, since no AIBrix reads them. {@link #problems()} says what keeps sync from working.
  *
  * @param kvEventSync {@code AIBRIX_PREFIX_CACHE_KV_EVENT_SYNC_ENABLED} (default false)
  * @param remoteTokenizer {@code AIBRIX_PREFIX_CACHE_USE_REMOTE_TOKENIZER} (default false)
@@ -103,32 +104,29 @@ public record GatewayConfig(String namespace, String deployment, boolean kvEvent
      */
     public List<String> problems() {
         List<String> out = new ArrayList<>();
+        // the checks AIBrix makes before it turns sync on (e3e10f9 pkg/cache/kv_event_manager_zmq.go,
+        // validateKVEventConfiguration): a failed one leaves sync off
         if (kvEventSync && !remoteTokenizer) {
             out.add("the gateway syncs KV events but its remote tokenizer is off");
         }
         if (kvEventSync && (tokenizerEndpoint == null || tokenizerEndpoint.isBlank())) {
             out.add("the gateway syncs KV events but has no remote tokenizer endpoint");
         }
-        if (remoteTokenizer && !tokenizerType.toLowerCase(Locale.ROOT).equals("remote")) {
-            out.add("the gateway's remote tokenizer is on but AIBRIX_PREFIX_CACHE_TOKENIZER_TYPE is " + tokenizerType
-                    + ", not remote");
+        if ((kvEventSync || remoteTokenizer) && !tokenizerType.toLowerCase(Locale.ROOT).equals("remote")) {
+            out.add("the gateway's AIBRIX_PREFIX_CACHE_TOKENIZER_TYPE is " + tokenizerType + ", not remote: KV event sync"
+                    + " stays off");
         }
         SEED_SPELLINGS.forEach((current, seed) -> {
-            String a = env.get(current);
-            String b = env.get(seed);
-            if ((a == null) != (b == null)) {
-                out.add("the gateway sets only " + (a == null ? seed : current) + "; set " + (a == null ? current : seed) + " too");
-            } else if (a != null && !a.equals(b)) {
-                out.add("the gateway's " + current + "=" + a + " and " + seed + "=" + b + " disagree");
+            if (env.containsKey(seed) && !env.containsKey(current)) {
+                out.add("the gateway sets " + seed + ", which AIBrix does not read: set " + current);
             }
         });
         return List.copyOf(out);
     }
 
-    /** The gateway's name first, the guide's second. */
+    /** A setting as the gateway reads it: under its own name only (the guide's names are read by no AIBrix). */
     private static String setting(Map<String, String> env, String name) {
-        String v = env.get(name);
-        return v != null ? v : env.get(SEED_SPELLINGS.get(name));
+        return env.get(name);
     }
 
     private static String orDefault(String v, String fallback) {

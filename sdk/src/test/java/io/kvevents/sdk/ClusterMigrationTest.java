@@ -474,4 +474,94 @@ class ClusterMigrationTest {
                 + " enable")), plan.warnings().toString());
         assertTrue(Manifests.write(List.of(gatewayObject())).contains("tiktoken"));
     }
+
+    /**
+     * Finding 8 (issue 12): after the rollout, enable --wait checks that the pods answer vLLM's /tokenize,
+     * where the AIBrix gateway tokenizes (AIBRIX_VLLM_TOKENIZER_ENDPOINT_TEMPLATE, e3e10f9 prefix_cache.go); a pod
+     * that does not is reported, since the gateway then falls back to its character tokenizer.
+     */
+    @org.junit.jupiter.params.ParameterizedTest
+    @org.junit.jupiter.params.provider.ValueSource(booleans = {true, false})
+    void enableWaitChecksThatThePodsAnswerTokenize(boolean answers) throws Exception {
+        com.sun.net.httpserver.HttpServer vllm = com.sun.net.httpserver.HttpServer.create(
+                new java.net.InetSocketAddress("127.0.0.1", 0), 0);
+        vllm.createContext("/tokenize", exchange -> {
+            byte[] answer = "{\"count\":2,\"tokens\":[101,102]}".getBytes(StandardCharsets.UTF_8);
+            exchange.sendResponseHeaders(200, answer.length);
+            exchange.getResponseBody().write(answer);
+            exchange.close();
+        });
+        vllm.start();
+        try (io.kvevents.testing.VllmPeer peer = io.kvevents.testing.VllmPeer.start()) {
+            Map<Integer, Integer> ports = new java.util.HashMap<>(Map.of(
+                    5557, Integer.parseInt(peer.liveEndpoint().replaceAll(".*:", "")),
+                    5558, Integer.parseInt(peer.replayEndpoint().replaceAll(".*:", ""))));
+            if (answers) {
+                ports.put(8000, vllm.getAddress().getPort());
+            }
+            api.pod(new FakeApiServer.Pod("default", "llama-3-8b-0", Map.of("app", "llama-3-8b"), true, ports));
+            rolloutsFinishSoon();
+            ClusterMigration.enable(context, "llama-3-8b", MigrationPlanTest.OPTIONS, apply(ClusterMigration.DryRun.NONE, null)
+                    .withRollout(java.time.Duration.ofSeconds(20)).withVerify(java.time.Duration.ofSeconds(15)));
+        } finally {
+            vllm.stop(0);
+        }
+        assertTrue(progress.contains("deployment.apps/llama-3-8b verified: pod llama-3-8b-0 answers on its replay port"),
+                progress.toString());
+        assertEquals(answers, progress.contains("deployment.apps/llama-3-8b answers /tokenize (2 tokens): the gateway can"
+                + " tokenize prompts on its pods"), progress.toString());
+        assertEquals(!answers, progress.stream().anyMatch(l -> l.startsWith("warning: deployment.apps/llama-3-8b does not"
+                + " answer /tokenize on its pods")), progress.toString());
+    }
+
+    /**
+     * Issue 12's manifests on a cluster: a shell-wrapped, data-parallel vLLM whose model label differs from its
+     * Deployment's name and which already has a config, enabled and disabled through the API server.
+     */
+    @Test
+    void aShellWrappedDataParallelModelIsEnabledAndDisabledOnTheCluster() {
+        api.create("""
+                apiVersion: apps/v1
+                kind: Deployment
+                metadata: {name: qwen-dp, namespace: default, labels: {model.aibrix.ai/name: qwen2-7b}}
+                spec:
+                  replicas: 1
+                  selector: {matchLabels: {app: qwen-dp}}
+                  template:
+                    metadata: {labels: {app: qwen-dp, model.aibrix.ai/name: qwen2-7b}}
+                    spec:
+                      containers:
+                      - name: vllm
+                        image: vllm/vllm-openai:v0.11.0
+                        command: [/bin/sh, -c]
+                        args: ["exec vllm serve Qwen/Qwen2-7B --served-model-name qwen2-7b --data-parallel-size 2 --kv-events-config '{\\"buffer_steps\\":20000}'"]
+                """);
+        Map<String, Object> before = withoutServerFields(deployment("qwen-dp"));
+        ClusterMigration.enable(context, "qwen-dp", MigrationPlanTest.OPTIONS, apply(ClusterMigration.DryRun.NONE, null));
+        Map<String, Object> enabled = deployment("qwen-dp");
+        List<String> argv = io.kvevents.internal.kube.EnablePlanner.vllmArgv(io.kvevents.internal.kube.JsonTree.containers(enabled).get(0));
+        assertEquals("{\"buffer_steps\":20000,\"enable_kv_cache_events\":true,\"publisher\":\"zmq\",\"endpoint\":\"tcp://*:5557\","
+                + "\"replay_endpoint\":\"tcp://*:5559\",\"topic\":\"kv@$(POD_IP)@qwen2-7b\"}", argv.get(argv.indexOf("--kv-events-config") + 1));
+        assertEquals("qwen2-7b", io.kvevents.internal.kube.JsonTree.at(enabled, "spec", "template", "metadata", "labels",
+                "model.aibrix.ai/name"));
+        assertEquals(ModelStatus.State.ENABLED, state(context, "qwen-dp"));
+        ClusterMigration.disable(context, "qwen-dp", MigrationPlanTest.OPTIONS, false, apply(ClusterMigration.DryRun.NONE, null));
+        assertEquals(before, withoutServerFields(deployment("qwen-dp")));
+    }
+
+    @SuppressWarnings("unchecked")
+    private Map<String, Object> deployment(String name) {
+        return fabric8.getKubernetesSerialization().convertValue(
+                fabric8.apps().deployments().inNamespace("default").withName(name).get(), Map.class);
+    }
+
+    @SuppressWarnings("unchecked")
+    private static Map<String, Object> withoutServerFields(Map<String, Object> d) {
+        Map<String, Object> meta = (Map<String, Object>) d.get("metadata");
+        for (String server : List.of("resourceVersion", "generation", "uid", "creationTimestamp", "managedFields")) {
+            meta.remove(server);
+        }
+        d.remove("status");
+        return d;
+    }
 }

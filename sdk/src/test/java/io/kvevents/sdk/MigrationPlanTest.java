@@ -6,14 +6,9 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
-import java.io.IOException;
-import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
-import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -126,60 +121,12 @@ class MigrationPlanTest {
 
     @Test
     void everyPatchOfThePlansIsWhatKubectlPatchMakesOfTheOriginal() throws Exception {
-        assumeTrue(onPath("kubectl"), "kubectl is not installed (apt-get install -y kubernetes-client): patches not checked");
+        assumeTrue(KubectlPatchCheck.available(), "kubectl is not installed (apt-get install -y kubernetes-client): patches not checked");
         List<Map<String, Object>> original = manifests();
         MigrationPlan enabled = MigrationPlan.enable(original, "llama-3-8b", OPTIONS);
         MigrationPlan disabled = MigrationPlan.disable(enabled.result(), "llama-3-8b", OPTIONS, false);
-        int checked = checkWithKubectl(original, enabled) + checkWithKubectl(enabled.result(), disabled);
+        int checked = KubectlPatchCheck.check(dir, original, enabled) + KubectlPatchCheck.check(dir, enabled.result(), disabled);
         assertEquals(6, checked);
     }
 
-    private int checkWithKubectl(List<Map<String, Object>> before, MigrationPlan plan) throws Exception {
-        int checked = 0;
-        for (int i = 0; i < before.size(); i++) {
-            Map<String, Object> object = before.get(i);
-            PlanStep step = plan.steps().stream().filter(s -> s.target().equals(target(object))).findFirst().orElse(null);
-            if (step == null || step.inPlace()) {
-                continue;
-            }
-            String patched = kubectl(object, PatchOp.toJson(step.patch()));
-            String predicted = kubectl(plan.result().get(i), "[]");
-            assertEquals(Manifests.read(List.of(write(predicted))), Manifests.read(List.of(write(patched))), step.target());
-            checked++;
-        }
-        return checked;
-    }
-
-    private static String target(Map<String, Object> o) {
-        String api = String.valueOf(o.get("apiVersion"));
-        return String.valueOf(o.get("kind")).toLowerCase() + (api.contains("/") ? "." + api.substring(0, api.indexOf('/')) : "")
-                + "/" + ((Map<?, ?>) o.get("metadata")).get("name");
-    }
-
-    /** {@code kubectl patch --local -f OBJECT --type=json -p PATCH -o yaml}. */
-    private String kubectl(Map<String, Object> object, String patch) throws IOException, InterruptedException {
-        Path file = write(Manifests.write(List.of(object)));
-        List<String> command = new ArrayList<>(List.of("kubectl", "patch", "--local", "-f", file.toString(), "--type=json",
-                "-p", patch, "-o", "yaml"));
-        Process p = new ProcessBuilder(command).redirectErrorStream(true).start();
-        String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
-        assertTrue(p.waitFor(30, TimeUnit.SECONDS));
-        assertEquals(0, p.exitValue(), "kubectl patch failed: " + out + "\npatch: " + patch);
-        return out;
-    }
-
-    private Path write(String text) throws IOException {
-        Path f = Files.createTempFile(dir, "obj", ".yaml");
-        Files.writeString(f, text);
-        return f;
-    }
-
-    private static boolean onPath(String program) {
-        for (String d : System.getenv("PATH").split(":")) {
-            if (Files.isExecutable(Path.of(d, program))) {
-                return true;
-            }
-        }
-        return false;
-    }
 }

@@ -56,8 +56,8 @@ class ModelStatusTest {
         assertEquals(ModelStatus.State.PARTIAL, s.state(), "no --kv-events-config: the seed flags do not enable events");
         assertTrue(s.problems().get(0).contains("make vLLM exit"), s.problems().toString());
         assertTrue(s.problems().contains("the gateway syncs KV events but its remote tokenizer is off"), s.problems().toString());
-        assertTrue(s.problems().contains("the gateway sets only AIBRIX_PREFIX_CACHE_USE_REMOTE_TOKENIZER;"
-                + " set AIBRIX_USE_REMOTE_TOKENIZER too"), s.problems().toString());
+        assertTrue(s.problems().stream().noneMatch(p -> p.contains("AIBRIX_USE_REMOTE_TOKENIZER")),
+                "the guide's spelling is read by no AIBrix: its absence is no problem " + s.problems());
     }
 
     @Test

@@ -286,4 +286,90 @@ class RealConfigurationTest {
                 () -> MigrationPlan.enable(objects, "llama", OPTIONS));
         assertTrue(service.getMessage().startsWith("service/llama already uses port 5557 (metrics)"), service.getMessage());
     }
+
+    /**
+     * Finding 3: vLLM from 0.24 sends map events; AIBrix up to v0.7.0 and main at e3e10f9 decodes arrays only
+     * (pkg/cache/kvcache/msgpack_decoder.go: "expected msgpack array") and drops every batch. Refused without
+     * --force, naming both versions; status reports it.
+     */
+    @Test
+    void mapEventsToAnArrayOnlyGatewayAreRefusedAndReported() throws IOException {
+        List<Map<String, Object>> objects = deployment("llama", "", """
+                - name: vllm
+                  image: vllm/vllm-openai:v0.24.1
+                  args: [m]
+                """, "");
+        IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> MigrationPlan.enable(objects, "llama", OPTIONS));
+        assertTrue(e.getMessage().startsWith("vLLM 0.24.1 (vllm/vllm-openai:v0.24.1) sends KV events as maps, and the AIBrix"
+                + " gateway 0.4.0 (aibrix/gateway-plugins:v0.4.0) decodes arrays only"), e.getMessage());
+        List<Map<String, Object>> forced = MigrationPlan.enable(objects, "llama", OPTIONS.withForce(true)).result();
+        ModelStatus status = ModelStatus.of(forced, "llama", OPTIONS).get(0);
+        assertTrue(status.problems().stream().anyMatch(p -> p.contains("decodes arrays only")), status.toString());
+    }
+
+    /** Before vLLM 0.11.1 the publisher defaults to none: status flags a config that names none. */
+    @Test
+    void statusFlagsAConfigWithoutPublisherBeforeVllm0111() throws IOException {
+        List<Map<String, Object>> objects = deployment("llama", "", """
+                - name: vllm
+                  image: vllm/vllm-openai:v0.10.2
+                  args: [m, --kv-events-config, '{"enable_kv_cache_events":true,"endpoint":"tcp://*:5557"}']
+                """, "");
+        ModelStatus status = ModelStatus.of(objects, "llama", OPTIONS).get(0);
+        assertTrue(status.problems().stream().anyMatch(p -> p.contains("names no publisher")), status.toString());
+        assertEquals("zmq", config(MigrationPlan.enable(objects, "llama", OPTIONS).result()).get("publisher").getAsString());
+    }
+
+    /**
+     * Finding 8: the gateway tokenizes on the model's own pods (AIBRIX_VLLM_TOKENIZER_ENDPOINT_TEMPLATE, default
+     * http://%s:8000, e3e10f9 prefix_cache.go) and only on pods it counts as vLLM (label model.aibrix.ai/engine=vllm,
+     * env INFERENCE_ENGINE=vllm or a container port 8000, tokenizer_pool.go isVLLMPod).
+     */
+    @Test
+    void theGatewayCanTokenizeOnTheModelsPods() throws IOException {
+        List<Map<String, Object>> objects = deployment("llama", "", """
+                - name: vllm
+                  image: vllm/vllm-openai:v0.11.0
+                  args: [m, --port, "9000"]
+                """, "");
+        List<Map<String, Object>> after = MigrationPlan.enable(objects, "llama", OPTIONS).result();
+        assertEquals("vllm", JsonTree.at(after.get(0), "spec", "template", "metadata", "labels", "model.aibrix.ai/engine"));
+        assertEquals("http://%s:9000", gatewayEnv(after, "AIBRIX_VLLM_TOKENIZER_ENDPOINT_TEMPLATE"));
+        assertEquals(objects, MigrationPlan.disable(after, "llama", OPTIONS, false).result());
+
+        List<Map<String, Object>> declared = deployment("llama", "", """
+                - name: vllm
+                  image: vllm/vllm-openai:v0.11.0
+                  args: [m]
+                  ports: [{name: http, containerPort: 8000}]
+                """, "");
+        List<Map<String, Object>> plain = MigrationPlan.enable(declared, "llama", OPTIONS).result();
+        assertEquals(null, JsonTree.at(plain.get(0), "spec", "template", "metadata", "labels", "model.aibrix.ai/engine"),
+                "a container port 8000 already makes it vLLM to the gateway");
+        assertEquals(null, gatewayEnv(plain, "AIBRIX_VLLM_TOKENIZER_ENDPOINT_TEMPLATE"), "the default template fits");
+    }
+
+    /** The fixtures above, planned as people write them: every enable and disable patch is what kubectl makes of it. */
+    @Test
+    void everyPatchOfThesePlansIsWhatKubectlPatchMakesOfIt() throws Exception {
+        org.junit.jupiter.api.Assumptions.assumeTrue(KubectlPatchCheck.available(), "kubectl is not installed: patches not checked");
+        List<Map<String, Object>> objects = deployment("llama-prod", ", model.aibrix.ai/name: llama-3-8b", """
+                - name: vllm
+                  image: vllm/vllm-openai:v0.11.0
+                  command: [bash, -lc]
+                  args: ["exec vllm serve m --served-model-name llama-3-8b --data-parallel-size 2 --kv-events-config '{\\"hwm\\":5}'"]
+                """, """
+                ---
+                apiVersion: v1
+                kind: Service
+                metadata: {name: llama, namespace: default}
+                spec:
+                  selector: {app: llama}
+                  ports: [{name: http, port: 8000}]
+                """);
+        MigrationPlan enabled = MigrationPlan.enable(objects, "llama-prod", OPTIONS);
+        MigrationPlan disabled = MigrationPlan.disable(enabled.result(), "llama-prod", OPTIONS, false);
+        assertEquals(objects, disabled.result());
+        assertEquals(6, KubectlPatchCheck.check(dir, objects, enabled) + KubectlPatchCheck.check(dir, enabled.result(), disabled));
+    }
 }

@@ -83,9 +83,9 @@ class TypedModelsTest {
         ModelStatusTest.gatewayEnv(enabled.get(2)).stream().filter(e -> e.get("name").equals("AIBRIX_USE_REMOTE_TOKENIZER"))
                 .forEach(e -> e.put("value", "false"));
         GatewayConfig broken = GatewayConfig.find(enabled, OPTIONS);
-        assertFalse(broken.remoteTokenizer(), "the guide's spelling is read when the gateway's is absent");
+        assertFalse(broken.remoteTokenizer(), "only the gateway's own name counts (AIBrix reads no other)");
         assertEquals(List.of("the gateway syncs KV events but its remote tokenizer is off",
-                "the gateway sets only AIBRIX_USE_REMOTE_TOKENIZER; set AIBRIX_PREFIX_CACHE_USE_REMOTE_TOKENIZER too"),
+                "the gateway sets AIBRIX_USE_REMOTE_TOKENIZER, which AIBrix does not read: set AIBRIX_PREFIX_CACHE_USE_REMOTE_TOKENIZER"),
                 broken.problems());
     }
 }

@@ -27,6 +27,8 @@ public final class EnablePlanner {
             "--kv-events-endpoint", "--kv-events-replay-endpoint");
     static final String CONFIG_FLAG = "--kv-events-config";
     static final String BLOCK_SIZE = "AIBRIX_PREFIX_CACHE_BLOCK_SIZE";
+    static final String TOKENIZER_TEMPLATE = "AIBRIX_VLLM_TOKENIZER_ENDPOINT_TEMPLATE";
+    static final String ENGINE = "model.aibrix.ai/engine";
     private static final Pattern VERSION = Pattern.compile("v?(\\d+)\\.(\\d+)(?:\\.(\\d+))?.*");
     private static final Gson GSON = new GsonBuilder().disableHtmlEscaping().create();
 
@@ -104,6 +106,11 @@ public final class EnablePlanner {
             d.set(c.item("ports", "name", replay), map("name", replay, "containerPort", ports.replay() + rank, "protocol", "TCP"),
                     (now, want) -> same(now, want, "containerPort"));
         }
+        if (!countsAsVllm(deployment, container)) {
+            // AIBrix tokenizes only on pods it counts as vLLM; on others it falls back to its character tokenizer
+            // (e3e10f9 pkg/plugins/gateway/algorithms/tokenizer_pool.go, isVLLMPod)
+            d.set(FieldPath.keys("spec", "template", "metadata", "labels").key(ENGINE), "vllm");
+        }
         for (FieldPath labels : List.of(FieldPath.keys("metadata", "labels"), FieldPath.keys("spec", "template", "metadata", "labels"))) {
             d.set(labels.key(Workloads.ENABLED), "true");
             // AIBrix maps pods to models by this label: an existing one is never changed
@@ -142,7 +149,14 @@ public final class EnablePlanner {
             warnings.add("the gateway deployment.apps/" + o.gatewayDeployment() + " (namespace " + o.gatewayNamespace()
                     + ") is not in the manifests: its settings are left as they are");
         } else {
-            changes.add(gateway(gateway, after, self, o, ports.blockSize(), warnings));
+            String gatewayImage = String.valueOf(Workloads.gatewayContainer(gateway).get("image"));
+            Optional<String> mismatch = Compatibility.eventFormatMismatch(String.valueOf(container.get("image")), gatewayImage);
+            if (mismatch.isPresent() && !o.force()) {
+                throw new IllegalArgumentException(mismatch.get() + "; nothing was changed: pin vLLM below 0.24 or run a gateway"
+                        + " that decodes map events, or pass --force");
+            }
+            mismatch.ifPresent(m -> warnings.add(m + " (--force)"));
+            changes.add(gateway(gateway, after, self, o, ports.blockSize(), intFlag(argv, 8000, "--port"), warnings));
             touched.add(ObjectRef.of(gateway));
         }
         List<Plan.Change> written = changes.stream().filter(ch -> !ch.run().isEmpty() || ch.gateway()).toList();
@@ -162,7 +176,7 @@ public final class EnablePlanner {
     }
 
     private static Plan.Change gateway(Map<String, Object> gateway, List<Map<String, Object>> objects, String self,
-            EnableOptions o, int blockSize, List<String> warnings) {
+            EnableOptions o, int blockSize, int httpPort, List<String> warnings) {
         Map<String, Object> container = Workloads.gatewayContainer(gateway);
         Map<String, ContainerEnv.Setting> env = ContainerEnv.of(container, o.gatewayNamespace(), objects);
         Map<String, String> want = new LinkedHashMap<>();
@@ -187,6 +201,17 @@ public final class EnablePlanner {
                     + others + " no longer line up");
         }
         want.put(BLOCK_SIZE, bytes);
+        // the gateway asks each pod's own /tokenize at this template (default http://%s:8000, prefix_cache.go)
+        ContainerEnv.Setting template = env.get(TOKENIZER_TEMPLATE);
+        String wanted = "http://%s:" + httpPort;
+        if (httpPort != 8000 || template != null) {
+            if (template != null && template.value() != null && !template.value().equals(wanted) && !others.isEmpty()) {
+                warnings.add("the gateway's " + TOKENIZER_TEMPLATE + " is " + template.value() + " for " + others + ", but "
+                        + self + " serves on port " + httpPort + ": one template serves every model; left as it is");
+            } else {
+                want.put(TOKENIZER_TEMPLATE, wanted);
+            }
+        }
         if (o.tokenizer() != null) {
             want.put("AIBRIX_PREFIX_CACHE_REMOTE_TOKENIZER_ENDPOINT", o.tokenizer());
             want.put("AIBRIX_REMOTE_TOKENIZER_ENDPOINT", o.tokenizer());
@@ -285,6 +310,12 @@ public final class EnablePlanner {
             replay = endpointPort(config, "replay_endpoint", replay);
         }
         int ranks = Math.max(1, intFlag(argv, 1, "--data-parallel-size", "-dp"));
+        Optional<Compatibility.Version> vllm = Compatibility.Version.ofImage(String.valueOf(container.get("image")));
+        if (ranks > 1 && vllm.isPresent() && !Compatibility.offsetsDataParallelPorts(vllm.get()) && !o.force()) {
+            throw new IllegalArgumentException("vLLM " + vllm.get() + " binds the same KV event ports on each of its " + ranks
+                    + " data-parallel ranks (port offsets per rank came in 0.9.1): every rank but one fails to start;"
+                    + " upgrade vLLM, or pass --force");
+        }
         if (ranks > 1 && Math.abs(pub - replay) < ranks) {
             if (!defaults) {
                 throw new IllegalArgumentException("with --data-parallel-size " + ranks + " rank r binds " + pub + "+r and "
@@ -342,6 +373,24 @@ public final class EnablePlanner {
             }
         }
         return absent;
+    }
+
+    /**
+     * True when the AIBrix gateway counts the pods as vLLM: label or annotation {@value #ENGINE}=vllm, env
+     * {@code INFERENCE_ENGINE=vllm}, or a container port 8000 (e3e10f9 tokenizer_pool.go, isVLLMPod).
+     */
+    static boolean countsAsVllm(Map<String, Object> deployment, Map<String, Object> container) {
+        if ("vllm".equals(JsonTree.at(deployment, "spec", "template", "metadata", "labels", ENGINE))
+                || "vllm".equals(JsonTree.at(deployment, "spec", "template", "metadata", "annotations", ENGINE))) {
+            return true;
+        }
+        for (Map<String, Object> c : JsonTree.containers(deployment)) {
+            if (JsonTree.maps(c.get("env")).stream().anyMatch(e -> "INFERENCE_ENGINE".equals(e.get("name")) && "vllm".equals(e.get("value")))
+                    || JsonTree.maps(c.get("ports")).stream().anyMatch(p -> JsonTree.same(p.get("containerPort"), 8000))) {
+                return true;
+            }
+        }
+        return false;
     }
 
     /** The words vLLM's argument parser sees: the shell script's, or the container's command and args. */

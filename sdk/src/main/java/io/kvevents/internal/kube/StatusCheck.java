@@ -31,6 +31,9 @@ public final class StatusCheck {
     public static List<ModelStatus> check(List<Map<String, Object>> manifests, String model, EnableOptions o,
             String where, boolean gatewayExpected) {
         GatewayConfig gateway = gateway(manifests, o);
+        Map<String, Object> gatewayObject = Workloads.find(manifests, "Deployment", o.gatewayNamespace(), o.gatewayDeployment());
+        String gatewayImage = gatewayObject == null || JsonTree.containers(gatewayObject).isEmpty() ? null
+                : String.valueOf(Workloads.gatewayContainer(gatewayObject).get("image"));
         List<ModelStatus> out = new ArrayList<>();
         for (Map<String, Object> d : manifests) {
             if (!"Deployment".equals(d.get("kind"))) {
@@ -40,7 +43,7 @@ public final class StatusCheck {
             boolean named = model == null ? vllmContainer(d) != null
                     : model.equals(name) || model.equals(JsonTree.at(d, "metadata", "labels", Workloads.MODEL));
             if (named) {
-                out.add(status(d, name, gateway, gatewayExpected ? o : null));
+                out.add(status(d, name, gateway, gatewayImage, gatewayExpected ? o : null));
             }
         }
         if (out.isEmpty()) {
@@ -51,7 +54,8 @@ public final class StatusCheck {
     }
 
     /** @param expected the gateway's options when its absence is something missing, else null */
-    private static ModelStatus status(Map<String, Object> d, String name, GatewayConfig gateway, EnableOptions expected) {
+    private static ModelStatus status(Map<String, Object> d, String name, GatewayConfig gateway, String gatewayImage,
+            EnableOptions expected) {
         List<String> missing = new ArrayList<>();
         List<String> problems = new ArrayList<>();
         Map<String, Object> c = vllmContainer(d);
@@ -60,6 +64,9 @@ public final class StatusCheck {
             args.addAll(vllmWords(c, problems));
         }
         boolean flag = kvEventsEnabled(args);
+        if (c != null && flag) {
+            problems.addAll(compatibility(String.valueOf(c.get("image")), gatewayImage, args));
+        }
         if (!flag) {
             missing.add("--kv-events-config flag");
         }
@@ -141,6 +148,28 @@ public final class StatusCheck {
         } catch (IllegalArgumentException notOneCommand) {
             return new ArrayList<>(List.of(ShellScript.text(c, script.get()).split("\\s+")));
         }
+    }
+
+    /** What the engine's and the gateway's versions say about this config (docs/compatibility.md). */
+    private static List<String> compatibility(String image, String gatewayImage, List<Object> args) {
+        List<String> out = new ArrayList<>();
+        if (gatewayImage != null) {
+            Compatibility.eventFormatMismatch(image, gatewayImage).ifPresent(out::add);
+        }
+        var version = Compatibility.Version.ofImage(image);
+        String json = Flags.value(strings(args), "--kv-events-config");
+        if (version.isPresent() && Compatibility.needsExplicitPublisher(version.get()) && json != null) {
+            try {
+                JsonObject config = JsonParser.parseString(json).getAsJsonObject();
+                if (!config.has("publisher") || config.get("publisher").isJsonNull()) {
+                    out.add("vLLM " + version.get() + "'s --kv-events-config names no publisher, and before vLLM 0.11.1 it"
+                            + " defaults to none: add \"publisher\":\"zmq\" (enable does)");
+                }
+            } catch (RuntimeException notJson) {
+                out.add("--kv-events-config is not a JSON object: vLLM exits on it");
+            }
+        }
+        return out;
     }
 
     /** {@code ready/replicas} from the Deployment's status; {@code -} when it has none (manifests). */
