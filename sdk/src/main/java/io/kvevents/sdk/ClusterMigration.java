@@ -76,7 +76,7 @@ public final class ClusterMigration {
                 unchecked = e.getMessage().replace(" (give --force to enable anyway)", "") + "; enabling anyway (--force)";
             }
         }
-        MigrationPlan plan = run(context, options, apply, (objects, users) -> EnablePlanner.plan(objects, model, options, true));
+        MigrationPlan plan = run(context, options, apply, true, (objects, users) -> EnablePlanner.plan(objects, model, options, true));
         return unchecked == null ? plan : plan.withWarning(unchecked);
     }
 
@@ -148,8 +148,8 @@ public final class ClusterMigration {
      */
     public static MigrationPlan disable(KubeContext context, String model, EnableOptions options, boolean gatewayOnly,
             ApplyOptions apply) {
-        return run(context, options, apply.withVerify(null), (objects, users) -> DisablePlanner.plan(objects, model, options,
-                gatewayOnly, users.users(), users.why()));
+        return run(context, options, apply.withVerify(null), false, (objects, users) -> DisablePlanner.plan(objects, model,
+                options, gatewayOnly, users.users(), users.why()));
     }
 
     /** Plans a change from the objects read and every Deployment that uses sync. */
@@ -160,7 +160,12 @@ public final class ClusterMigration {
     /** How often a plan is read and made again when an object changed under it. */
     private static final int ATTEMPTS = 5;
 
-    private static MigrationPlan run(KubeContext context, EnableOptions options, ApplyOptions apply, Planner planner) {
+    /**
+     * @param undoOnFailure true for enable: a failure after a write undoes this run's writes (exit 3); false for
+     *     disable, which is itself an undo and safe to repeat: a failure says what was done and stops
+     */
+    private static MigrationPlan run(KubeContext context, EnableOptions options, ApplyOptions apply, boolean undoOnFailure,
+            Planner planner) {
         KubeApi api = KubeApi.connect(context);
         Consumer<String> progress = apply.progress();
         Map<ObjectRef, Plan.Change> applied = new LinkedHashMap<>();
@@ -198,7 +203,7 @@ public final class ClusterMigration {
                         throw new IllegalStateException(e.getMessage() + "; gave up after " + ATTEMPTS
                                 + " attempts (nothing was changed)", e);
                     }
-                    throw rolledBack(api, options, apply, plan.self(), applied, e);
+                    throw undoOnFailure ? rolledBack(api, options, apply, plan.self(), applied, e) : stopped(applied, e);
                 }
                 progress.accept(e.getMessage() + "; reading it again (attempt " + (attempt + 1) + " of " + ATTEMPTS + ")");
                 pause(attempt);
@@ -206,7 +211,7 @@ public final class ClusterMigration {
                 if (applied.isEmpty()) {
                     throw e;
                 }
-                throw rolledBack(api, options, apply, plan.self(), applied, e);
+                throw undoOnFailure ? rolledBack(api, options, apply, plan.self(), applied, e) : stopped(applied, e);
             }
         }
         if (apply.rollout() != null && apply.dryRun() == DryRun.NONE && !applied.isEmpty()) {
@@ -221,10 +226,16 @@ public final class ClusterMigration {
                     }
                 }
             } catch (RuntimeException e) {
-                throw rolledBack(api, options, apply, plan.self(), applied, e);
+                throw undoOnFailure ? rolledBack(api, options, apply, plan.self(), applied, e) : stopped(applied, e);
             }
         }
         return new MigrationPlan(plan);
+    }
+
+    /** A disable that failed after some writes: they stand (each is an undo), and running it again finishes. */
+    private static IllegalStateException stopped(Map<ObjectRef, Plan.Change> applied, RuntimeException cause) {
+        return new IllegalStateException(cause.getMessage() + "; already done: " + applied.keySet().stream()
+                .map(ObjectRef::target).toList() + "; run disable again to finish (it changes only what is left)", cause);
     }
 
     private static boolean isGateway(ObjectRef ref, EnableOptions options) {
@@ -261,7 +272,11 @@ public final class ClusterMigration {
         }
     }
 
-    /** Waits until every patched Deployment has rolled out: all replicas updated and available. */
+    /**
+     * Waits until every patched Deployment has rolled out (all replicas updated and available), as
+     * {@code kubectl rollout status} does: by watching it, with a read every few seconds in case the watch
+     * ends or is refused.
+     */
     private static void awaitRollouts(KubeApi api, java.util.Collection<ObjectRef> applied, Duration timeout,
             Consumer<String> progress) {
         long deadline = System.nanoTime() + timeout.toNanos();
@@ -269,31 +284,55 @@ public final class ClusterMigration {
             if (!ref.kind().equals("Deployment")) {
                 continue;
             }
+            java.util.concurrent.BlockingQueue<Map<String, Object>> seen = new java.util.concurrent.LinkedBlockingQueue<>();
+            Map<String, Object> now = api.deployment(ref.namespace(), ref.name());
             String last = null;
-            while (true) {
-                Map<String, Object> now = api.deployment(ref.namespace(), ref.name());
-                if (now == null) {
-                    throw new IllegalStateException(ref.target() + " was deleted while it rolled out");
+            AutoCloseable watch = null;
+            try {
+                while (true) {
+                    if (now == null) {
+                        throw new IllegalStateException(ref.target() + " was deleted while it rolled out");
+                    }
+                    if (rolledOut(now)) {
+                        progress.accept(ref.target() + " rolled out");
+                        break;
+                    }
+                    String state = ref.target() + ": " + number(JsonTree.at(now, "status", "updatedReplicas"), 0) + "/"
+                            + number(JsonTree.at(now, "spec", "replicas"), 1) + " pods updated";
+                    if (!state.equals(last)) {
+                        progress.accept(state);
+                        last = state;
+                    }
+                    if (watch == null) {
+                        Object rv = JsonTree.at(now, "metadata", "resourceVersion");
+                        watch = api.watchDeployment(ref.namespace(), ref.name(), rv == null ? null : String.valueOf(rv),
+                                seen::add, () -> { });
+                    }
+                    long left = deadline - System.nanoTime();
+                    if (left <= 0) {
+                        throw new IllegalStateException(ref.target() + " did not roll out within " + timeout.toSeconds() + "s");
+                    }
+                    Map<String, Object> next = seen.poll(Math.min(left, SAFETY_READ.toNanos()), java.util.concurrent.TimeUnit.NANOSECONDS);
+                    now = next != null ? next : api.deployment(ref.namespace(), ref.name());
                 }
-                if (rolledOut(now)) {
-                    progress.accept(ref.target() + " rolled out");
-                    break;
-                }
-                String state = ref.target() + ": " + number(JsonTree.at(now, "status", "updatedReplicas"), 0) + "/"
-                        + number(JsonTree.at(now, "spec", "replicas"), 1) + " pods updated";
-                if (!state.equals(last)) {
-                    progress.accept(state);
-                    last = state;
-                }
-                if (System.nanoTime() > deadline) {
-                    throw new IllegalStateException(ref.target() + " did not roll out within " + timeout.toSeconds() + "s");
-                }
-                try {
-                    Thread.sleep(250);
-                } catch (InterruptedException e) {
-                    Thread.currentThread().interrupt();
-                    throw new IllegalStateException("interrupted while waiting for " + ref.target(), e);
-                }
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                throw new IllegalStateException("interrupted while waiting for " + ref.target(), e);
+            } finally {
+                closeQuietly(watch);
+            }
+        }
+    }
+
+    /** How often a rollout wait reads the Deployment when its watch says nothing. */
+    private static final Duration SAFETY_READ = Duration.ofSeconds(5);
+
+    private static void closeQuietly(AutoCloseable c) {
+        if (c != null) {
+            try {
+                c.close();
+            } catch (Exception ignored) {
+                // closing a watch that already ended
             }
         }
     }

@@ -197,6 +197,14 @@ class ClusterMigrationTest {
         controller.join();
         assertTrue(progress.contains("deployment.apps/llama-3-8b rolled out"), progress.toString());
         assertTrue(progress.contains("deployment.apps/aibrix-gateway-plugins rolled out"), progress.toString());
+        assertTrue(progress.contains("deployment.apps/llama-3-8b: 0/2 pods updated"), progress.toString());
+        // by watch, as kubectl rollout status waits: one read, then the server's events (no 250 ms polling);
+        // the other read of llama-3-8b is the controller's, before it writes the status
+        List<String> requests = drainRequests();
+        assertTrue(requests.stream().anyMatch(r -> r.startsWith("GET /apis/apps/v1/namespaces/default/deployments?")
+                && r.contains("watch=true")), requests.toString());
+        assertEquals(2, requests.stream().filter(r -> r.equals("GET /apis/apps/v1/namespaces/default/deployments/llama-3-8b"))
+                .count(), requests.toString());
     }
 
     @Test
@@ -563,5 +571,66 @@ class ClusterMigrationTest {
         }
         d.remove("status");
         return d;
+    }
+
+    /**
+     * A failure injected at each step of disable: what was done stands (each write is an undo), the message
+     * says what is left, and running disable again finishes: the objects end exactly as before enable.
+     */
+    @org.junit.jupiter.params.ParameterizedTest
+    @org.junit.jupiter.params.provider.ValueSource(strings = {"/deployments/llama-3-8b", "/services/llama-3-8b",
+        "/deployments/aibrix-gateway-plugins"})
+    void aFailureInjectedAtEachStepOfDisableIsFinishedByRunningItAgain(String failing) {
+        Map<String, Object> before = withoutServerFields(deployment("llama-3-8b"));
+        Map<String, Object> gatewayBefore = gatewayObject();
+        ClusterMigration.enable(context, "llama-3-8b", MigrationPlanTest.OPTIONS, apply(ClusterMigration.DryRun.NONE, null));
+        failPatchOf = failing;
+        IllegalStateException e = assertThrows(IllegalStateException.class, () -> ClusterMigration.disable(context,
+                "llama-3-8b", MigrationPlanTest.OPTIONS, false, apply(ClusterMigration.DryRun.NONE, null)));
+        assertTrue(e.getMessage().contains("injected failure"), e.getMessage());
+        assertEquals(!failing.equals("/deployments/llama-3-8b"), e.getMessage().contains("run disable again to finish"),
+                e.getMessage());
+        failPatchOf = null;
+        ClusterMigration.disable(context, "llama-3-8b", MigrationPlanTest.OPTIONS, false, apply(ClusterMigration.DryRun.NONE, null));
+        assertEquals(before, withoutServerFields(deployment("llama-3-8b")));
+        assertEquals(gatewayBefore, gatewayObject());
+    }
+
+    /** Who may not list Deployments in every namespace cannot rule out other users of sync: the gateway stays on. */
+    @Test
+    void disableKeepsTheGatewayOnWhenOtherNamespacesCannotBeSeen() {
+        ClusterMigration.enable(context, "llama-3-8b", MigrationPlanTest.OPTIONS, apply(ClusterMigration.DryRun.NONE, null));
+        api.onRequest(request -> request.getPath().startsWith("/apis/apps/v1/deployments?")
+                ? new MockResponse().setResponseCode(403).setBody(("{\"kind\":\"Status\",\"reason\":\"Forbidden\","
+                        + "\"code\":403}").getBytes(StandardCharsets.UTF_8)) : null);
+        MigrationPlan plan = ClusterMigration.disable(context, "llama-3-8b", MigrationPlanTest.OPTIONS, false,
+                apply(ClusterMigration.DryRun.NONE, null));
+        assertTrue(plan.warnings().contains("the gateway keeps KV event sync on: you may not list deployments.apps in every"
+                + " namespace (HTTP 403), so other models that use it cannot be ruled out"), plan.warnings().toString());
+        assertTrue(Manifests.write(List.of(gatewayObject())).contains("AIBRIX_PREFIX_CACHE_KV_EVENT_SYNC_ENABLED"));
+        assertEquals(ModelStatus.State.OFF, state(context, "llama-3-8b"));
+    }
+
+    /** The gateway's settings held in a ConfigMap (envFrom) are read through the API server, never duplicated. */
+    @Test
+    void gatewaySettingsFromAConfigMapAreReadOnTheCluster() {
+        api.create("""
+                apiVersion: v1
+                kind: ConfigMap
+                metadata: {name: gateway-settings, namespace: aibrix-system}
+                data: {AIBRIX_PREFIX_CACHE_KV_EVENT_SYNC_ENABLED: "true", AIBRIX_PREFIX_CACHE_TOKENIZER_TYPE: remote}
+                """);
+        fabric8.apps().deployments().inNamespace("aibrix-system").withName("aibrix-gateway-plugins").edit(d -> {
+            d.getSpec().getTemplate().getSpec().getContainers().get(0).setEnvFrom(List.of(
+                    new io.fabric8.kubernetes.api.model.EnvFromSourceBuilder().withNewConfigMapRef()
+                            .withName("gateway-settings").endConfigMapRef().build()));
+            return d;
+        });
+        ClusterMigration.enable(context, "llama-3-8b", MigrationPlanTest.OPTIONS, apply(ClusterMigration.DryRun.NONE, null));
+        String gateway = Manifests.write(List.of(gatewayObject()));
+        assertFalse(gateway.contains("name: AIBRIX_PREFIX_CACHE_KV_EVENT_SYNC_ENABLED"), gateway);
+        assertFalse(gateway.contains("name: AIBRIX_PREFIX_CACHE_TOKENIZER_TYPE"), gateway);
+        assertTrue(gateway.contains("name: AIBRIX_PREFIX_CACHE_USE_REMOTE_TOKENIZER"), gateway);
+        assertEquals(ModelStatus.State.ENABLED, state(context, "llama-3-8b"));
     }
 }

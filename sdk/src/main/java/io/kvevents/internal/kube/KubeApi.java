@@ -304,6 +304,92 @@ public final class KubeApi {
                 "deployments.apps " + name + " in namespace " + ns);
     }
 
+    /**
+     * Watches one Deployment: every version of it the server sends after {@code resourceVersion} goes to
+     * {@code onChange}, until the returned handle is closed. The watch runs over a WebSocket, which the API
+     * server serves for any watch (k8s.io/apiserver endpoints/handlers/watch.go, WatchServer.HandleWS) and
+     * fabric8's mock server too; {@code onEnd} hears when the server ends it (a watch times out).
+     */
+    public AutoCloseable watchDeployment(String ns, String name, String resourceVersion,
+            java.util.function.Consumer<Map<String, Object>> onChange, Runnable onEnd) {
+        List<io.kubernetes.client.openapi.Pair> query = new ArrayList<>();
+        query.add(new io.kubernetes.client.openapi.Pair("watch", "true"));
+        query.add(new io.kubernetes.client.openapi.Pair("fieldSelector", "metadata.name=" + name));
+        if (resourceVersion != null) {
+            query.add(new io.kubernetes.client.openapi.Pair("resourceVersion", resourceVersion));
+        }
+        java.util.concurrent.atomic.AtomicReference<okhttp3.WebSocket> socket = new java.util.concurrent.atomic.AtomicReference<>();
+        java.util.concurrent.atomic.AtomicBoolean closed = new java.util.concurrent.atomic.AtomicBoolean();
+        try {
+            io.kubernetes.client.util.WebSockets.stream("/apis/apps/v1/namespaces/" + ns + "/deployments", "GET", query,
+                    streamingClient(), new io.kubernetes.client.util.WebSockets.SocketListener() {
+                        @Override
+                        public void open(String protocol, okhttp3.WebSocket ws) {
+                            socket.set(ws);
+                            if (closed.get()) {
+                                ws.close(1000, null);
+                            }
+                        }
+
+                        @Override
+                        public void bytesMessage(java.io.InputStream in) {
+                            try {
+                                event(new String(in.readAllBytes(), StandardCharsets.UTF_8));
+                            } catch (IOException e) {
+                                // a broken frame: the next one, or the end, follows
+                            }
+                        }
+
+                        @Override
+                        public void textMessage(Reader in) {
+                            StringBuilder b = new StringBuilder();
+                            try {
+                                char[] buf = new char[8192];
+                                for (int n; (n = in.read(buf)) >= 0; ) {
+                                    b.append(buf, 0, n);
+                                }
+                            } catch (IOException e) {
+                                return;
+                            }
+                            event(b.toString());
+                        }
+
+                        private void event(String text) {
+                            try {
+                                Map<String, Object> e = PLAIN.fromJson(text, new TypeToken<Map<String, Object>>() { }.getType());
+                                if (e != null && e.get("object") instanceof Map<?, ?> o
+                                        && ("ADDED".equals(e.get("type")) || "MODIFIED".equals(e.get("type")))) {
+                                    @SuppressWarnings("unchecked")
+                                    Map<String, Object> object = (Map<String, Object>) o;
+                                    onChange.accept(object);
+                                }
+                            } catch (RuntimeException notAnEvent) {
+                                // not a watch event (a Status): the caller's safety check covers it
+                            }
+                        }
+
+                        @Override
+                        public void failure(Throwable t) {
+                            onEnd.run();
+                        }
+
+                        @Override
+                        public void close() {
+                            onEnd.run();
+                        }
+                    });
+        } catch (ApiException | IOException e) {
+            onEnd.run();
+        }
+        return () -> {
+            closed.set(true);
+            okhttp3.WebSocket ws = socket.get();
+            if (ws != null) {
+                ws.close(1000, null);
+            }
+        };
+    }
+
     /** The object at {@code path}, or null when the server says 404; {@code what} names it in errors. */
     private Map<String, Object> getOrNull(String path, String what) {
         try {
