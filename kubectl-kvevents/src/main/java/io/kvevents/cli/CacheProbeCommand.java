@@ -14,6 +14,7 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Optional;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
@@ -91,12 +92,16 @@ final class CacheProbeCommand implements Callable<Integer> {
     }
 
     private int probe() {
-        List<int[]> prompts = prompts();
+        // the model is a property of each source: the Deployment's served model, or --endpoint …,model=NAME
+        Optional<String> served = sources.targets.isEmpty() ? Optional.empty() : sources.pods().servedModel();
+        String probed = model != null ? model : served.orElse(null);
+        List<int[]> prompts = prompts(probed);
         PrintWriter out = spec.commandLine().getOut();
         PrintWriter err = spec.commandLine().getErr();
         NoticePrinter notices = new NoticePrinter(err, KvEventsCommand.verbose(spec),
                 sources.endpoints);
-        PrefixIndex index = PrefixIndex.create();
+        PrefixIndex index = served.map(PrefixIndex::forModel).orElseGet(PrefixIndex::create);
+        index.declareModels(sources.endpoints);
         try (EventStream stream = sources.open("probe")) {
             index.follow(stream, sources.recordings.isEmpty() ? settle : Duration.ofDays(1), item -> {
                 notices.print(item);
@@ -108,7 +113,7 @@ final class CacheProbeCommand implements Callable<Integer> {
         }
         List<ProbeResult> results = new ArrayList<>();
         for (int[] ids : prompts) {
-            results.add(index.probe(new ProbeRequest(ids, model, lora, cacheSalt)));
+            results.add(index.probe(new ProbeRequest(ids, probed, lora, cacheSalt)));
         }
         if (output == Format.json) {
             results.forEach(r -> out.println(json(r)));
@@ -119,7 +124,8 @@ final class CacheProbeCommand implements Callable<Integer> {
         return ExitCodes.OK;
     }
 
-    private List<int[]> prompts() {
+    /** @param probed the model asked about (--model, else the MODEL Deployment's), or null */
+    private List<int[]> prompts(String probed) {
         int given = (tokens != null ? 1 : 0) + (tokensFile != null ? 1 : 0) + (prompt != null ? 1 : 0)
                 + (promptFile != null ? 1 : 0) + (messagesFile != null ? 1 : 0);
         if (given != 1) {
@@ -137,14 +143,15 @@ final class CacheProbeCommand implements Callable<Integer> {
             throw CliException.usage("text prompts need --tokenizer URL (vLLM's /tokenize) or --tokenizer pod, or give"
                     + " --tokens");
         }
-        if (model == null) {
-            throw CliException.usage("text prompts need --model NAME: the tokenizer must know which model's vocabulary");
+        if (probed == null) {
+            throw CliException.usage("text prompts need --model NAME (or a MODEL Deployment): the tokenizer must know"
+                    + " which model's vocabulary");
         }
         Tokenizer t = tokenizer.equals("pod") ? sources.pods().tokenizer() : Tokenizer.vllm(tokenizer);
         if (messagesFile != null) {
-            return List.of(t.tokenizeChat(model, Prompts.messages(messagesFile)));
+            return List.of(t.tokenizeChat(probed, Prompts.messages(messagesFile)));
         }
-        return List.of(t.tokenize(model, prompt != null ? prompt : Prompts.text(promptFile)));
+        return List.of(t.tokenize(probed, prompt != null ? prompt : Prompts.text(promptFile)));
     }
 
     private static void table(List<ProbeResult> results, PrintWriter out) {

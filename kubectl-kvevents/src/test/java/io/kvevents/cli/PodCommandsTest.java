@@ -141,4 +141,44 @@ class PodCommandsTest {
             assertEquals(3, r.errLines().stream().filter(l -> l.contains("an error occurred forwarding")).count(), r.err());
         }
     }
+
+    /**
+     * Issue 13: pods on vLLM 0.11 with the default empty topic answer replays without a topic frame
+     * (vllm/distributed/kv_events.py at v0.11.0: ["", seq, payload]) and name no model live either. The model is
+     * the Deployment's: cache-probe MODEL --prompt tokenizes with it and probes its pods.
+     */
+    @Test
+    void cacheProbeOfAModelWhosePodsNameNoModelWorksWithATextPrompt() throws Exception {
+        com.sun.net.httpserver.HttpServer vllm = com.sun.net.httpserver.HttpServer.create(
+                new java.net.InetSocketAddress("127.0.0.1", 0), 0);
+        List<String> asked = new java.util.concurrent.CopyOnWriteArrayList<>();
+        vllm.createContext("/tokenize", exchange -> {
+            asked.add(new String(exchange.getRequestBody().readAllBytes(), java.nio.charset.StandardCharsets.UTF_8));
+            StringBuilder ids = new StringBuilder();
+            for (int i = 0; i < 32; i++) {
+                ids.append(i == 0 ? "" : ",").append(i);
+            }
+            byte[] answer = ("{\"count\":32,\"tokens\":[" + ids + "]}").getBytes(java.nio.charset.StandardCharsets.UTF_8);
+            exchange.sendResponseHeaders(200, answer.length);
+            exchange.getResponseBody().write(answer);
+            exchange.close();
+        });
+        vllm.start();
+        try (FakeApiServer api = new FakeApiServer().deployment("ml", "llama");
+                VllmPeer peer = VllmPeer.start("--topic", "", "--format=array")) {
+            peer.publish(2); // history only the replay endpoint can give, without a topic frame
+            api.pod(new FakeApiServer.Pod("ml", "llama-0", Map.of("app", "llama"), true,
+                    Map.of(5557, port(peer.liveEndpoint()), 5558, port(peer.replayEndpoint()), 8000, vllm.getAddress().getPort())));
+            Result r = CliHarness.run("cache-probe", "llama", "--kubeconfig", api.kubeconfig(dir, "ml").toString(),
+                    "--tokenizer", "pod", "--prompt", "hello", "--settle", "2s", "-o", "json");
+            assertEquals(0, r.exitCode(), r.err());
+            JsonObject line = JsonParser.parseString(r.outLines().get(0)).getAsJsonObject();
+            JsonObject pod = line.getAsJsonArray("pods").get(0).getAsJsonObject();
+            assertEquals("llama-0", pod.get("pod").getAsString());
+            assertEquals(2, pod.get("matched_blocks").getAsInt(), r.out());
+            assertTrue(asked.get(0).contains("\"model\":\"llama\""), asked.toString());
+        } finally {
+            vllm.stop(0);
+        }
+    }
 }

@@ -60,6 +60,14 @@ public final class ModelPods implements AutoCloseable {
         return KubeApi.connect(context, timeout).vllmDeploymentNames();
     }
 
+    /**
+     * The model the targets serve, when they are Deployments of one model: the AIBrix model label, else
+     * {@code --served-model-name}, else the Deployment's name. Empty for pods named one by one.
+     */
+    public java.util.Optional<String> servedModel() {
+        return targets.servedModel();
+    }
+
     /** The names of the pods that are ready now. */
     public List<String> ready() {
         return targets.ready().stream().map(PodTargets.Pod::name).toList();

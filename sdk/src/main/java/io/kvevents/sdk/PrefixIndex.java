@@ -18,7 +18,9 @@ import java.util.function.Consumer;
  * }</pre>
  *
  * <p>Keys are the index's own: a chain hash over each full block's tokens and extra keys, seeded by
- * the (model, LoRA) context, so pods are compared by content, never by their salted engine hashes.
+ * the LoRA context, so pods are compared by content, never by their salted engine hashes. The model is a
+ * property of each source (declared, else named by its first live topic {@code kv@<pod>@<model>}; a
+ * replayed batch without a topic never names it), and a probe reads the sources of its model.
  */
 public final class PrefixIndex {
     /** The model of sources whose topic does not name one ({@code kv@<pod>@<model>}). */
@@ -35,7 +37,7 @@ public final class PrefixIndex {
         return new PrefixIndex(DEFAULT_MODEL);
     }
 
-    /** An empty index whose sources belong to {@code model} unless their topic says otherwise. */
+    /** An empty index whose sources belong to {@code model} unless declared or named otherwise by their topic. */
     public static PrefixIndex forModel(String model) {
         return new PrefixIndex(model);
     }
@@ -55,6 +57,16 @@ public final class PrefixIndex {
         } else if (item instanceof StreamNotice n && n.kind() == StreamNotice.Kind.GONE) {
             core.removeSource(n.source()); // its pod is gone: nothing it held can be hit
         }
+    }
+
+    /** Says which model a source serves (its Deployment's, or {@code --endpoint …,model=NAME}): topics no longer change it. */
+    public synchronized void declareModel(String source, String model) {
+        core.declareModel(source, model);
+    }
+
+    /** Declares the model of every spec that names one. */
+    public void declareModels(java.util.Collection<SourceSpec> specs) {
+        specs.stream().filter(s -> s.model() != null).forEach(s -> declareModel(s.name(), s.model()));
     }
 
     /** Applies one batch of a source (in that source's sequence order). */

@@ -11,8 +11,10 @@ import java.util.regex.Pattern;
  * @param liveEndpoint e.g. {@code tcp://10.0.0.7:5557}
  * @param replayEndpoint e.g. {@code tcp://10.0.0.7:5558}, or null when the publisher has none
  * @param topic subscription prefix; empty subscribes to every topic
+ * @param model the model the engine serves, when known before its first batch (its Deployment, or
+ *     {@code model=NAME}); null leaves it to the first live topic that names one
  */
-public record SourceSpec(String name, String liveEndpoint, String replayEndpoint, String topic) {
+public record SourceSpec(String name, String liveEndpoint, String replayEndpoint, String topic, String model) {
 
     private static final Pattern ENDPOINT = Pattern.compile("(tcp://(\\[[0-9a-fA-F:.]+]|[^:/\\[\\]]+):\\d{1,5}|ipc://.+|inproc://.+)");
 
@@ -23,6 +25,17 @@ public record SourceSpec(String name, String liveEndpoint, String replayEndpoint
             requireEndpoint(replayEndpoint, "replay endpoint");
         }
         topic = topic == null ? "" : topic;
+        model = model == null || model.isBlank() ? null : model;
+    }
+
+    /** A source whose model is left to its topics. */
+    public SourceSpec(String name, String liveEndpoint, String replayEndpoint, String topic) {
+        this(name, liveEndpoint, replayEndpoint, topic, null);
+    }
+
+    /** This source, serving {@code m}. */
+    public SourceSpec withModel(String m) {
+        return new SourceSpec(name, liveEndpoint, replayEndpoint, topic, m);
     }
 
     /** A source with live and replay endpoints, all topics. */
@@ -36,7 +49,7 @@ public record SourceSpec(String name, String liveEndpoint, String replayEndpoint
     }
 
     /**
-     * Parses the command-line form {@code NAME=tcp://HOST:PORT[,replay=tcp://HOST:PORT][,topic=PREFIX]};
+     * Parses the command-line form {@code NAME=tcp://HOST:PORT[,replay=tcp://HOST:PORT][,topic=PREFIX][,model=NAME]};
      * without {@code NAME=} the source is named after the endpoint's host and port.
      */
     public static SourceSpec parse(String text) {
@@ -55,18 +68,21 @@ public record SourceSpec(String name, String liveEndpoint, String replayEndpoint
         }
         String replay = null;
         String topic = "";
+        String model = null;
         for (int i = 1; i < parts.length; i++) {
             String p = parts[i].strip();
-            if (p.startsWith("replay=")) {
+            if (p.startsWith("model=")) {
+                model = p.substring("model=".length());
+            } else if (p.startsWith("replay=")) {
                 replay = p.substring("replay=".length());
             } else if (p.startsWith("topic=")) {
                 topic = p.substring("topic=".length());
             } else {
                 throw new IllegalArgumentException("unknown endpoint option '" + p + "' in '" + text
-                        + "': expected NAME=tcp://HOST:PORT[,replay=tcp://HOST:PORT][,topic=PREFIX]");
+                        + "': expected NAME=tcp://HOST:PORT[,replay=tcp://HOST:PORT][,topic=PREFIX][,model=NAME]");
             }
         }
-        return new SourceSpec(name, live, replay, topic);
+        return new SourceSpec(name, live, replay, topic, model);
     }
 
     private static void requireName(String name) {
@@ -89,6 +105,6 @@ public record SourceSpec(String name, String liveEndpoint, String replayEndpoint
     @Override
     public String toString() {
         return name + "=" + liveEndpoint + (replayEndpoint == null ? "" : ",replay=" + replayEndpoint)
-                + (topic.isEmpty() ? "" : ",topic=" + topic);
+                + (topic.isEmpty() ? "" : ",topic=" + topic) + (model == null ? "" : ",model=" + model);
     }
 }

@@ -229,4 +229,32 @@ class PrefixIndexTest {
         assertEquals(List.of("pod-a", "pod-b"), r.pods().stream().map(PodMatch::pod).toList());
         assertEquals(0, r.pod("pod-b").matchedBlocks());
     }
+
+    /**
+     * A replayed batch without a topic frame (vLLM before 0.26 answers ["", seq, payload]; SGLang too) says
+     * nothing about the model: it never fixes it, and the blocks it stored count for the model the first live
+     * topic names.
+     */
+    @Test
+    void aReplayWithoutATopicNeverFixesTheModel() {
+        index.apply("pod-a", "", EventBatch.of(BlockStored.of(new long[] {1, 2}, null, tokens(0, 32), 16)));
+        index.apply("pod-b", "", EventBatch.of(BlockStored.of(new long[] {1}, null, tokens(0, 16), 16)));
+        index.apply("pod-a", "kv@pod-a@my-model", EventBatch.of(BlockStored.of(new long[] {3}, 2L, tokens(32, 48), 16)));
+        ProbeResult r = index.probe(ProbeRequest.of(tokens(0, 48)).withModel("my-model"));
+        assertEquals(3, r.pod("pod-a").matchedBlocks());
+        assertEquals(1, r.pod("pod-b").matchedBlocks(), "a pod without live traffic yet still counts for the model");
+        assertEquals("my-model", index.probe(tokens(0, 48)).model(), "the only model named is the one probed");
+        assertEquals(List.of("my-model", PrefixIndex.DEFAULT_MODEL), index.stats().sources().stream()
+                .map(IndexStats.SourceBlocks::model).toList(), "pod-b's model is not named yet");
+    }
+
+    /** A model declared for a source (the Deployment it belongs to) holds even when no topic ever names one. */
+    @Test
+    void aDeclaredModelHoldsWithoutAnyTopic() {
+        PrefixIndex forModel = PrefixIndex.forModel("llama-3-8b");
+        forModel.apply("pod-a", "", EventBatch.of(BlockStored.of(new long[] {1}, null, tokens(0, 16), 16)));
+        ProbeResult r = forModel.probe(ProbeRequest.of(tokens(0, 16)).withModel("llama-3-8b"));
+        assertEquals(1, r.pod("pod-a").matchedBlocks());
+        assertEquals("llama-3-8b", forModel.probe(tokens(0, 16)).model());
+    }
 }

@@ -22,6 +22,12 @@ import java.util.TreeMap;
  * engine-hash → key maps, and residency per (key, source, tier). Engine hashes are only ever
  * resolved within the source that sent them.
  *
+ * <p>The model is a property of the source, not of the keys: keys are seeded by the LoRA context only,
+ * and a probe for a model reads the sources of that model. A source's model is often learned late (a
+ * replay without a topic frame names none, the first live topic does), and a filter needs nothing moved
+ * when it is learned, where model-seeded keys would have been computed under the wrong seed for good.
+ * Equal token runs of two models share a key, at no cost: residency is per source.
+ *
  * <p>Not thread-safe: one owner applies events and probes.
  */
 public final class IndexCore {
@@ -49,21 +55,14 @@ public final class IndexCore {
     /** What the touches read (see {@link LongLongTable#touch}). */
     private long touched;
 
-    /** A (model, LoRA) context: its seed and the block size its events carry. */
+    /** A LoRA context (null: the base model): its seed. */
     private static final class Context {
-        final String model;
         final String lora;
         final long seed;
-        final Set<Integer> blockSizes = new LinkedHashSet<>();
 
-        Context(String model, String lora) {
-            this.model = model;
+        Context(String lora) {
             this.lora = lora;
-            this.seed = Mix.string(model + '\u0000' + (lora == null ? "" : lora));
-        }
-
-        String name() {
-            return model + (lora == null ? "" : " (lora " + lora + ")");
+            this.seed = Mix.string('\u0000' + (lora == null ? "" : lora));
         }
     }
 
@@ -71,18 +70,20 @@ public final class IndexCore {
     private static final class SourceState {
         final int id;
         final String name;
+        /** Null until declared, or named by a live topic ({@code kv@<pod>@<model>}). */
         String model;
-        /** False until a batch's topic said which model (or that none is named). */
-        boolean modelKnown;
+        /** True when {@link #declareModel} named the model: topics no longer change it. */
+        boolean declared;
+        /** The LoRA contexts it stored blocks under, for {@link #stats}. */
+        final Set<String> loras = new LinkedHashSet<>();
         LongLongTable gpu = new LongLongTable();
         LongLongTable offload = new LongLongTable();
         long orphans;
         int blockSize;
 
-        SourceState(int id, String name, String model) {
+        SourceState(int id, String name) {
             this.id = id;
             this.name = name;
-            this.model = model;
         }
 
         long resolve(long engineHash) {
@@ -91,7 +92,7 @@ public final class IndexCore {
         }
     }
 
-    /** @param defaultModel the model of sources whose topic does not name one */
+    /** @param defaultModel the model of sources that are not declared and whose topics name none */
     public IndexCore(String defaultModel) {
         this.defaultModel = defaultModel;
     }
@@ -116,10 +117,17 @@ public final class IndexCore {
 
     /**
      * Registers a source before its first batch (it connected), so that probes list it with nothing
-     * matched rather than leave it out. Its model is known from its first batch's topic.
+     * matched rather than leave it out.
      */
     public void addSource(String source) {
         source(source, null);
+    }
+
+    /** Says which model a source serves (its Deployment's): no topic changes it after this. */
+    public void declareModel(String source, String model) {
+        SourceState s = source(source, null);
+        s.model = model;
+        s.declared = true;
     }
 
     /** Forgets everything a source holds (its engine restarted): its id stays. */
@@ -141,10 +149,6 @@ public final class IndexCore {
 
     private SourceState source(String name, String topic) {
         SourceState s = sources.get(name);
-        if (s != null && !s.modelKnown && topic != null) {
-            s.model = modelOf(topic);
-            s.modelKnown = true;
-        }
         if (s == null) {
             int id = 0;
             while (id < byId.length && byId[id] != null) {
@@ -154,27 +158,34 @@ public final class IndexCore {
                 throw new IllegalStateException("the index holds " + Residency.MAX_SOURCES
                         + " sources already; remove gone pods (removeSource) before adding " + name);
             }
-            s = new SourceState(id, name, modelOf(topic));
-            s.modelKnown = topic != null;
+            s = new SourceState(id, name);
             byId[id] = s;
             sources.put(name, s);
+        }
+        if (s.model == null && !s.declared) {
+            s.model = modelOf(topic); // only a topic that names a model fixes it
         }
         return s;
     }
 
-    /** {@code kv@<pod>@<model>} names the model; any other topic leaves the default. */
-    private String modelOf(String topic) {
+    /** {@code kv@<pod>@<model>} names the model; any other topic (the empty one of a replay) names none. */
+    private static String modelOf(String topic) {
         if (topic != null && topic.startsWith("kv@")) {
             int at = topic.indexOf('@', 3);
             if (at > 0 && at + 1 < topic.length()) {
                 return topic.substring(at + 1);
             }
         }
-        return defaultModel;
+        return null;
     }
 
-    private Context context(String model, String lora) {
-        return contexts.computeIfAbsent(model + '\u0000' + (lora == null ? "" : lora), k -> new Context(model, lora));
+    /** The model a source counts for: its own, else the index's default. */
+    private String modelOf(SourceState s) {
+        return s.model != null ? s.model : defaultModel;
+    }
+
+    private Context context(String lora) {
+        return contexts.computeIfAbsent(lora == null ? "" : lora, k -> new Context(lora));
     }
 
     private static boolean onGpu(String medium) {
@@ -206,8 +217,10 @@ public final class IndexCore {
             return;
         }
         String lora = e.loraName() != null ? e.loraName() : e.loraId() != null ? String.valueOf(e.loraId()) : null;
-        Context ctx = context(s.model, lora);
-        ctx.blockSizes.add(bs);
+        Context ctx = context(lora);
+        if (s.loras.isEmpty() || !s.loras.contains(lora == null ? "" : lora)) {
+            s.loras.add(lora == null ? "" : lora);
+        }
         s.blockSize = bs;
         long prev;
         if (e.parentBlockHash() == null) {
@@ -313,26 +326,30 @@ public final class IndexCore {
     /** Probes a prompt: per pod of the model, the longest run of its full blocks held from block 0. */
     public ProbeResult probe(ProbeRequest r) {
         String model = r.model() != null ? r.model() : onlyModel();
-        Context ctx = contexts.get(model + '\u0000' + (r.lora() == null ? "" : r.lora()));
-        if (ctx == null) {
+        Context ctx = contexts.get(r.lora() == null ? "" : r.lora());
+        List<SourceState> pods = new ArrayList<>();
+        long alive = 0;
+        Set<Integer> sizes = new LinkedHashSet<>();
+        for (SourceState s : sources.values()) {
+            if (modelOf(s).equals(model) || s.model == null) {
+                pods.add(s);
+                alive |= 1L << s.id;
+                if (s.blockSize > 0) {
+                    sizes.add(s.blockSize);
+                }
+            }
+        }
+        if (ctx == null || sizes.isEmpty() || pods.stream().noneMatch(s -> modelOf(s).equals(model))) {
             throw new IllegalArgumentException("the index holds no blocks of " + model
                     + (r.lora() == null ? "" : " with LoRA " + r.lora()) + "; it holds " + contextNames());
         }
-        if (ctx.blockSizes.size() > 1) {
-            throw new IllegalStateException("the pods of " + ctx.name() + " publish different block sizes "
-                    + ctx.blockSizes + ": their blocks cannot be compared");
+        if (sizes.size() > 1) {
+            throw new IllegalStateException("the pods of " + model + " publish different block sizes " + sizes
+                    + ": their blocks cannot be compared");
         }
-        int bs = ctx.blockSizes.iterator().next();
+        int bs = sizes.iterator().next();
         int[] tokens = r.tokens();
         int full = tokens.length / bs;
-        List<SourceState> pods = new ArrayList<>();
-        long alive = 0;
-        for (SourceState s : sources.values()) {
-            if (s.model.equals(model) || !s.modelKnown) {
-                pods.add(s);
-                alive |= 1L << s.id;
-            }
-        }
         int[] anyRun = new int[Residency.MAX_SOURCES];
         int[] gpuRun = new int[Residency.MAX_SOURCES];
         long aliveAny = alive;
@@ -399,19 +416,34 @@ public final class IndexCore {
     }
 
     private String onlyModel() {
-        Set<String> models = new LinkedHashSet<>();
-        contexts.values().forEach(c -> models.add(c.model));
-        if (models.size() == 1) {
-            return models.iterator().next();
+        Set<String> named = new LinkedHashSet<>();
+        boolean any = false;
+        for (SourceState s : sources.values()) {
+            if (s.blockSize > 0) {
+                any = true;
+                if (s.model != null) {
+                    named.add(s.model);
+                }
+            }
         }
-        if (models.isEmpty()) {
+        if (!any) {
             throw new IllegalStateException("the index holds no blocks yet: nothing to probe");
         }
-        throw new IllegalArgumentException("the index holds several models " + models + ": name one (--model)");
+        if (named.size() > 1) {
+            throw new IllegalArgumentException("the index holds several models " + named + ": name one (--model)");
+        }
+        return named.isEmpty() ? defaultModel : named.iterator().next();
     }
 
+    /** Every (model, LoRA) the sources stored blocks under. */
     private List<String> contextNames() {
-        return contexts.values().stream().map(Context::name).toList();
+        Set<String> names = new LinkedHashSet<>();
+        for (SourceState s : sources.values()) {
+            for (String lora : s.loras) {
+                names.add(modelOf(s) + (lora.isEmpty() ? "" : " (lora " + lora + ")"));
+            }
+        }
+        return List.copyOf(names);
     }
 
     /** What the index holds. */
@@ -421,17 +453,23 @@ public final class IndexCore {
         long orphans = 0;
         long memory = residency.memoryBytes();
         for (SourceState s : sources.values()) {
-            rows.add(new IndexStats.SourceBlocks(s.name, s.model, s.blockSize, s.gpu.size(), s.offload.size(), s.orphans));
+            rows.add(new IndexStats.SourceBlocks(s.name, modelOf(s), s.blockSize, s.gpu.size(), s.offload.size(), s.orphans));
             entries += s.gpu.size() + s.offload.size();
             orphans += s.orphans;
             memory += s.gpu.memoryBytes() + s.offload.memoryBytes();
         }
         List<String> warnings = new ArrayList<>();
-        for (Context c : contexts.values()) {
-            if (c.blockSizes.size() > 1) {
-                warnings.add("pods of " + c.name() + " publish different block sizes " + c.blockSizes);
+        Map<String, Set<Integer>> sizes = new TreeMap<>();
+        for (SourceState s : sources.values()) {
+            if (s.blockSize > 0) {
+                sizes.computeIfAbsent(modelOf(s), m -> new LinkedHashSet<>()).add(s.blockSize);
             }
         }
+        sizes.forEach((model, set) -> {
+            if (set.size() > 1) {
+                warnings.add("pods of " + model + " publish different block sizes " + set);
+            }
+        });
         return new IndexStats(rows, contextNames(), entries, residency.keys(), orphans, memory, warnings);
     }
 }

@@ -33,7 +33,7 @@ public final class PodTargets {
         }
     }
 
-    private record Selected(String deployment, String selector) {
+    private record Selected(String deployment, String selector, String servedModel) {
     }
 
     private final KubeApi api;
@@ -68,7 +68,7 @@ public final class PodTargets {
                 }
                 String selector = ((Map<String, Object>) m).entrySet().stream()
                         .map(e -> e.getKey() + "=" + e.getValue()).collect(Collectors.joining(","));
-                t.deployments.add(new Selected(name, selector));
+                t.deployments.add(new Selected(name, selector, Workloads.servedModel(d)));
             } else if (api.pod(ns, name) != null) {
                 t.podNames.add(name);
             } else {
@@ -97,6 +97,16 @@ public final class PodTargets {
             }
         }
         return List.copyOf(out.values());
+    }
+
+    /**
+     * The one model the targets serve, when they are Deployments that all serve it (pods named one by one
+     * say nothing about their model).
+     */
+    public java.util.Optional<String> servedModel() {
+        java.util.Set<String> models = deployments.stream().map(Selected::servedModel).collect(Collectors.toSet());
+        return podNames.isEmpty() && models.size() == 1 ? java.util.Optional.of(models.iterator().next())
+                : java.util.Optional.empty();
     }
 
     /** {@code deployment.apps/llama (app=llama)}, {@code pod/x}: what is followed, for messages. */

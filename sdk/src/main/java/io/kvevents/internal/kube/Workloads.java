@@ -122,4 +122,34 @@ public final class Workloads {
         return "true".equals(JsonTree.at(deployment, "metadata", "labels", ENABLED))
                 || "true".equals(JsonTree.at(deployment, "spec", "template", "metadata", "labels", ENABLED));
     }
+
+    /**
+     * The model a Deployment's engine serves, as the gateway routes to it: the AIBrix model label (pod
+     * template, then Deployment), else the first {@code --served-model-name}, else the Deployment's name.
+     */
+    public static String servedModel(Map<String, Object> deployment) {
+        Object label = JsonTree.at(deployment, "spec", "template", "metadata", "labels", MODEL);
+        if (label == null) {
+            label = JsonTree.at(deployment, "metadata", "labels", MODEL);
+        }
+        if (label != null) {
+            return String.valueOf(label);
+        }
+        for (Map<String, Object> c : JsonTree.containers(deployment)) {
+            if (isVllm(c)) {
+                List<String> argv;
+                try {
+                    argv = EnablePlanner.vllmArgv(c);
+                } catch (IllegalArgumentException notOneCommand) {
+                    break;
+                }
+                String served = Flags.value(argv, "--served-model-name");
+                if (served != null) {
+                    return served;
+                }
+                break;
+            }
+        }
+        return JsonTree.name(deployment);
+    }
 }
