@@ -18,6 +18,7 @@ Payloads: one BlockStored per batch, block hash = hash_of(epoch, seq), parent = 
 batch's hash; every 5th batch also removes the hash of seq-3.
 
   --check-vectors FILE   re-encode the golden vectors' expected events and compare the bytes
+  --reply-gap-ms MS      pause between replay replies (a loaded engine or a slow path)
 """
 import argparse
 import json
@@ -169,6 +170,8 @@ class Publisher:
             if seq >= start_seq:
                 if limit is not None and sent >= limit:
                     return
+                if sent and self.args.reply_gap_ms:
+                    time.sleep(self.args.reply_gap_ms / 1000.0)
                 self.router.send_multipart([identity, b""] + topic + [seq.to_bytes(8, "big"), buf])
                 sent += 1
         self.router.send_multipart([identity, b""] + ([b""] if self.args.topic_frame else []) + [END_SEQ, b""])
@@ -235,6 +238,8 @@ def main():
     p.add_argument("--topic-frame", action="store_true", help="replay replies carry the topic (vLLM >= 0.26)")
     p.add_argument("--buffer", type=int, default=10000)
     p.add_argument("--router-hwm", type=int, default=1000)
+    p.add_argument("--reply-gap-ms", type=float, default=0,
+                   help="pause between replay replies: a loaded engine, or a slow path (a port-forward)")
     p.add_argument("--check-vectors")
     args = p.parse_args()
     if args.check_vectors:

@@ -258,4 +258,28 @@ class EventStreamPeerTest {
             }
         }
     }
+
+    /**
+     * Issue 13 #3: a publisher whose replay replies come 30 ms apart (a loaded engine, or a port-forward) is
+     * slow, not cut: with the fixed 25 ms idle timeout every pause was taken for a high-water-mark cut, each
+     * answered by a warning and a new request that made it resend the rest of its buffer. The idle time that
+     * counts as a cut now scales with the pauses and the answer latency seen.
+     */
+    @Test
+    void repliesThatComeSlowlyAreNotTakenForACut() {
+        try (VllmPeer peer = VllmPeer.start("--reply-gap-ms", "30")) {
+            peer.publish(40);
+            try (EventStream stream = EventStream.connect(List.of(SourceSpec.parse(peer.endpointSpec("pod-a"))),
+                    StreamOptions.DEFAULT)) {
+                Seen seen = new Seen();
+                until(stream, seen, s -> s.batches.size() == 40);
+                seen.assertExactly(40);
+                assertTrue(seen.count(Kind.REPLAY_CUT) <= 1, "at most one pause is taken for a cut before the"
+                        + " pauses are learned: " + seen.items.stream().filter(StreamNotice.class::isInstance).toList());
+                // the first request, at most one that an unlearned pause took for a cut, the quiet catch-up once the
+                // subscription settled (the old code asked 40 times, each making the publisher resend the rest)
+                assertTrue(stream.stats().get(0).replays() <= 3, "replays requested: " + stream.stats().get(0).replays());
+            }
+        }
+    }
 }

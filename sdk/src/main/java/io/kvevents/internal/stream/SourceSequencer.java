@@ -43,6 +43,18 @@ public final class SourceSequencer {
     private long lastLive = -1;
     private boolean recovering;
     private long lastActivityNanos;
+    /**
+     * The longest wait seen on this publisher's replay endpoint: from a request to its first reply, or
+     * between two replies. A replay counts as cut only after several times that without a reply: slowness
+     * (a loaded engine, a port-forward) is not a cut.
+     */
+    private long slowestReplyNanos;
+    private long lastReplyNanos;
+    private boolean awaitingFirstReply;
+    /** A reply came and its answer's end marker has not: the next reply's wait is a pause within one answer. */
+    private boolean answerOpen;
+    /** How many of the slowest wait a silence must last to count as a cut. */
+    private static final int CUT_FACTOR = 4;
     private boolean progressSinceRequest;
     private boolean replayHoled;
     private Kind rerequestKind;
@@ -98,8 +110,21 @@ public final class SourceSequencer {
         } // else: a duplicate of a replayed batch
     }
 
+    /** Learns how long this publisher's replay replies take to come (see {@link #slowestReplyNanos}). */
+    private void replyArrived(long nowNanos, boolean endMarker) {
+        if (answerOpen) {
+            slowestReplyNanos = Math.max(slowestReplyNanos, nowNanos - lastReplyNanos); // a pause within one answer
+        } else if (awaitingFirstReply) {
+            slowestReplyNanos = Math.max(slowestReplyNanos, nowNanos - lastActivityNanos); // a request's latency
+        }
+        awaitingFirstReply = false;
+        answerOpen = !endMarker;
+        lastReplyNanos = nowNanos;
+    }
+
     /** A batch replayed by the publisher. */
     public void onReplayed(RawMessage m, long nowNanos) {
+        replyArrived(nowNanos, false);
         if (!recovering) {
             return; // a late answer to an earlier request: everything it holds is applied already
         }
@@ -147,6 +172,7 @@ public final class SourceSequencer {
 
     /** The publisher's end-of-replay marker. */
     public void onReplayEnd(long nowNanos) {
+        replyArrived(nowNanos, true);
         if (!recovering) {
             return;
         }
@@ -227,13 +253,17 @@ public final class SourceSequencer {
             return;
         }
         boolean answering = progressSinceRequest || replayHoled;
-        long timeout = (answering ? options.replayIdleTimeout() : options.replayAnswerTimeout()).toNanos();
+        long timeout = answering
+                ? Math.min(options.replayAnswerTimeout().toNanos(),
+                        Math.max(options.replayIdleTimeout().toNanos(), CUT_FACTOR * slowestReplyNanos))
+                : options.replayAnswerTimeout().toNanos();
         if (nowNanos - lastActivityNanos < timeout) {
             return;
         }
         if (answering) {
-            emit(Kind.REPLAY_CUT, last + 1, -1, "replay stopped after seq " + last
-                    + " without its end marker (publisher high-water mark); re-requesting from " + (last + 1));
+            emit(Kind.REPLAY_CUT, last + 1, -1, "replay stopped after seq " + last + " without its end marker for "
+                    + (nowNanos - lastActivityNanos) / 1_000_000 + " ms (publisher high-water mark); re-requesting from "
+                    + (last + 1));
             sendRequest(last + 1, nowNanos);
             requestFollowsCut = true;
         } else if (++silentAttempts < options.maxReplayAttempts()) {
@@ -332,6 +362,7 @@ public final class SourceSequencer {
         progressSinceRequest = false;
         replayHoled = false;
         lastActivityNanos = nowNanos;
+        awaitingFirstReply = true;
         replayer.request(from);
     }
 
