@@ -120,15 +120,20 @@ class Publisher:
         self.router = self.ctx.socket(zmq.ROUTER)
         self.router.setsockopt(zmq.LINGER, 0)
         self.router.setsockopt(zmq.SNDHWM, self.args.router_hwm)
+        host = "[%s]" % self.args.host if ":" in self.args.host else self.args.host
+        if ":" in self.args.host:
+            # libzmq binds an IPv6 address only with IPV6 on (a pod on an IPv6-only cluster)
+            self.pub.setsockopt(zmq.IPV6, 1)
+            self.router.setsockopt(zmq.IPV6, 1)
         if self.pub_port is None:
-            self.pub_port = self.pub.bind_to_random_port("tcp://127.0.0.1")
-            self.replay_port = self.router.bind_to_random_port("tcp://127.0.0.1")
+            self.pub_port = self.pub.bind_to_random_port("tcp://" + host)
+            self.replay_port = self.router.bind_to_random_port("tcp://" + host)
             return
         deadline = time.time() + 10
         for sock, port in ((self.pub, self.pub_port), (self.router, self.replay_port)):
             while True:
                 try:
-                    sock.bind("tcp://127.0.0.1:%d" % port)
+                    sock.bind("tcp://%s:%d" % (host, port))
                     break
                 except zmq.ZMQError:
                     if time.time() > deadline:
@@ -238,6 +243,7 @@ def main():
     p.add_argument("--topic-frame", action="store_true", help="replay replies carry the topic (vLLM >= 0.26)")
     p.add_argument("--buffer", type=int, default=10000)
     p.add_argument("--router-hwm", type=int, default=1000)
+    p.add_argument("--host", default="127.0.0.1", help="the address to bind: 127.0.0.1, or ::1 for IPv6")
     p.add_argument("--reply-gap-ms", type=float, default=0,
                    help="pause between replay replies: a loaded engine, or a slow path (a port-forward)")
     p.add_argument("--check-vectors")

@@ -282,4 +282,25 @@ class EventStreamPeerTest {
             }
         }
     }
+
+    /** Issue 13 #7: a publisher on an IPv6 address ({@code tcp://[::1]:5557}, a pod of an IPv6 cluster) is read. */
+    @Test
+    void aPublisherOnAnIpv6AddressIsRead() {
+        VllmPeer started;
+        try {
+            started = VllmPeer.start("--host", "::1");
+        } catch (RuntimeException noIpv6) {
+            org.junit.jupiter.api.Assumptions.abort("this machine has no IPv6 loopback: " + noIpv6.getMessage());
+            return;
+        }
+        try (VllmPeer peer = started) {
+            assertTrue(peer.liveEndpoint().startsWith("tcp://[::1]:"), peer.liveEndpoint());
+            peer.publish(3);
+            try (EventStream stream = EventStream.connect(List.of(SourceSpec.parse(peer.endpointSpec("pod-a"))), FAST)) {
+                Seen seen = new Seen();
+                until(stream, seen, s -> s.batches.size() == 3);
+                seen.assertExactly(3);
+            }
+        }
+    }
 }

@@ -30,8 +30,12 @@ public final class VllmPeer implements AutoCloseable {
     private final BufferedReader answers;
     private final int pubPort;
     private final int replayPort;
+    private final String host;
 
     private VllmPeer(List<String> args) {
+        int at = args.indexOf("--host");
+        String h = at >= 0 && at + 1 < args.size() ? args.get(at + 1) : "127.0.0.1";
+        host = h.contains(":") ? "[" + h + "]" : h;
         try {
             List<String> command = new ArrayList<>();
             command.add(python());
@@ -84,11 +88,11 @@ public final class VllmPeer implements AutoCloseable {
     }
 
     public String liveEndpoint() {
-        return "tcp://127.0.0.1:" + pubPort;
+        return "tcp://" + host + ":" + pubPort;
     }
 
     public String replayEndpoint() {
-        return "tcp://127.0.0.1:" + replayPort;
+        return "tcp://" + host + ":" + replayPort;
     }
 
     /** {@code NAME=live,replay=replay}, the {@code --endpoint} form. */

@@ -89,6 +89,7 @@ final class ZmqSource implements SourceWorker {
             monitor = context.createSocket(SocketType.PAIR);
             monitor.connect(monitorAddress);
             live.subscribe(spec.topic().getBytes(StandardCharsets.UTF_8));
+            live.setIPv6(isIpv6(spec.liveEndpoint())); // jeromq resolves a [v6] address only with IPv6 on
             live.connect(spec.liveEndpoint());
             if (spec.replayEndpoint() != null) {
                 replay = context.createSocket(SocketType.DEALER);
@@ -96,6 +97,7 @@ final class ZmqSource implements SourceWorker {
                 replay.setRcvHWM(0);
                 replay.setReconnectIVL(100);
                 replay.setReconnectIVLMax(5000);
+                replay.setIPv6(isIpv6(spec.replayEndpoint()));
                 replay.connect(spec.replayEndpoint());
             }
             poller = context.createPoller(3);
@@ -199,6 +201,11 @@ final class ZmqSource implements SourceWorker {
     private RawMessage message(byte[] topic, byte[] seq, byte[] payload) {
         return new RawMessage(spec.name(), new String(topic, StandardCharsets.UTF_8), ByteBuffer.wrap(seq).getLong(),
                 Instant.now(), payload);
+    }
+
+    /** {@code tcp://[::1]:5557}: an IPv6 address, in brackets as ZeroMQ writes it. */
+    private static boolean isIpv6(String endpoint) {
+        return endpoint.startsWith("tcp://[");
     }
 
     private static List<byte[]> receive(ZMQ.Socket socket) {
