@@ -78,6 +78,13 @@ public final class IndexCore {
         final Set<String> loras = new LinkedHashSet<>();
         LongLongTable gpu = new LongLongTable();
         LongLongTable offload = new LongLongTable();
+        /**
+         * Copies beyond the first of an engine hash, per tier: vLLM keeps every physical block that holds a
+         * hash and removes them one at a time (block_pool.py, cached_block_hash_to_block), so a block stored
+         * twice stays until it is removed twice. Empty nearly always: the hot paths test its size first.
+         */
+        LongLongTable gpuCopies = new LongLongTable(16);
+        LongLongTable offloadCopies = new LongLongTable(16);
         long orphans;
         int blockSize;
 
@@ -261,8 +268,17 @@ public final class IndexCore {
 
     private void place(SourceState s, LongLongTable tier, long engineHash, long key, boolean gpu) {
         long old = tier.put(engineHash, key);
-        if (old != LongLongTable.MISSING && old != key) {
+        LongLongTable copies = gpu ? s.gpuCopies : s.offloadCopies;
+        if (old == key) {
+            long n = copies.get(engineHash);
+            copies.put(engineHash, n == LongLongTable.MISSING ? 1 : n + 1); // another physical block with this hash
+            return;
+        }
+        if (old != LongLongTable.MISSING) {
             residency.remove(old, s.id, gpu);
+            if (copies.size() > 0) {
+                copies.remove(engineHash); // the hash now names other content: its old copies are gone
+            }
         }
         residency.add(key, s.id, gpu);
     }
@@ -310,6 +326,18 @@ public final class IndexCore {
     }
 
     private void unplace(SourceState s, LongLongTable tier, long engineHash, boolean gpu) {
+        LongLongTable copies = gpu ? s.gpuCopies : s.offloadCopies;
+        if (copies.size() > 0) {
+            long n = copies.get(engineHash);
+            if (n != LongLongTable.MISSING) {
+                if (n == 1) {
+                    copies.remove(engineHash);
+                } else {
+                    copies.put(engineHash, n - 1);
+                }
+                return; // another copy is still cached
+            }
+        }
         long key = tier.remove(engineHash);
         if (key != LongLongTable.MISSING) {
             residency.remove(key, s.id, gpu);
@@ -321,6 +349,8 @@ public final class IndexCore {
         s.offload.forEach((h, key) -> residency.remove(key, s.id, false));
         s.gpu = new LongLongTable();
         s.offload = new LongLongTable();
+        s.gpuCopies = new LongLongTable(16);
+        s.offloadCopies = new LongLongTable(16);
     }
 
     /** Probes a prompt: per pod of the model, the longest run of its full blocks held from block 0. */
