@@ -257,4 +257,44 @@ class PrefixIndexTest {
         assertEquals(1, r.pod("pod-a").matchedBlocks());
         assertEquals("llama-3-8b", forModel.probe(tokens(0, 16)).model());
     }
+
+    /**
+     * Issue 13 #4: vLLM keeps every physical block that holds a hash (block_pool.py cached_block_hash_to_block:
+     * hash -> {block_id: block}) and evicts them one by one, a BlockRemoved each (_emit_block_removed_events).
+     * Two requests that computed the same block store it twice; one eviction leaves the other copy cached.
+     */
+    @Test
+    void aBlockStoredTwiceIsHeldUntilRemovedTwice() {
+        store("pod-a", null, tokens(0, 32), 1, 2);
+        store("pod-a", null, tokens(0, 32), 1, 2); // a second request computed the same blocks
+        send("pod-a", new BlockRemoved(new long[] {2}, "GPU", null, null, null));
+        assertEquals(2, matched("pod-a", tokens(0, 32)), "the engine still holds a copy of block 2");
+        send("pod-a", new BlockRemoved(new long[] {2}, "GPU", null, null, null));
+        assertEquals(1, matched("pod-a", tokens(0, 32)));
+        send("pod-a", new BlockRemoved(new long[] {2}, "GPU", null, null, null)); // one too many: nothing to undo
+        store("pod-a", 1L, tokens(16, 32), 2);
+        assertEquals(2, matched("pod-a", tokens(0, 32)));
+    }
+
+    /**
+     * Issue 13 #6: typed extra keys (tagged maps with byte values, as some vLLM builds send, #55488) are hashed by
+     * value: two pods that cached the same image block get the same key, whatever order their maps came in.
+     */
+    @Test
+    void typedExtraKeysAreHashedByValueNotByIdentityOrOrder() {
+        java.util.Map<String, Object> a = new java.util.LinkedHashMap<>();
+        a.put("type", "mm");
+        a.put("hash", new byte[] {1, 2, 3});
+        a.put("offset", 7L);
+        java.util.Map<String, Object> b = new java.util.LinkedHashMap<>();
+        b.put("offset", 7.0);
+        b.put("hash", new byte[] {1, 2, 3});
+        b.put("type", "mm");
+        send("pod-a", new BlockStored(new long[] {1}, null, tokens(0, 16), 16, null, "GPU", null, List.of(a),
+                null, null, null, null, null, null));
+        send("pod-b", new BlockStored(new long[] {9}, null, tokens(0, 16), 16, null, "GPU", null, List.of(b),
+                null, null, null, null, null, null));
+        assertEquals(1, index.stats().keys(), "one block, held by two pods");
+        assertEquals(2, index.stats().residentEntries());
+    }
 }
