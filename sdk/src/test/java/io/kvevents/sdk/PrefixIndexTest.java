@@ -297,4 +297,23 @@ class PrefixIndexTest {
         assertEquals(1, index.stats().keys(), "one block, held by two pods");
         assertEquals(2, index.stats().residentEntries());
     }
+
+    /**
+     * Issue 13 #5: a hybrid-attention model (vLLM #37688) publishes each KV-cache group's blocks with the same
+     * hash; store events name the group's kind (kv_cache_manager.py annotates kv_cache_spec_kind per group_idx).
+     * A sliding-window group's eviction must not remove the full-attention block, and its other block size
+     * must not make probes throw: the index follows the full-attention groups.
+     */
+    @Test
+    void aSlidingWindowGroupNeitherRemovesFullAttentionBlocksNorBreaksProbes() {
+        send("pod-a", new BlockStored(new long[] {1, 2}, null, tokens(0, 32), 16, null, "GPU", null, null, 0,
+                "full_attention", null, null, null, null));
+        send("pod-a", new BlockStored(new long[] {1}, null, tokens(0, 32), 32, null, "GPU", null, null, 1,
+                "sliding_window", 4096, null, null, null));
+        send("pod-a", new BlockRemoved(new long[] {1}, "GPU", 1, null, null)); // the window slid past block 1
+        assertEquals(2, matched("pod-a", tokens(0, 32)), "the full-attention group still holds both blocks");
+        assertTrue(index.stats().warnings().isEmpty(), index.stats().warnings().toString());
+        send("pod-a", new BlockRemoved(new long[] {2}, "GPU", 0, null, null));
+        assertEquals(1, matched("pod-a", tokens(0, 32)));
+    }
 }

@@ -72,6 +72,11 @@ public final class IndexCore {
         final String name;
         /** Null until declared, or named by a live topic ({@code kv@<pod>@<model>}). */
         String model;
+        /**
+         * KV-cache groups (hybrid attention) whose store events named a kind a prefix cannot match through
+         * (sliding window, mamba, ...): their stores and removals are not the full-attention cache.
+         */
+        Set<Integer> otherGroups = Set.of();
         /** True when {@link #declareModel} named the model: topics no longer change it. */
         boolean declared;
         /** The LoRA contexts it stored blocks under, for {@link #stats}. */
@@ -109,11 +114,16 @@ public final class IndexCore {
         SourceState s = source(source, topic);
         for (KvEvent e : batch.events()) {
             if (e instanceof BlockRemoved removed) {
-                removed(s, removed);
+                if (removed.groupIdx() == null || !s.otherGroups.contains(removed.groupIdx())) {
+                    removed(s, removed);
+                }
                 continue;
             }
             flushRemovals(s);
             if (e instanceof BlockStored stored) {
+                if (!prefixMatchable(s, stored)) {
+                    continue;
+                }
                 stored(s, stored);
             } else if (e instanceof AllBlocksCleared) {
                 clear(s);
@@ -193,6 +203,27 @@ public final class IndexCore {
 
     private Context context(String lora) {
         return contexts.computeIfAbsent(lora == null ? "" : lora, k -> new Context(lora));
+    }
+
+    /** Kinds of KV-cache group whose blocks a prompt's prefix matches (vllm/v1/kv_cache_interface.py KVCacheSpecKind). */
+    private static final Set<String> FULL_KINDS = Set.of("full_attention", "mla_attention", "sink_full_attention");
+
+    /**
+     * True for a store of a group a prefix matches through: a hybrid model (vLLM #37688) publishes every group's
+     * blocks under the same hashes, and a sliding-window group's evictions say nothing about the full cache.
+     * A store without a kind (every engine before groups) counts.
+     */
+    private static boolean prefixMatchable(SourceState s, BlockStored e) {
+        String kind = e.kvCacheSpecKind();
+        if (kind == null || FULL_KINDS.contains(kind) || e.groupIdx() == null) {
+            return true;
+        }
+        if (!s.otherGroups.contains(e.groupIdx())) {
+            Set<Integer> groups = new java.util.HashSet<>(s.otherGroups);
+            groups.add(e.groupIdx());
+            s.otherGroups = Set.copyOf(groups);
+        }
+        return false;
     }
 
     private static boolean onGpu(String medium) {
