@@ -53,7 +53,14 @@ public final class SourceSequencer {
     private boolean awaitingFirstReply;
     /** A reply came and its answer's end marker has not: the next reply's wait is a pause within one answer. */
     private boolean answerOpen;
-    /** How many of the slowest wait a silence must last to count as a cut. */
+    /** Replies since the last request: the first few teach how fast this publisher answers. */
+    private int repliesSinceRequest;
+    /**
+     * Replies an answer gives before its pauses alone can mean a cut: a high-water-mark cut drops the tail of a
+     * burst (vLLM's ROUTER holds 1000 replies), so the first few replies' pauses are this publisher's pace.
+     */
+    private static final int LEARNING_REPLIES = 8;
+    /** How many times the slowest wait a silence must last to count as a cut. */
     private static final int CUT_FACTOR = 4;
     private boolean progressSinceRequest;
     private boolean replayHoled;
@@ -120,6 +127,7 @@ public final class SourceSequencer {
         awaitingFirstReply = false;
         answerOpen = !endMarker;
         lastReplyNanos = nowNanos;
+        repliesSinceRequest++;
     }
 
     /** A batch replayed by the publisher. */
@@ -253,10 +261,11 @@ public final class SourceSequencer {
             return;
         }
         boolean answering = progressSinceRequest || replayHoled;
-        long timeout = answering
-                ? Math.min(options.replayAnswerTimeout().toNanos(),
-                        Math.max(options.replayIdleTimeout().toNanos(), CUT_FACTOR * slowestReplyNanos))
-                : options.replayAnswerTimeout().toNanos();
+        long idle = Math.max(options.replayIdleTimeout().toNanos(), CUT_FACTOR * slowestReplyNanos);
+        if (repliesSinceRequest < LEARNING_REPLIES) {
+            idle = Math.max(idle, 10 * options.replayIdleTimeout().toNanos()); // still learning this publisher's pace
+        }
+        long timeout = answering ? Math.min(options.replayAnswerTimeout().toNanos(), idle) : options.replayAnswerTimeout().toNanos();
         if (nowNanos - lastActivityNanos < timeout) {
             return;
         }
@@ -363,6 +372,8 @@ public final class SourceSequencer {
         replayHoled = false;
         lastActivityNanos = nowNanos;
         awaitingFirstReply = true;
+        answerOpen = false; // a pause taken for a cut is not a pause within an answer: it must not teach patience
+        repliesSinceRequest = 0;
         replayer.request(from);
     }
 
