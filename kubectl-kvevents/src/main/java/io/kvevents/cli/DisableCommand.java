@@ -42,9 +42,8 @@ final class DisableCommand implements Callable<Integer> {
     @Mixin
     GatewayOptions gateway;
 
-    @Option(names = "--skip-gateway", description = "Leave the gateway's settings alone (it lives elsewhere, or someone"
-            + " else configures it); without it, a gateway that is not there stops the command before any write.")
-    boolean skipGateway;
+    @Mixin
+    SkipGatewayOption skipGateway;
 
     @Option(names = "--force", description = "Also put back the fields enable replaced that were changed since (they are"
             + " kept and reported otherwise).")
@@ -53,7 +52,7 @@ final class DisableCommand implements Callable<Integer> {
     @Override
     public Integer call() {
         EnableOptions options = EnableOptions.defaults().withGateway(gateway.namespace, gateway.deployment).withForce(force)
-                .withSkipGateway(skipGateway);
+                .withSkipGateway(skipGateway.skip);
         manifests.checkUsage();
         if (manifests.local) {
             manifests.print(MigrationPlan.disable(manifests.read(), model, options, gatewayOnly),

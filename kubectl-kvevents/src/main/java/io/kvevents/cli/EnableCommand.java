@@ -66,9 +66,8 @@ final class EnableCommand implements Callable<Integer> {
     @Mixin
     GatewayOptions gateway;
 
-    @Option(names = "--skip-gateway", description = "Leave the gateway's settings alone (it lives elsewhere, or someone"
-            + " else configures it); without it, a gateway that is not there stops the command before any write.")
-    boolean skipGateway;
+    @Mixin
+    SkipGatewayOption skipGateway;
 
     @Option(names = "--force", description = "Enable even when the image's vLLM is older than 0.9.0 or the tokenizer"
             + " does not answer /health.")
@@ -86,7 +85,7 @@ final class EnableCommand implements Callable<Integer> {
         EnableOptions options;
         try {
             options = new EnableOptions(container, pubPort, replayPort, vllmArgs, tokenizer, gateway.namespace,
-                    gateway.deployment, force, skipGateway);
+                    gateway.deployment, force, skipGateway.skip);
         } catch (IllegalArgumentException e) {
             throw CliException.usage(e.getMessage());
         }
