@@ -23,7 +23,7 @@ import picocli.CommandLine.Spec;
         header = EnableCommand.HEADER,
         description = {"Turn KV event sync on for a model Deployment: vLLM's --kv-events-config, the kv-events and",
             "kv-replay ports, the labels the gateway watches (Deployment and pod template), the Service ports and",
-            "the gateway settings. Enable twice changes nothing; disable puts everything back."},
+            "the gateway settings. Enable twice changes nothing; disable undoes what enable wrote and keeps later edits."},
         sortOptions = false)
 final class EnableCommand implements Callable<Integer> {
     static final String NAME = "enable";
@@ -69,8 +69,8 @@ final class EnableCommand implements Callable<Integer> {
     @Mixin
     SkipGatewayOption skipGateway;
 
-    @Option(names = "--force", description = "Enable even when the image's vLLM is older than 0.9.0 or the tokenizer"
-            + " does not answer /health.")
+    @Option(names = "--force", description = "Enable even when a pre-flight check refuses: vLLM older than 0.9.0, map"
+            + " events to an array-only gateway, another block size on the gateway, a tokenizer without /health.")
     boolean force;
 
     @Option(names = "--skip-verify", description = "With --wait: do not check, through port-forward, that a ready pod"

@@ -633,4 +633,17 @@ class ClusterMigrationTest {
         assertTrue(gateway.contains("name: AIBRIX_PREFIX_CACHE_USE_REMOTE_TOKENIZER"), gateway);
         assertEquals(ModelStatus.State.ENABLED, state(context, "llama-3-8b"));
     }
+
+    /** A disable whose rollout does not finish in time says so, keeps its undo, and tells what to run. */
+    @Test
+    void aDisableWhoseRolloutTimesOutSaysWhatIsDoneAndWhatToRun() {
+        ClusterMigration.enable(context, "llama-3-8b", MigrationPlanTest.OPTIONS, apply(ClusterMigration.DryRun.NONE, null));
+        IllegalStateException e = assertThrows(IllegalStateException.class, () -> ClusterMigration.disable(context,
+                "llama-3-8b", MigrationPlanTest.OPTIONS, false, apply(ClusterMigration.DryRun.NONE, null)
+                        .withRollout(java.time.Duration.ofSeconds(1))));
+        assertTrue(e.getMessage().startsWith("deployment.apps/llama-3-8b did not roll out within 1s; already done:"
+                + " [deployment.apps/llama-3-8b, service/llama-3-8b, deployment.apps/aibrix-gateway-plugins]; run disable"
+                + " again to finish"), e.getMessage());
+        assertEquals(ModelStatus.State.OFF, state(context, "llama-3-8b"));
+    }
 }
