@@ -76,7 +76,8 @@ public final class ClusterMigration {
                 unchecked = e.getMessage().replace(" (give --force to enable anyway)", "") + "; enabling anyway (--force)";
             }
         }
-        MigrationPlan plan = run(context, options, apply, true, (objects, users) -> EnablePlanner.plan(objects, model, options, true));
+        MigrationPlan plan = run(context, options, apply, true, (objects, users) -> EnablePlanner.plan(objects, model, options, true,
+                users.users()));
         return unchecked == null ? plan : plan.withWarning(unchecked);
     }
 
@@ -171,11 +172,21 @@ public final class ClusterMigration {
         Map<ObjectRef, Plan.Change> applied = new LinkedHashMap<>();
         Plan plan = null;
         for (int attempt = 1; ; attempt++) {
-            List<Map<String, Object>> objects = api.modelObjects(options.gatewayNamespace(), options.gatewayDeployment());
-            plan = planner.plan(objects, api.syncUsers());
+            List<Map<String, Object>> objects;
+            try {
+                objects = api.modelObjects(options.gatewayNamespace(), options.gatewayDeployment());
+                plan = planner.plan(objects, api.syncUsers());
+            } catch (RuntimeException e) {
+                if (applied.isEmpty()) {
+                    throw e;
+                }
+                // planning again after a conflict failed (another writer changed what this run relies on)
+                String self = plan == null ? null : plan.self();
+                throw undoOnFailure ? rolledBack(api, options, apply, self, applied, e) : stopped(applied, e);
+            }
             if (apply.dryRun() == DryRun.CLIENT) {
                 plan.steps().forEach(s -> progress.accept(s.target() + (s.inPlace() ? " unchanged" : " patched (client dry run)")));
-                return new MigrationPlan(plan);
+                return new MigrationPlan(plan.withoutKind("Secret"));
             }
             if (attempt == 1) {
                 checkPermissions(api, objects, plan);
@@ -229,7 +240,7 @@ public final class ClusterMigration {
                 throw undoOnFailure ? rolledBack(api, options, apply, plan.self(), applied, e) : stopped(applied, e);
             }
         }
-        return new MigrationPlan(plan);
+        return new MigrationPlan(plan.withoutKind("Secret"));
     }
 
     /** A disable that failed after some writes: they stand (each is an undo), and running it again finishes. */
@@ -306,7 +317,7 @@ public final class ClusterMigration {
                     if (watch == null) {
                         Object rv = JsonTree.at(now, "metadata", "resourceVersion");
                         watch = api.watchDeployment(ref.namespace(), ref.name(), rv == null ? null : String.valueOf(rv),
-                                seen::add, () -> { });
+                                seen::add);
                     }
                     long left = deadline - System.nanoTime();
                     if (left <= 0) {
@@ -337,12 +348,27 @@ public final class ClusterMigration {
         }
     }
 
+    /**
+     * Rolled out as {@code kubectl rollout status} decides it (kubectl's DeploymentStatusViewer): the new
+     * generation observed, every replica updated, no old replica left (a surge pod of the old template is
+     * still available), and every updated replica available.
+     *
+     * @throws IllegalStateException when the Deployment reports that its progress deadline passed
+     */
     private static boolean rolledOut(Map<String, Object> d) {
+        for (Map<String, Object> c : JsonTree.maps(JsonTree.at(d, "status", "conditions"))) {
+            if ("Progressing".equals(c.get("type")) && "ProgressDeadlineExceeded".equals(c.get("reason"))) {
+                throw new IllegalStateException("deployment.apps/" + JsonTree.name(d) + " exceeded its progress deadline: "
+                        + c.get("message"));
+            }
+        }
         long replicas = number(JsonTree.at(d, "spec", "replicas"), 1);
         long generation = number(JsonTree.at(d, "metadata", "generation"), 0);
+        long updated = number(JsonTree.at(d, "status", "updatedReplicas"), 0);
         return number(JsonTree.at(d, "status", "observedGeneration"), generation) >= generation
-                && number(JsonTree.at(d, "status", "updatedReplicas"), 0) >= replicas
-                && number(JsonTree.at(d, "status", "availableReplicas"), 0) >= replicas;
+                && updated >= replicas
+                && number(JsonTree.at(d, "status", "replicas"), updated) <= updated
+                && number(JsonTree.at(d, "status", "availableReplicas"), 0) >= updated;
     }
 
     private static long number(Object v, long absent) {

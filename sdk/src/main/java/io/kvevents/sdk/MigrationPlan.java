@@ -35,7 +35,7 @@ public final class MigrationPlan {
      * @throws IllegalArgumentException when a pre-flight check fails (the message says which and what to do)
      */
     public static MigrationPlan enable(List<Map<String, Object>> manifests, String model, EnableOptions options) {
-        return new MigrationPlan(EnablePlanner.plan(manifests, model, options, false));
+        return new MigrationPlan(EnablePlanner.plan(manifests, model, options, false, syncUsers(manifests)));
     }
 
     /**
@@ -45,9 +45,13 @@ public final class MigrationPlan {
      */
     public static MigrationPlan disable(List<Map<String, Object>> manifests, String model, EnableOptions options,
             boolean gatewayOnly) {
-        Set<String> users = Workloads.deployments(manifests).stream().filter(Workloads::usesSync)
-                .map(Workloads::qualified).collect(Collectors.toSet());
-        return new MigrationPlan(DisablePlanner.plan(manifests, model, options, gatewayOnly, users, null));
+        return new MigrationPlan(DisablePlanner.plan(manifests, model, options, gatewayOnly, syncUsers(manifests), null));
+    }
+
+    /** The Deployments among the manifests that use sync ({@code namespace/name}). */
+    private static Set<String> syncUsers(List<Map<String, Object>> manifests) {
+        return Workloads.deployments(manifests).stream().filter(Workloads::usesSync).map(Workloads::qualified)
+                .collect(Collectors.toSet());
     }
 
     /** One step per object the plan touches (in place ones included). */

@@ -646,4 +646,65 @@ class ClusterMigrationTest {
                 + " again to finish"), e.getMessage());
         assertEquals(ModelStatus.State.OFF, state(context, "llama-3-8b"));
     }
+
+    /**
+     * Review: during a surge the old pod is still available (replicas 3, updated 2, available 2 of 2 wanted):
+     * not rolled out yet, as kubectl rollout status says ("old replicas are pending termination").
+     */
+    @Test
+    void aRolloutWithOldPodsStillThereIsNotDoneYet() throws Exception {
+        java.util.concurrent.atomic.AtomicBoolean finished = new java.util.concurrent.atomic.AtomicBoolean();
+        List<Boolean> finishedWhenSaid = new java.util.concurrent.CopyOnWriteArrayList<>();
+        Thread controller = new Thread(() -> {
+            try {
+                Thread.sleep(500);
+                setStatus("default", "llama-3-8b", 3, 2, 2);
+                setStatus("aibrix-system", "aibrix-gateway-plugins", 1, 1, 1);
+                Thread.sleep(1500);
+                finished.set(true);
+                setStatus("default", "llama-3-8b", 2, 2, 2);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+        });
+        controller.start();
+        ClusterMigration.enable(context, "llama-3-8b", MigrationPlanTest.OPTIONS, apply(ClusterMigration.DryRun.NONE, null)
+                .withRollout(java.time.Duration.ofSeconds(20)).withProgress(line -> {
+                    if (line.equals("deployment.apps/llama-3-8b rolled out")) {
+                        finishedWhenSaid.add(finished.get());
+                    }
+                }));
+        controller.join();
+        assertEquals(List.of(true), finishedWhenSaid);
+    }
+
+    private void setStatus(String ns, String name, int replicas, int updated, int available) {
+        var d = fabric8.apps().deployments().inNamespace(ns).withName(name).get();
+        d.setStatus(new io.fabric8.kubernetes.api.model.apps.DeploymentStatusBuilder().withReplicas(replicas)
+                .withUpdatedReplicas(updated).withAvailableReplicas(available).withReadyReplicas(available).build());
+        fabric8.apps().deployments().inNamespace(ns).resource(d).updateStatus();
+    }
+
+    /** Review: a plan made again after a conflict that now fails (the gateway went) undoes what was written. */
+    @Test
+    void aReplanThatFailsAfterAConflictRollsBackWhatWasWritten() {
+        String before = deploymentYaml();
+        java.util.concurrent.atomic.AtomicInteger gatewayConflicts = new java.util.concurrent.atomic.AtomicInteger(1);
+        api.onRequest(request -> "PATCH".equals(request.getMethod()) && request.getPath().contains("/aibrix-gateway-plugins")
+                && gatewayConflicts.getAndDecrement() > 0
+                ? new MockResponse().setResponseCode(409).setBody("{\"kind\":\"Status\",\"reason\":\"Conflict\",\"code\":409}"
+                        .getBytes(StandardCharsets.UTF_8)) : null);
+        ClusterMigration.RolledBackException e = assertThrows(ClusterMigration.RolledBackException.class,
+                () -> ClusterMigration.enable(context, "llama-3-8b", MigrationPlanTest.OPTIONS,
+                        apply(ClusterMigration.DryRun.NONE, null).withProgress(line -> {
+                            if (line.contains("reading it again")) {
+                                fabric8.apps().deployments().inNamespace("aibrix-system").withName("aibrix-gateway-plugins")
+                                        .delete();
+                            }
+                        })));
+        assertTrue(e.getMessage().startsWith("the gateway deployment.apps/aibrix-gateway-plugins is not in namespace"),
+                e.getMessage());
+        assertEquals(before.replaceAll("(?m)^  (resourceVersion|generation): .*\\n", ""),
+                deploymentYaml().replaceAll("(?m)^  (resourceVersion|generation): .*\\n", ""));
+    }
 }

@@ -217,4 +217,72 @@ class OwnershipTest {
         assertEquals(once, twice);
         assertEquals(original, MigrationPlan.disable(twice, "llama-3-8b", OPTIONS, false).result());
     }
+
+    /** Review: a second disable finds no record and leaves the object alone (it used to strip the user's own config). */
+    @Test
+    void aSecondDisableLeavesWhatTheFirstRestoredAlone() {
+        List<Map<String, Object>> objects = manifests();
+        list(container(objects.get(0), 0), "args").addAll(List.of("--kv-events-config", "{\"enable_kv_cache_events\":false}"));
+        list(container(objects.get(0), 0), "ports").add(new java.util.LinkedHashMap<>(Map.of("name", "kv-events", "containerPort", 5557)));
+        List<Map<String, Object>> enabled = MigrationPlan.enable(objects, "llama-3-8b", OPTIONS).result();
+        List<Map<String, Object>> once = MigrationPlan.disable(enabled, "llama-3-8b", OPTIONS, false).result();
+        assertEquals(objects, once);
+        MigrationPlan twice = MigrationPlan.disable(once, "llama-3-8b", OPTIONS, false);
+        assertEquals(objects, twice.result());
+        assertTrue(twice.inPlace(), twice.toString());
+    }
+
+    /** Review: gateway-only's writes are recorded, so a full disable afterwards still gives the gateway back. */
+    @Test
+    void aFullDisableAfterTheGatewayOnlyRollbackGivesTheGatewayBack() {
+        List<Map<String, Object>> original = manifests();
+        List<Map<String, Object>> enabled = MigrationPlan.enable(original, "llama-3-8b", OPTIONS).result();
+        List<Map<String, Object>> off = MigrationPlan.disable(enabled, "llama-3-8b", OPTIONS, true).result();
+        assertEquals(original, MigrationPlan.disable(off, "llama-3-8b", OPTIONS, false).result());
+    }
+
+    /** Review: a script the user grew into several commands since enable is reported, and disable still finishes. */
+    @Test
+    void aScriptChangedBeyondOneCommandIsReportedNotFatal() throws IOException {
+        List<Map<String, Object>> objects = read("""
+                apiVersion: apps/v1
+                kind: Deployment
+                metadata: {name: llama, namespace: default}
+                spec:
+                  selector: {matchLabels: {app: llama}}
+                  template:
+                    metadata: {labels: {app: llama}}
+                    spec:
+                      containers:
+                      - {name: vllm, image: 'vllm/vllm-openai:v0.11.0', command: [sh, -c], args: ["vllm serve m"]}
+                """);
+        List<Map<String, Object>> enabled = MigrationPlan.enable(objects, "llama", OPTIONS).result();
+        List<Object> args = list(container(enabled.get(0), 0), "args");
+        args.set(0, "nvidia-smi && " + args.get(0));
+        MigrationPlan disabled = MigrationPlan.disable(enabled, "llama", OPTIONS, false);
+        assertTrue(disabled.warnings().stream().anyMatch(w -> w.contains("cannot be read any more")), disabled.warnings().toString());
+        assertFalse(Manifests.write(disabled.result()).contains("kv-events-enabled"));
+    }
+
+    /** Review: a comment or a shell variable in a one-command script is refused (a flag after '#' is a comment). */
+    @Test
+    void commentsAndShellVariablesInTheScriptAreRefused() throws IOException {
+        for (String script : List.of("vllm serve m # tuned", "vllm serve m --served-model-name $MODEL_NAME")) {
+            List<Map<String, Object>> objects = read("""
+                    apiVersion: apps/v1
+                    kind: Deployment
+                    metadata: {name: llama, namespace: default}
+                    spec:
+                      selector: {matchLabels: {app: llama}}
+                      template:
+                        metadata: {labels: {app: llama}}
+                        spec:
+                          containers:
+                          - {name: vllm, image: 'vllm/vllm-openai:v0.11.0', command: [sh, -c, '%s']}
+                    """.formatted(script));
+            IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
+                    () -> MigrationPlan.enable(objects, "llama", OPTIONS));
+            assertTrue(e.getMessage().contains(script.contains("#") ? "a comment" : "a shell variable"), e.getMessage());
+        }
+    }
 }

@@ -32,9 +32,11 @@ public final class DisablePlanner {
         Map<String, Object> deployment = Workloads.modelDeployment(after, model);
         String self = Workloads.qualified(deployment);
         if (!gatewayOnly) {
+            // the Services are found by the pod labels as they are now: the undo may remove a label they select on
+            List<Map<String, Object>> services = Workloads.selectingServices(after, deployment);
             undoModelObject(deployment, o.force(), warnings);
             touched.add(ObjectRef.of(deployment));
-            for (Map<String, Object> service : Workloads.selectingServices(after, deployment)) {
+            for (Map<String, Object> service : services) {
                 undoModelObject(service, o.force(), warnings);
                 touched.add(ObjectRef.of(service));
             }
@@ -46,9 +48,12 @@ public final class DisablePlanner {
             Map<String, Object> container = Workloads.gatewayContainer(gateway);
             FieldPath c = FieldPath.keys("spec", "template", "spec").item("containers", "name", String.valueOf(container.get("name")));
             if (gatewayOnly) {
+                // recorded like enable's writes, so that a full disable later undoes these too
+                EnablePlanner.Edits g = EnablePlanner.Edits.of(gateway);
                 for (String name : List.of("AIBRIX_PREFIX_CACHE_KV_EVENT_SYNC_ENABLED", "AIBRIX_KV_EVENT_SYNC_ENABLED")) {
-                    c.item("env", "name", name).set(gateway, EnablePlanner.map("name", name, "value", "false"));
+                    g.set(c.item("env", "name", name), EnablePlanner.map("name", name, "value", "false"));
                 }
+                g.finish(true, null);
             } else {
                 undoGateway(gateway, self, syncUsers, whyUnseen, o.force(), warnings);
             }
@@ -80,7 +85,7 @@ public final class DisablePlanner {
         if (record.isPresent()) {
             Ownership r = record.get().withoutUser(self);
             if (others != null && others.isEmpty()) {
-                Ownership.Undo undo = Ownership.undo(gateway, r.fields(), force, JsonTree.target(gateway));
+                Ownership.Undo undo = Ownership.undo(gateway, r.fields(), force, JsonTree.target(gateway), "disable --force");
                 warnings.addAll(undo.kept());
                 r = new Ownership(r.createdAnnotations(), List.of(), List.of());
             }
@@ -90,55 +95,32 @@ public final class DisablePlanner {
         }
     }
 
-    /** Disable on a model Deployment or Service: its record undone, or the first releases' record, or enable by hand. */
+    /**
+     * Disable on a model Deployment or Service: its record undone, or the first releases' record. An object
+     * without a record (never enabled by this tool, or disabled already) is left as it is: what enable did not
+     * write is not disable's to remove, and a second disable must not strip what the first one restored.
+     */
     private static void undoModelObject(Map<String, Object> object, boolean force, List<String> warnings) {
         Optional<Ownership> record = Ownership.read(object);
         if (record.isPresent()) {
-            Ownership.Undo undo = Ownership.undo(object, record.get().fields(), force, JsonTree.target(object));
+            Ownership.Undo undo = Ownership.undo(object, record.get().fields(), force, JsonTree.target(object), "disable --force");
             warnings.addAll(undo.kept());
             new Ownership(record.get().createdAnnotations(), List.of(), List.of()).store(object);
         } else if (Ownership.legacy(object).isPresent()) {
             legacyRestore(object);
-        } else if ("Deployment".equals(object.get("kind"))) {
-            if (disableByHand(object)) {
-                warnings.add(JsonTree.target(object) + " has no " + Ownership.ANNOTATION + " annotation (not enabled by this"
-                        + " tool): removed the KV event flags, ports and label instead of restoring recorded values");
-            }
-        } else {
-            JsonTree.existing(JsonTree.child(object, "spec"), "ports")
-                    .removeIf(p -> p instanceof Map<?, ?> m && String.valueOf(m.get("name")).matches("kv-(events|replay)(-\\d+)?"));
-        }
-        // the guide's flags make vLLM exit: whatever put them there, they never come back
-        for (Map<String, Object> c : JsonTree.containers(object)) {
-            for (String field : List.of("args", "command")) {
-                if (c.get(field) instanceof List<?>) {
-                    EnablePlanner.removeGuideFlags(JsonTree.list(c, field));
+            // the first releases restored the guide's flags too: they make vLLM exit
+            for (Map<String, Object> c : JsonTree.containers(object)) {
+                for (String field : List.of("args", "command")) {
+                    if (c.get(field) instanceof List<?>) {
+                        EnablePlanner.removeGuideFlags(JsonTree.list(c, field));
+                    }
                 }
             }
+        } else if ("Deployment".equals(object.get("kind")) && Workloads.usesSync(object)) {
+            warnings.add(JsonTree.target(object) + " has no " + Ownership.ANNOTATION + " record (not enabled by this"
+                    + " tool, or disabled already): left as it is; remove its KV event flags, ports and labels by hand"
+                    + " if they are not wanted");
         }
-    }
-
-    /** What the guide's manual steps add, removed; true when there was something. */
-    private static boolean disableByHand(Map<String, Object> deployment) {
-        boolean changed = false;
-        for (Map<String, Object> c : JsonTree.containers(deployment)) {
-            for (String field : List.of("args", "command")) {
-                if (c.get(field) instanceof List<?>) {
-                    List<Object> words = JsonTree.list(c, field);
-                    int size = words.size();
-                    new FieldPath(List.of(new FieldPath.Flag(field, EnablePlanner.CONFIG_FLAG))).remove(c, 0);
-                    changed |= !EnablePlanner.removeGuideFlags(words).isEmpty() || words.size() != size;
-                }
-            }
-            changed |= JsonTree.existing(c, "ports").removeIf(p -> p instanceof Map<?, ?> m
-                    && String.valueOf(m.get("name")).matches("kv-(events|replay)(-\\d+)?"));
-        }
-        for (FieldPath label : List.of(FieldPath.keys("metadata", "labels", Workloads.ENABLED),
-                FieldPath.keys("spec", "template", "metadata", "labels", Workloads.ENABLED))) {
-            changed |= label.get(deployment).isPresent();
-            label.remove(deployment, 0);
-        }
-        return changed;
     }
 
     /** The first releases' record: whole fields by JSON pointer, put back as they were. */
@@ -177,7 +159,7 @@ public final class DisablePlanner {
      */
     public static List<String> rollBack(Map<String, Object> object, Plan.Change change, String self, boolean othersUseSync) {
         List<Ownership.Owned> fields = change.gateway() && othersUseSync ? List.of() : change.run();
-        Ownership.Undo undo = Ownership.undo(object, fields, false, JsonTree.target(object));
+        Ownership.Undo undo = Ownership.undo(object, fields, false, JsonTree.target(object), null);
         Optional<Ownership> now = Ownership.read(object);
         if (now.isPresent()) {
             Ownership r = now.get();

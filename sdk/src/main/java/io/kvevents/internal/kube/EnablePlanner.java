@@ -36,9 +36,12 @@ public final class EnablePlanner {
     }
 
     /**
+     * @param syncUsers every Deployment ({@code namespace/name}) that uses sync, or null when they cannot all be
+     *     seen (the gateway's own record of its users stands in)
      * @throws IllegalArgumentException when a pre-flight check fails (the message says which and what to do)
      */
-    public static Plan plan(List<Map<String, Object>> input, String model, EnableOptions o, boolean gatewayRequired) {
+    public static Plan plan(List<Map<String, Object>> input, String model, EnableOptions o, boolean gatewayRequired,
+            Set<String> syncUsers) {
         List<Map<String, Object>> before = input.stream().map(JsonTree::copy).toList();
         List<Map<String, Object>> after = input.stream().map(JsonTree::copy).toList();
         List<String> warnings = new ArrayList<>();
@@ -156,7 +159,8 @@ public final class EnablePlanner {
                         + " that decodes map events, or pass --force");
             }
             mismatch.ifPresent(m -> warnings.add(m + " (--force)"));
-            changes.add(gateway(gateway, after, self, o, ports.blockSize(), intFlag(argv, 8000, "--port"), warnings));
+            changes.add(gateway(gateway, after, self, o, ports.blockSize(), intFlag(argv, 8000, "--port"), syncUsers,
+                    warnings));
             touched.add(ObjectRef.of(gateway));
         }
         List<Plan.Change> written = changes.stream().filter(ch -> !ch.run().isEmpty() || ch.gateway()).toList();
@@ -176,7 +180,7 @@ public final class EnablePlanner {
     }
 
     private static Plan.Change gateway(Map<String, Object> gateway, List<Map<String, Object>> objects, String self,
-            EnableOptions o, int blockSize, int httpPort, List<String> warnings) {
+            EnableOptions o, int blockSize, int httpPort, Set<String> syncUsers, List<String> warnings) {
         Map<String, Object> container = Workloads.gatewayContainer(gateway);
         Map<String, ContainerEnv.Setting> env = ContainerEnv.of(container, o.gatewayNamespace(), objects);
         Map<String, String> want = new LinkedHashMap<>();
@@ -189,8 +193,11 @@ public final class EnablePlanner {
         // the sync indexer counts the block size in bytes of 4-byte tokens
         String bytes = String.valueOf(4 * blockSize);
         ContainerEnv.Setting held = env.get(BLOCK_SIZE);
-        List<String> others = Ownership.read(gateway).map(r -> r.users().stream().filter(u -> !u.equals(self)).toList())
-                .orElse(List.of());
+        // the models that use the gateway now: every Deployment labelled for sync when they can all be seen (the
+        // record can hold models deleted since, and misses those enabled by hand), else the record's list
+        List<String> others = (syncUsers != null ? List.copyOf(syncUsers)
+                : Ownership.read(gateway).map(Ownership::users).orElse(List.of()))
+                .stream().filter(u -> !u.equals(self)).sorted().toList();
         if (held != null && held.value() != null && !held.value().equals(bytes) && !others.isEmpty()) {
             if (!o.force()) {
                 throw new IllegalArgumentException("the gateway's " + BLOCK_SIZE + " is " + held.value() + " for the models that"
@@ -231,7 +238,8 @@ public final class EnablePlanner {
                 if (now.value().equals(value)) {
                     return; // held elsewhere with the right value: never duplicated
                 }
-                warnings.add("the gateway's " + name + " is " + now.value() + " in " + now.from() + ": an env entry set to "
+                String shown = now.from() != null && now.from().startsWith("Secret") ? "something else" : now.value();
+                warnings.add("the gateway's " + name + " is " + shown + " in " + now.from() + ": an env entry set to "
                         + value + " now takes its place");
             }
             g.set(c.item("env", "name", name), map("name", name, "value", value));

@@ -97,6 +97,11 @@ public record FieldPath(List<Segment> segments) {
         return then(new Item(list, field, value));
     }
 
+    /** True when what holds the field (the container, the map) is there, whether or not the field is. */
+    public boolean holderPresent(Map<String, Object> root) {
+        return segments.size() == 1 || new FieldPath(segments.subList(0, segments.size() - 1)).get(root).isPresent();
+    }
+
     /** The field's value, empty when it is absent. */
     public Optional<Object> get(Map<String, Object> root) {
         Object node = root;

@@ -308,10 +308,11 @@ public final class KubeApi {
      * Watches one Deployment: every version of it the server sends after {@code resourceVersion} goes to
      * {@code onChange}, until the returned handle is closed. The watch runs over a WebSocket, which the API
      * server serves for any watch (k8s.io/apiserver endpoints/handlers/watch.go, WatchServer.HandleWS) and
-     * fabric8's mock server too; {@code onEnd} hears when the server ends it (a watch times out).
+     * fabric8's mock server too. A watch the server ends or refuses just stops sending: callers read the object
+     * now and then as well.
      */
     public AutoCloseable watchDeployment(String ns, String name, String resourceVersion,
-            java.util.function.Consumer<Map<String, Object>> onChange, Runnable onEnd) {
+            java.util.function.Consumer<Map<String, Object>> onChange) {
         List<io.kubernetes.client.openapi.Pair> query = new ArrayList<>();
         query.add(new io.kubernetes.client.openapi.Pair("watch", "true"));
         query.add(new io.kubernetes.client.openapi.Pair("fieldSelector", "metadata.name=" + name));
@@ -321,8 +322,13 @@ public final class KubeApi {
         java.util.concurrent.atomic.AtomicReference<okhttp3.WebSocket> socket = new java.util.concurrent.atomic.AtomicReference<>();
         java.util.concurrent.atomic.AtomicBoolean closed = new java.util.concurrent.atomic.AtomicBoolean();
         try {
-            io.kubernetes.client.util.WebSockets.stream("/apis/apps/v1/namespaces/" + ns + "/deployments", "GET", query,
-                    streamingClient(), new io.kubernetes.client.util.WebSockets.SocketListener() {
+            // No Sec-WebSocket-Protocol: client-java's stream() offers several (v5, v4, … channel.k8s.io), and the
+            // API server's watch (golang.org/x/net/websocket without a Handshake func) answers 400 to more than one.
+            ApiClient streaming = streamingClient();
+            okhttp3.Call call = streaming.buildCall(streaming.getBasePath(), "/apis/apps/v1/namespaces/" + ns + "/deployments",
+                    "GET", query, new ArrayList<>(), null, new HashMap<>(), new HashMap<>(), new HashMap<>(),
+                    new String[] {"BearerToken"}, null);
+            io.kubernetes.client.util.WebSockets.stream(call, streaming, new io.kubernetes.client.util.WebSockets.SocketListener() {
                         @Override
                         public void open(String protocol, okhttp3.WebSocket ws) {
                             socket.set(ws);
@@ -370,16 +376,16 @@ public final class KubeApi {
 
                         @Override
                         public void failure(Throwable t) {
-                            onEnd.run();
+                            // the watch ended: the caller's periodic read takes over
                         }
 
                         @Override
                         public void close() {
-                            onEnd.run();
+                            // the server ended the watch (its timeout): the caller's periodic read takes over
                         }
                     });
-        } catch (ApiException | IOException e) {
-            onEnd.run();
+        } catch (ApiException e) {
+            // no watch: the caller's periodic read takes over
         }
         return () -> {
             closed.set(true);

@@ -52,12 +52,6 @@ public record Ownership(boolean createdAnnotations, List<String> users, List<Own
         fields = List.copyOf(fields);
     }
 
-    /** None yet. */
-    public static Ownership none(Map<String, Object> object) {
-        return new Ownership(!(JsonTree.at(object, "metadata", "annotations") instanceof Map<?, ?> a) || a.isEmpty(),
-                List.of(), List.of());
-    }
-
     /**
      * The record on an object: empty when it has none, and when it carries the first releases' form (a map
      * of JSON pointers to original values), which {@link #legacy} reads.
@@ -213,35 +207,47 @@ public record Ownership(boolean createdAnnotations, List<String> users, List<Own
 
     /**
      * The three-way undo of some owned fields on {@code object}: a field that still holds what enable wrote
-     * goes back to what it held before (or is removed when enable added it); one that was changed since is
-     * left as the user set it and reported in {@link Undo#kept()}, unless {@code force}; one the user
-     * removed stays removed.
+     * goes back to what it held before (or is removed when enable added it); one that was changed or removed
+     * since is left as the user set it and reported in {@link Undo#kept()}, unless {@code force}. A field whose
+     * holder is gone (a renamed container) or cannot be read any more (a script grown into several commands)
+     * is reported and left, even with {@code force}.
      *
      * @param what names the object in the reports ({@code deployment.apps/x})
+     * @param forceHint how the report says that force would put it back, or null where there is no such option
      */
-    public static Undo undo(Map<String, Object> object, List<Owned> owned, boolean force, String what) {
+    public static Undo undo(Map<String, Object> object, List<Owned> owned, boolean force, String what, String forceHint) {
         List<Owned> restored = new ArrayList<>();
         List<String> kept = new ArrayList<>();
         // the last written first: list elements added later sit after earlier ones
         for (int i = owned.size() - 1; i >= 0; i--) {
             Owned f = owned.get(i);
-            Optional<Object> now = f.path().get(object);
-            boolean untouched = now.isPresent() && JsonTree.same(now.get(), f.written());
-            if (now.isEmpty() && !f.hadBefore()) {
-                restored.add(f); // already gone
-                continue;
+            try {
+                if (!f.path().holderPresent(object)) {
+                    kept.add(what + " " + f.path() + ": what held it is gone (a renamed container?): left as it is");
+                    continue;
+                }
+                Optional<Object> now = f.path().get(object);
+                boolean untouched = now.isPresent() && JsonTree.same(now.get(), f.written());
+                if (now.isEmpty() && !f.hadBefore()) {
+                    restored.add(f); // already gone
+                    continue;
+                }
+                if (!untouched && !force) {
+                    kept.add(what + " " + f.path() + (now.isEmpty() ? " was removed" : " was changed") + " since enable:"
+                            + " left as it is" + (forceHint == null ? "" : " (" + forceHint + " puts back "
+                                    + (f.hadBefore() ? GSON.toJson(f.before()) : "nothing") + ")"));
+                    continue;
+                }
+                if (f.hadBefore()) {
+                    f.path().set(object, JsonTree.copy(f.before()));
+                } else {
+                    f.path().remove(object, f.created());
+                }
+                restored.add(f);
+            } catch (IllegalArgumentException | IllegalStateException unreadable) {
+                kept.add(what + " " + f.path() + " cannot be read any more (" + unreadable.getMessage().lines().findFirst()
+                        .orElse("") + "): left as it is");
             }
-            if (!untouched && !force) {
-                kept.add(what + " " + f.path() + (now.isEmpty() ? " was removed" : " was changed") + " since enable: left as"
-                        + " it is (--force puts back " + (f.hadBefore() ? GSON.toJson(f.before()) : "nothing") + ")");
-                continue;
-            }
-            if (f.hadBefore()) {
-                f.path().set(object, JsonTree.copy(f.before()));
-            } else {
-                f.path().remove(object, f.created());
-            }
-            restored.add(f);
         }
         return new Undo(restored, kept);
     }

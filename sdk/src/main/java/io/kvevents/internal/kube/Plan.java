@@ -42,6 +42,11 @@ public record Plan(String self, List<Map<String, Object>> objects, List<PlanStep
         return new Plan(self, objects, steps, w, changes);
     }
 
+    /** This plan without the objects of a kind (Secrets read to resolve settings are not the caller's to see). */
+    public Plan withoutKind(String kind) {
+        return new Plan(self, objects.stream().filter(o -> !kind.equals(o.get("kind"))).toList(), steps, warnings, changes);
+    }
+
     /** One step per object whose tree changed or that the plan looked at and found in place. */
     static List<PlanStep> steps(List<Map<String, Object>> before, List<Map<String, Object>> after, List<ObjectRef> touched,
             String summary) {

@@ -11,7 +11,8 @@ import java.util.Set;
  * {@code bash} with {@code -c} in args, {@code env X=1 sh -ec …}): its flags are read and edited inside the
  * script, with its quoting, and what it does not touch comes back as written. Only a script that is one
  * command ({@code [exec] vllm serve …} or {@code [exec] python[3] -m vllm.entrypoints.openai.api_server …})
- * is edited; anything more (pipes, lists, redirections, substitutions) is refused.
+ * is edited; anything more (pipes, lists, redirections, substitutions, shell variables, comments) is refused.
+ * Kubernetes' own {@code $(NAME)} references are words like any other: the kubelet expands them first.
  */
 public final class ShellScript {
     private static final Set<String> SHELLS = Set.of("sh", "bash", "dash", "ash", "zsh");
@@ -101,9 +102,9 @@ public final class ShellScript {
                     char d = script.charAt(j);
                     if (d == '\\' && j + 1 < script.length() && "\"\\$`".indexOf(script.charAt(j + 1)) >= 0) {
                         word.append(script.charAt(++j));
-                    } else if (d == '`' || (d == '$' && j + 1 < script.length() && script.charAt(j + 1) == '(')
-                            && !kubernetesVariable(script, j)) {
-                        throw refuse(script, "a command substitution");
+                    } else if ((d == '`' || d == '$') && !kubernetesVariable(script, j)) {
+                        throw refuse(script, d == '`' || script.startsWith("$(", j) ? "a command substitution"
+                                : "a shell variable (its value is only known when the pod runs)");
                     } else {
                         word.append(d);
                     }
@@ -135,7 +136,12 @@ public final class ShellScript {
                 int close = script.indexOf(')', i);
                 word.append(script, i, close + 1);
                 i = close;
-            } else if ("\n;&|<>`(){}".indexOf(c) >= 0 || (c == '$' && i + 1 < script.length() && script.charAt(i + 1) == '(')) {
+            } else if (c == '#' && word == null) {
+                throw refuse(script, "a comment (a flag appended after it would be part of the comment)");
+            } else if (c == '$') {
+                throw refuse(script, script.startsWith("$(", i) ? "a command substitution"
+                        : "a shell variable (its value is only known when the pod runs)");
+            } else if ("\n;&|<>`(){}".indexOf(c) >= 0) {
                 throw refuse(script, "more than one simple command ('" + (c == '\n' ? "\\n" : String.valueOf(c)) + "')");
             } else {
                 if (word == null) {
@@ -165,10 +171,11 @@ public final class ShellScript {
     }
 
     private static IllegalArgumentException refuse(String script, String why) {
-        String shown = script.length() > 80 ? script.substring(0, 77) + "…" : script;
-        return new IllegalArgumentException("the vLLM command line is a shell script with " + why + " (" + shown.strip()
-                + "): enable edits the flags of one '[exec] vllm serve …' command only; move the flags to args, or"
-                + " make the script that one command");
+        String first = script.strip().lines().findFirst().orElse("");
+        String shown = first.length() > 80 ? first.substring(0, 77) + "…" : first;
+        return new IllegalArgumentException("the vLLM command line is a shell script with " + why + ": enable edits the"
+                + " flags of one '[exec] vllm serve …' command only; move the flags to args, or make the script that one"
+                + " command (the script begins: " + shown + ")");
     }
 
     /** The script's words, as vLLM sees them. */
