@@ -35,7 +35,7 @@ final class CacheProbeCommand implements Callable<Integer> {
     static final String HEADER = "Show which pod holds how much of a prompt.";
 
     /** Output formats. */
-    enum Format { table, json }
+    enum Format { table, wide, json }
 
     @Spec
     CommandSpec spec;
@@ -79,7 +79,8 @@ final class CacheProbeCommand implements Callable<Integer> {
     String cacheSalt;
 
     @Option(names = {"-o", "--output"}, paramLabel = "FORMAT", defaultValue = "table",
-            description = "Output format: ${COMPLETION-CANDIDATES} (json: JSON Lines, one object per prompt).")
+            description = "Output format: ${COMPLETION-CANDIDATES} (wide: a row per data-parallel rank, where the others"
+                    + " show a pod's best rank; json: JSON Lines, one object per prompt).")
     Format output;
 
     @Override
@@ -113,7 +114,8 @@ final class CacheProbeCommand implements Callable<Integer> {
         }
         List<ProbeResult> results = new ArrayList<>();
         for (int[] ids : prompts) {
-            results.add(index.probe(new ProbeRequest(ids, probed, lora, cacheSalt)));
+            ProbeResult r = index.probe(new ProbeRequest(ids, probed, lora, cacheSalt));
+            results.add(output == Format.wide ? r : r.perPod());
         }
         if (output == Format.json) {
             results.forEach(r -> out.println(json(r)));

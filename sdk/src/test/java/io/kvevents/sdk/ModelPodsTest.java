@@ -237,4 +237,31 @@ class ModelPodsTest {
             assertTrue(api.requests.stream().noneMatch(r -> r.contains("portforward?ports=5558")), api.requests.toString());
         }
     }
+
+    /**
+     * Issue 13 #2: a pod of two data-parallel ranks runs two publishers, rank r on the configured ports + r
+     * (vllm/distributed/kv_events.py since v0.9.1, offset_endpoint_port), each with its own seq: both are read.
+     */
+    @Test
+    void everyDataParallelRankOfAPodIsRead() throws Exception {
+        try (FakeApiServer api = new FakeApiServer().deployment("ml", "llama");
+                VllmPeer rank0 = VllmPeer.start(); VllmPeer rank1 = VllmPeer.start()) {
+            rank0.publish(2);
+            rank1.publish(3);
+            api.pod(new FakeApiServer.Pod("ml", "llama-0", Map.of("app", "llama"), true,
+                    Map.of(5557, port(rank0.liveEndpoint()), 5559, port(rank0.replayEndpoint()),
+                            5558, port(rank1.liveEndpoint()), 5560, port(rank1.replayEndpoint())),
+                    List.of("--model", "llama", "--data-parallel-size", "2", "--kv-events-config",
+                            "{\"enable_kv_cache_events\":true,\"publisher\":\"zmq\",\"endpoint\":\"tcp://*:5557\","
+                                    + "\"replay_endpoint\":\"tcp://*:5559\"}")));
+            List<StreamItem> seen = new ArrayList<>();
+            try (EventStream stream = ModelPods.find(context(api), "llama").events(FAST)) {
+                await(stream, seen, i -> batchesOf(seen, "llama-0") == 2 && batchesOf(seen, "llama-0/dp1") == 3);
+            }
+            for (String port : List.of("5557", "5558", "5559", "5560")) {
+                assertTrue(api.requests.contains("GET /api/v1/namespaces/ml/pods/llama-0/portforward?ports=" + port),
+                        api.requests.toString());
+            }
+        }
+    }
 }

@@ -316,4 +316,18 @@ class PrefixIndexTest {
         send("pod-a", new BlockRemoved(new long[] {2}, "GPU", 0, null, null));
         assertEquals(1, matched("pod-a", tokens(0, 32)));
     }
+
+    /** Issue 13 #2: a pod's data-parallel ranks are sources of their own; per pod, the best rank counts. */
+    @Test
+    void aPodsRanksFoldIntoOneRowPerPod() {
+        store("llama-0", null, tokens(0, 16), 1);
+        store("llama-0/dp1", null, tokens(0, 32), 5, 6);
+        store("llama-1", null, tokens(0, 16), 9);
+        ProbeResult wide = index.probe(tokens(0, 32));
+        assertEquals(List.of("llama-0", "llama-0/dp1", "llama-1"), wide.pods().stream().map(PodMatch::pod).toList());
+        ProbeResult perPod = wide.perPod();
+        assertEquals(List.of("llama-0", "llama-1"), perPod.pods().stream().map(PodMatch::pod).toList());
+        assertEquals(2, perPod.pod("llama-0").matchedBlocks());
+        assertEquals(List.of("llama-0"), perPod.best());
+    }
 }

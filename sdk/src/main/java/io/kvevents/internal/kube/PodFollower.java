@@ -24,7 +24,8 @@ public final class PodFollower implements AutoCloseable {
     private final MergedStream stream;
     private final StreamOptions options;
     private final Duration refresh;
-    private final Map<String, Tunnels> followed = new LinkedHashMap<>();
+    /** Per followed pod, the forwarded ports of each of its data-parallel ranks, by source name. */
+    private final Map<String, Map<String, Tunnels>> followed = new LinkedHashMap<>();
     private final Thread thread;
     private volatile boolean running = true;
     private String lastListError;
@@ -67,7 +68,7 @@ public final class PodFollower implements AutoCloseable {
         try {
             sync(ready);
         } catch (RuntimeException e) {
-            followed.values().forEach(Tunnels::close); // what the first look opened
+            followed.values().forEach(ranks -> ranks.values().forEach(Tunnels::close)); // what the first look opened
             throw e;
         }
         this.thread = new Thread(this::run, "kvevents-pods");
@@ -106,34 +107,46 @@ public final class PodFollower implements AutoCloseable {
         Set<String> names = ready.stream().map(PodTargets.Pod::name).collect(Collectors.toSet());
         for (String gone : List.copyOf(followed.keySet())) {
             if (!names.contains(gone)) {
-                Tunnels t = followed.remove(gone);
-                stream.remove(gone, StreamNotice.of(gone, StreamNotice.Kind.GONE,
-                        "pod " + gone + " was deleted or is no longer ready: what it held no longer counts"));
-                t.close();
+                Map<String, Tunnels> ranks = followed.remove(gone);
+                ranks.forEach((source, t) -> {
+                    stream.remove(source, StreamNotice.of(source, StreamNotice.Kind.GONE,
+                            "pod " + gone + " was deleted or is no longer ready: what it held no longer counts"));
+                    t.close();
+                });
             }
         }
         for (PodTargets.Pod pod : ready) {
             if (followed.containsKey(pod.name())) {
                 continue;
             }
-            // A refused forward (RBAC on pods/portforward, the kubelet) is told when it happens, once per reason.
-            Consumer<String> tell = reason -> stream.announce(StreamNotice.of(pod.name(), StreamNotice.Kind.FORWARD_FAILED, reason));
-            PortForwarder live = PortForwarder.open(api.streamingClient(), pod.namespace(), pod.name(), pod.pubPort(), tell);
-            if (!pod.replays()) {
-                followed.put(pod.name(), new Tunnels(live, null));
-                stream.announce(StreamNotice.of(pod.name(), StreamNotice.Kind.ADDED, "pod " + pod.name()
-                        + " is ready: forwarding its port " + pod.pubPort() + " to " + live.endpoint() + "; its engine has no"
-                        + " replay endpoint, so events from before now cannot be read"));
-                stream.add(SourceSpec.liveOnly(pod.name(), live.endpoint()), options);
-                continue;
+            Map<String, Tunnels> ranks = new LinkedHashMap<>();
+            followed.put(pod.name(), ranks);
+            for (PodTargets.Rank rank : pod.publishers()) {
+                follow(pod, rank, ranks);
             }
-            PortForwarder replay = PortForwarder.open(api.streamingClient(), pod.namespace(), pod.name(), pod.replayPort(), tell);
-            followed.put(pod.name(), new Tunnels(live, replay));
-            stream.announce(StreamNotice.of(pod.name(), StreamNotice.Kind.ADDED, "pod " + pod.name()
-                    + " is ready: forwarding its ports " + pod.pubPort() + " and " + pod.replayPort() + " to "
-                    + live.endpoint() + " and " + replay.endpoint()));
-            stream.add(SourceSpec.of(pod.name(), live.endpoint(), replay.endpoint()), options);
         }
+    }
+
+    /** Forwards one rank's ports and adds it to the stream. */
+    private void follow(PodTargets.Pod pod, PodTargets.Rank rank, Map<String, Tunnels> ranks) {
+        String source = rank.source();
+        String which = "pod " + pod.name() + (pod.ranks() > 1 ? " rank " + rank.rank() : "");
+        // A refused forward (RBAC on pods/portforward, the kubelet) is told when it happens, once per reason.
+        Consumer<String> tell = reason -> stream.announce(StreamNotice.of(source, StreamNotice.Kind.FORWARD_FAILED, reason));
+        PortForwarder live = PortForwarder.open(api.streamingClient(), pod.namespace(), pod.name(), rank.pubPort(), tell);
+        if (rank.replayPort() == 0) {
+            ranks.put(source, new Tunnels(live, null));
+            stream.announce(StreamNotice.of(source, StreamNotice.Kind.ADDED, which + " is ready: forwarding its port "
+                    + rank.pubPort() + " to " + live.endpoint() + "; its engine has no replay endpoint, so events from before"
+                    + " now cannot be read"));
+            stream.add(SourceSpec.liveOnly(source, live.endpoint()), options);
+            return;
+        }
+        PortForwarder replay = PortForwarder.open(api.streamingClient(), pod.namespace(), pod.name(), rank.replayPort(), tell);
+        ranks.put(source, new Tunnels(live, replay));
+        stream.announce(StreamNotice.of(source, StreamNotice.Kind.ADDED, which + " is ready: forwarding its ports "
+                + rank.pubPort() + " and " + rank.replayPort() + " to " + live.endpoint() + " and " + replay.endpoint()));
+        stream.add(SourceSpec.of(source, live.endpoint(), replay.endpoint()), options);
     }
 
     @Override
@@ -141,7 +154,7 @@ public final class PodFollower implements AutoCloseable {
         running = false;
         thread.interrupt();
         synchronized (this) {
-            followed.values().forEach(Tunnels::close);
+            followed.values().forEach(ranks -> ranks.values().forEach(Tunnels::close));
             followed.clear();
         }
     }

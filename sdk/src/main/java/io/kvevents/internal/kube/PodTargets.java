@@ -25,12 +25,35 @@ public final class PodTargets {
      *
      * @param replayPort 0 when the engine has no replay endpoint (vLLM's default when its config names none)
      */
-    public record Pod(String namespace, String name, int pubPort, int replayPort, int httpPort) {
+    public record Pod(String namespace, String name, int pubPort, int replayPort, int httpPort, int firstRank, int ranks) {
+
+        /** A pod whose engine runs one data-parallel rank. */
+        public Pod(String namespace, String name, int pubPort, int replayPort, int httpPort) {
+            this(namespace, name, pubPort, replayPort, httpPort, 0, 1);
+        }
 
         /** False when the engine keeps no replay buffer to ask. */
         public boolean replays() {
             return replayPort > 0;
         }
+
+        /**
+         * One publisher per data-parallel rank on this pod: rank r binds the configured ports + r (vLLM since
+         * 0.9.1, {@code ZmqEventPublisher.offset_endpoint_port}) and counts its own seq. Rank 0 is named after
+         * the pod, rank r {@code POD/dpR}.
+         */
+        public List<Rank> publishers() {
+            List<Rank> out = new ArrayList<>();
+            for (int i = 0; i < ranks; i++) {
+                int r = firstRank + i;
+                out.add(new Rank(r, r == 0 ? name : name + "/dp" + r, pubPort + r, replays() ? replayPort + r : 0));
+            }
+            return out;
+        }
+    }
+
+    /** One data-parallel rank's publisher: its source name and ports (replay 0: none). */
+    public record Rank(int rank, String source, int pubPort, int replayPort) {
     }
 
     private record Selected(String deployment, String selector, String servedModel) {
@@ -179,7 +202,16 @@ public final class PodTargets {
         if (port != null && port.matches("\\d{1,5}")) {
             http = Integer.parseInt(port);
         }
-        return new Pod(namespace, name, pub, replay, http);
+        // the ranks this pod runs: --data-parallel-size-local of them from --data-parallel-start-rank (several
+        // pods), else all --data-parallel-size; vLLM 0.9.0 bound every rank to the same ports (one can publish)
+        int ranks = EnablePlanner.intFlag(words, EnablePlanner.intFlag(words, 1, "--data-parallel-size", "-dp"),
+                "--data-parallel-size-local", "-dpl");
+        int first = EnablePlanner.intFlag(words, 0, "--data-parallel-start-rank", "-dpr");
+        var version = Compatibility.Version.ofImage(String.valueOf(container.get("image")));
+        if (version.isPresent() && !Compatibility.offsetsDataParallelPorts(version.get())) {
+            ranks = 1;
+        }
+        return new Pod(namespace, name, pub, replay, http, first, Math.max(1, ranks));
     }
 
     private static int endpointPort(String endpoint, int fallback) {
