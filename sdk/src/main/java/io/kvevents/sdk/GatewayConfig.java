@@ -22,7 +22,7 @@ import java.util.Optional;
  * @param tokenizerType {@code AIBRIX_PREFIX_CACHE_TOKENIZER_TYPE} (default {@code character})
  * @param tokenizerEngine the guide's {@code AIBRIX_REMOTE_TOKENIZER_ENGINE} (default none: null)
  * @param blockSize {@code AIBRIX_PREFIX_CACHE_BLOCK_SIZE}, or null when unset (the gateway's default)
- * @param env every {@code AIBRIX_*} variable as set, both spellings
+ * @param env every {@code AIBRIX_*} variable as the plugin sees it (the guide's spellings too, which no AIBrix reads)
  */
 public record GatewayConfig(String namespace, String deployment, boolean kvEventSync, boolean remoteTokenizer,
         String tokenizerEndpoint, String tokenizerType, String tokenizerEngine, Integer blockSize, Map<String, String> env) {
