@@ -87,7 +87,7 @@ public final class Manifests {
         io.kvevents.internal.kube.LabelSelector s = io.kvevents.internal.kube.LabelSelector.parse(selector);
         List<String> names = new java.util.ArrayList<>();
         for (Map<String, Object> o : manifests) {
-            if ("Deployment".equals(o.get("kind")) && io.kvevents.internal.kube.StatusCheck.runsVllm(o)
+            if ("Deployment".equals(o.get("kind")) && io.kvevents.internal.kube.Workloads.runsVllm(o)
                     && s.matches((Map<?, ?>) io.kvevents.internal.kube.JsonTree.at(o, "metadata", "labels"))) {
                 names.add(String.valueOf(io.kvevents.internal.kube.JsonTree.at(o, "metadata", "name")));
             }

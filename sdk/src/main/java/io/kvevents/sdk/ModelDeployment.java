@@ -7,7 +7,6 @@ import io.kvevents.internal.kube.KubeApi;
 import io.kvevents.internal.kube.JsonTree;
 import io.kvevents.internal.kube.Workloads;
 import io.kvevents.internal.kube.EnablePlanner;
-import io.kvevents.internal.kube.StatusCheck;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -75,7 +74,7 @@ public record ModelDeployment(String name, String namespace, String container, S
             throw new IllegalArgumentException("not a Deployment: " + deployment.get("kind"));
         }
         String name = String.valueOf(JsonTree.at(deployment, "metadata", "name"));
-        Map<String, Object> container = StatusCheck.vllmContainer(deployment);
+        Map<String, Object> container = Workloads.findVllmContainer(deployment);
         if (container == null) {
             throw new IllegalArgumentException("deployment.apps/" + name + " runs no vLLM container (no image or command"
                     + " naming vllm)");

@@ -256,9 +256,7 @@ public final class IndexCore {
         }
         String lora = e.loraName() != null ? e.loraName() : e.loraId() != null ? String.valueOf(e.loraId()) : null;
         Context ctx = context(lora);
-        if (s.loras.isEmpty() || !s.loras.contains(lora == null ? "" : lora)) {
-            s.loras.add(lora == null ? "" : lora);
-        }
+        s.loras.add(lora == null ? "" : lora);
         s.blockSize = bs;
         long prev;
         if (e.parentBlockHash() == null) {

@@ -3,7 +3,6 @@ package io.kvevents.internal.kube;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
-import java.util.Locale;
 import java.util.Map;
 import java.util.Objects;
 
@@ -97,9 +96,7 @@ public final class JsonTree {
 
     /** {@code deployment.apps/name}, as kubectl names objects. */
     public static String target(Map<String, Object> o) {
-        String api = String.valueOf(o.get("apiVersion"));
-        String group = api.contains("/") ? "." + api.substring(0, api.indexOf('/')) : "";
-        return String.valueOf(o.get("kind")).toLowerCase(Locale.ROOT) + group + "/" + name(o);
+        return io.kvevents.sdk.ObjectRef.of(o).target();
     }
 
     /** A deep copy (maps keep their order). */

@@ -201,7 +201,7 @@ public final class KubeApi {
     }
 
     private static List<String> vllmNames(List<Map<String, Object>> deployments) {
-        return deployments.stream().filter(StatusCheck::runsVllm)
+        return deployments.stream().filter(Workloads::runsVllm)
                 .map(d -> String.valueOf(JsonTree.at(d, "metadata", "name"))).toList();
     }
 

@@ -165,7 +165,7 @@ public final class PodTargets {
         Map<String, Object> container = null;
         if (spec instanceof Map<?, ?> s && s.get("containers") instanceof List<?> containers) {
             for (Object c : containers) {
-                if (c instanceof Map<?, ?> m && StatusCheck.isVllm((Map<String, Object>) m)) {
+                if (c instanceof Map<?, ?> m && Workloads.isVllm((Map<String, Object>) m)) {
                     container = (Map<String, Object>) m;
                     break;
                 }

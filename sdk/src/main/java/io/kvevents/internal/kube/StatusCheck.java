@@ -7,7 +7,6 @@ import io.kvevents.sdk.GatewayConfig;
 import io.kvevents.sdk.ModelStatus;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.Locale;
 import java.util.Map;
 import java.util.Objects;
 import java.util.TreeMap;
@@ -40,7 +39,7 @@ public final class StatusCheck {
                 continue;
             }
             String name = String.valueOf(JsonTree.at(d, "metadata", "name"));
-            boolean named = model == null ? vllmContainer(d) != null
+            boolean named = model == null ? Workloads.findVllmContainer(d) != null
                     : model.equals(name) || model.equals(JsonTree.at(d, "metadata", "labels", Workloads.MODEL));
             if (named) {
                 out.add(status(d, name, gateway, gatewayImage, gatewayExpected ? o : null));
@@ -58,7 +57,7 @@ public final class StatusCheck {
             EnableOptions expected) {
         List<String> missing = new ArrayList<>();
         List<String> problems = new ArrayList<>();
-        Map<String, Object> c = vllmContainer(d);
+        Map<String, Object> c = Workloads.findVllmContainer(d);
         List<Object> args = new ArrayList<>();
         if (c != null) {
             args.addAll(vllmWords(c, problems));
@@ -123,30 +122,27 @@ public final class StatusCheck {
      */
     private static List<Object> vllmWords(Map<String, Object> c, List<String> problems) {
         var script = ShellScript.locate(c);
-        if (script.isEmpty()) {
-            List<Object> words = new ArrayList<>(words(c.get("command")));
-            words.addAll(words(c.get("args")));
-            return words;
-        }
-        List<Object> after = new ArrayList<>();
-        boolean past = false;
-        for (String field : List.of("command", "args")) {
-            List<Object> list = words(c.get(field));
-            for (int i = 0; i < list.size(); i++) {
-                if (past) {
-                    after.add(list.get(i));
+        if (script.isPresent()) {
+            List<Object> after = new ArrayList<>();
+            boolean past = false;
+            for (String field : List.of("command", "args")) {
+                List<Object> list = words(c.get(field));
+                for (int i = 0; i < list.size(); i++) {
+                    if (past) {
+                        after.add(list.get(i));
+                    }
+                    past |= field.equals(script.get().field()) && i == script.get().index();
                 }
-                past |= field.equals(script.get().field()) && i == script.get().index();
+            }
+            if (after.stream().anyMatch(w -> String.valueOf(w).startsWith("--kv-events") || String.valueOf(w).startsWith("--enable-kv"))) {
+                problems.add("KV event flags stand outside the shell script (" + c.get("name") + "): vLLM never sees them;"
+                        + " run enable to put them inside");
             }
         }
-        if (after.stream().anyMatch(w -> String.valueOf(w).startsWith("--kv-events") || String.valueOf(w).startsWith("--enable-kv"))) {
-            problems.add("KV event flags stand outside the shell script (" + c.get("name") + "): vLLM never sees them; run"
-                    + " enable to put them inside");
-        }
         try {
-            return new ArrayList<>(ShellScript.argv(ShellScript.text(c, script.get())));
+            return new ArrayList<>(EnablePlanner.vllmArgv(c));
         } catch (IllegalArgumentException notOneCommand) {
-            return new ArrayList<>(List.of(ShellScript.text(c, script.get()).split("\\s+")));
+            return new ArrayList<>(List.of(ShellScript.text(c, script.orElseThrow()).split("\\s+")));
         }
     }
 
@@ -182,10 +178,9 @@ public final class StatusCheck {
         return (ready instanceof Number r ? r.longValue() : 0) + "/" + (replicas instanceof Number n ? n.longValue() : 1);
     }
 
-    /** vLLM's {@code --block-size}, 16 when not given (its default on GPUs). */
+    /** vLLM's {@code --block-size}, 16 when not given (its default). */
     private static int vllmBlockSize(List<Object> args) {
-        String v = Flags.value(strings(args), "--block-size");
-        return v != null && v.matches("\\d{1,4}") ? Integer.parseInt(v) : 16;
+        return EnablePlanner.intFlag(strings(args), 16, "--block-size");
     }
 
     private static boolean kvEventsEnabled(List<Object> args) {
@@ -208,34 +203,6 @@ public final class StatusCheck {
     /** The gateway's settings, or null when it is not among the manifests (--local -f of a model alone). */
     private static GatewayConfig gateway(List<Map<String, Object>> manifests, EnableOptions o) {
         return GatewayConfig.among(manifests, o).orElse(null);
-    }
-
-    /** A Deployment's first container that runs vLLM, or null. */
-    @SuppressWarnings("unchecked")
-    public static Map<String, Object> vllmContainer(Map<String, Object> d) {
-        if (!(JsonTree.at(d, "spec", "template", "spec", "containers") instanceof List<?> cs)) {
-            return null;
-        }
-        for (Object o : cs) {
-            Map<String, Object> c = (Map<String, Object>) o;
-            if (isVllm(c)) {
-                return c;
-            }
-        }
-        return null;
-    }
-
-    /** A Deployment with a container that runs vLLM. */
-    public static boolean runsVllm(Map<String, Object> deployment) {
-        return vllmContainer(deployment) != null;
-    }
-
-    /** A container whose image or command names vLLM. */
-    public static boolean isVllm(Map<String, Object> c) {
-        List<Object> words = new ArrayList<>(words(c.get("command")));
-        words.addAll(words(c.get("args")));
-        return String.valueOf(c.get("image")).toLowerCase(Locale.ROOT).contains("vllm")
-                || words.stream().anyMatch(w -> String.valueOf(w).contains("vllm"));
     }
 
     @SuppressWarnings("unchecked")

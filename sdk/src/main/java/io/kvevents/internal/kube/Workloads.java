@@ -68,6 +68,16 @@ public final class Workloads {
                 : "no vLLM container in " + JsonTree.target(deployment) + " (containers: " + names + "): name it with --container");
     }
 
+    /** A Deployment's first container that runs vLLM, or null. */
+    public static Map<String, Object> findVllmContainer(Map<String, Object> deployment) {
+        return JsonTree.containers(deployment).stream().filter(Workloads::isVllm).findFirst().orElse(null);
+    }
+
+    /** A Deployment with a container that runs vLLM. */
+    public static boolean runsVllm(Map<String, Object> deployment) {
+        return findVllmContainer(deployment) != null;
+    }
+
     /** A container whose image or command names vLLM. */
     public static boolean isVllm(Map<String, Object> c) {
         List<Object> words = new ArrayList<>(JsonTree.existing(c, "command"));
