@@ -349,7 +349,8 @@ public final class ClusterMigration {
     }
 
     /**
-     * Rolled out as {@code kubectl rollout status} decides it (kubectl's DeploymentStatusViewer): the new
+     * Rolled out as {@code kubectl rollout status} decides it (kubectl pkg/polymorphichelpers/rollout_status.go,
+     * DeploymentStatusViewer; read through code that mirrors it, not at a kubectl commit): the new
      * generation observed, every replica updated, no old replica left (a surge pod of the old template is
      * still available), and every updated replica available.
      *

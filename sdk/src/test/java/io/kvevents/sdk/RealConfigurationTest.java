@@ -21,7 +21,9 @@ import org.junit.jupiter.api.io.TempDir;
  * model names apart from Deployment names, shell-wrapped commands, data parallelism, existing configs,
  * custom block sizes and ports.
  *
- * <p>Upstream read for these fixtures: vLLM {@code vllm/config/kv_events.py} (KVEventsConfig: endpoint,
+ * <p>Upstream read for these fixtures (vLLM at the tags v0.9.1 b6553be1bc, v0.11.0 b8b302cde4, v0.11.1 439368496d,
+ * v0.24.0 ee0da84ab9, v0.25.1 752a3a5044; AIBrix at e3e10f9e and v0.7.0 c5465890; docs/compatibility.md has each
+ * line): vLLM {@code vllm/config/kv_events.py} (KVEventsConfig: endpoint,
  * replay_endpoint, buffer_steps, hwm, max_queue_size, topic, publisher) and
  * {@code vllm/distributed/kv_events.py} (ZmqEventPublisher offsets both endpoints' ports by the
  * data-parallel rank); AIBrix e3e10f9 {@code pkg/cache/kvcache/} and {@code pkg/utils/} (pods mapped to models by
