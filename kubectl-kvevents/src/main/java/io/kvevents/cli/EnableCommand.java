@@ -145,7 +145,7 @@ final class EnableCommand implements Callable<Integer> {
         }
         List<String> matched = search.get();
         if (matched.isEmpty()) {
-            throw new CliException(ExitCodes.FAILURE, "no vLLM Deployment in " + where + " matches -l " + selector);
+            throw new CliException(ExitCodes.FAILURE, "no vLLM or SGLang Deployment in " + where + " matches -l " + selector);
         }
         return matched;
     }

@@ -28,19 +28,20 @@ import picocli.CommandLine.Spec;
         header = StatusCommand.HEADER,
         description = {"Show, per model, whether KV event sync is enabled, partial (and what is missing) or off, and",
             "the problems that keep it from working: seed-style vLLM flags, gateway settings that disagree;",
-            "with --probe, what each ready pod publishes, seen through port-forward."},
+            "with --probe, what each ready pod publishes, seen through port-forward (each data-parallel rank",
+            "on its own row with -o wide)."},
         sortOptions = false)
 final class StatusCommand implements Callable<Integer> {
     static final String NAME = "status";
     static final String HEADER = "Show whether KV event sync is enabled, partial or off, and what is wrong.";
 
     /** Output formats. */
-    enum Format { table, json, yaml }
+    enum Format { table, wide, json, yaml }
 
     @Spec
     CommandSpec spec;
 
-    @Parameters(arity = "0..1", paramLabel = "MODEL", description = "One model (default: every vLLM Deployment).")
+    @Parameters(arity = "0..1", paramLabel = "MODEL", description = "One model (default: every vLLM or SGLang Deployment).")
     String model;
 
     @Option(names = "--local", description = "Read the manifests given with -f instead of a cluster.")
@@ -120,9 +121,11 @@ final class StatusCommand implements Callable<Integer> {
                 t.print(out);
                 if (probe) {
                     out.println();
-                    Table pods = new Table("MODEL", "POD", "LAST-EVENT", "BATCHES", "BLOCK-SIZE", "PROBLEM");
+                    boolean wide = output == Format.wide;
+                    Table pods = new Table("MODEL", wide ? "SOURCE" : "POD", "LAST-EVENT", "BATCHES", "BLOCK-SIZE", "PROBLEM");
                     for (ModelStatus s : statuses) {
-                        for (PodActivity a : activity.getOrDefault(s, List.of())) {
+                        List<PodActivity> rows = activity.getOrDefault(s, List.of());
+                        for (PodActivity a : wide ? rows : PodActivity.perPod(rows)) {
                             pods.row(s.model(), a.pod(), a.lastEventText(), a.batches(),
                                     a.blockSize() == null ? "-" : a.blockSize(), a.problem() == null ? "-" : a.problem());
                         }
@@ -152,14 +155,16 @@ final class StatusCommand implements Callable<Integer> {
             m.put("gateway", s.gateway());
             if (probe) {
                 List<Map<String, Object>> pods = new ArrayList<>();
-                for (PodActivity a : activity.getOrDefault(s, List.of())) {
-                    Map<String, Object> p = new LinkedHashMap<>();
-                    p.put("pod", a.pod());
-                    p.put("batches", a.batches());
-                    p.put("last_event_age_seconds", a.lastEventAge() == null ? null : a.lastEventAge().toMillis() / 1000.0);
-                    p.put("replay_answered", a.replayAnswered());
-                    p.put("block_size", a.blockSize());
-                    p.put("problem", a.problem());
+                List<PodActivity> ranks = activity.getOrDefault(s, List.of());
+                for (PodActivity a : PodActivity.perPod(ranks)) {
+                    Map<String, Object> p = activity(a);
+                    List<Map<String, Object>> itsRanks = new ArrayList<>();
+                    for (PodActivity r : ranks) {
+                        if (r.podName().equals(a.pod())) {
+                            itsRanks.add(activity(r));
+                        }
+                    }
+                    p.put("ranks", itsRanks);
                     pods.add(p);
                 }
                 m.put("probe", pods);
@@ -168,5 +173,16 @@ final class StatusCommand implements Callable<Integer> {
             out.add(m);
         }
         return out;
+    }
+
+    private static Map<String, Object> activity(PodActivity a) {
+        Map<String, Object> p = new LinkedHashMap<>();
+        p.put("pod", a.pod());
+        p.put("batches", a.batches());
+        p.put("last_event_age_seconds", a.lastEventAge() == null ? null : a.lastEventAge().toMillis() / 1000.0);
+        p.put("replay_answered", a.replayAnswered());
+        p.put("block_size", a.blockSize());
+        p.put("problem", a.problem());
+        return p;
     }
 }

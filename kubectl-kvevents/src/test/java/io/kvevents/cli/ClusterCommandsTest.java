@@ -39,7 +39,7 @@ class ClusterCommandsTest {
             Result off = CliHarness.run("status", "--kubeconfig", kubeconfig, "-n", "default");
             assertTrue(off.outLines().get(1).contains(" off "), off.out());
             Result none = CliHarness.run("status", "--kubeconfig", kubeconfig, "-n", "elsewhere");
-            assertEquals(List.of("error: no vLLM Deployment in namespace elsewhere"), none.errLines());
+            assertEquals(List.of("error: no vLLM or SGLang Deployment in namespace elsewhere"), none.errLines());
             assertEquals(1, none.exitCode());
         }
         Result missing = CliHarness.run("status", "--kubeconfig", dir.resolve("nope").toString());

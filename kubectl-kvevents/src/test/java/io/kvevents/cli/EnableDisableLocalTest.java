@@ -107,7 +107,7 @@ class EnableDisableLocalTest {
         assertEquals(byName.out(), bySelector.out());
         Result none = CliHarness.run("enable", "-l", "app=mistral", "--local", "-f", deployment, "-f", gateway);
         assertEquals(1, none.exitCode());
-        assertEquals(java.util.List.of("error: no vLLM Deployment in the manifests matches -l app=mistral"), none.errLines());
+        assertEquals(java.util.List.of("error: no vLLM or SGLang Deployment in the manifests matches -l app=mistral"), none.errLines());
         Result both = CliHarness.run("enable", "llama-3-8b", "-l", "app=llama-3-8b", "--local", "-f", deployment);
         assertEquals(2, both.exitCode());
         Result setBased = CliHarness.run("enable", "-l", "app in (a)", "--local", "-f", deployment);

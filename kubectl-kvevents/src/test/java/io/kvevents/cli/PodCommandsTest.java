@@ -126,6 +126,102 @@ class PodCommandsTest {
         }
     }
 
+    /**
+     * Issue 13 #2: status --probe reads every data-parallel rank (vLLM v0.9.1+ binds rank r on the configured ports
+     * + r, vllm/distributed/kv_events.py offset_endpoint_port) and reports per pod; -o wide shows each rank.
+     */
+    @Test
+    void statusProbeReadsEveryDataParallelRankAndReportsPerPodOrPerRankWhenWide() throws Exception {
+        try (FakeApiServer api = new FakeApiServer().deployment("ml", "llama");
+                VllmPeer rank0 = VllmPeer.start(); VllmPeer rank1 = VllmPeer.start()) {
+            rank0.publish(2);
+            rank1.publish(3);
+            api.pod(FakeApiServer.Pod.twoRanks("ml", "llama-0", "llama", port(rank0.liveEndpoint()),
+                    port(rank0.replayEndpoint()), port(rank1.liveEndpoint()), port(rank1.replayEndpoint())));
+            String kubeconfig = api.kubeconfig(dir, "ml").toString();
+            Result r = CliHarness.run("status", "llama", "--kubeconfig", kubeconfig, "--probe", "--probe-time", "4s",
+                    "-o", "json");
+            assertEquals(0, r.exitCode(), r.err());
+            JsonObject pod = JsonParser.parseString(r.out()).getAsJsonArray().get(0).getAsJsonObject()
+                    .getAsJsonArray("probe").get(0).getAsJsonObject();
+            assertEquals("llama-0", pod.get("pod").getAsString());
+            assertEquals(5, pod.get("batches").getAsInt(), "both ranks' batches: " + pod);
+            assertEquals(2, pod.getAsJsonArray("ranks").size(), pod.toString());
+            assertEquals("llama-0/dp1", pod.getAsJsonArray("ranks").get(1).getAsJsonObject().get("pod").getAsString());
+
+            Result table = CliHarness.run("status", "llama", "--kubeconfig", kubeconfig, "--probe", "--probe-time", "4s");
+            assertTrue(table.outLines().stream().anyMatch(l -> l.matches("llama\\s+llama-0\\s+\\d+[smhd] ago\\s+5\\s+16\\s+-")),
+                    table.out());
+            Result wide = CliHarness.run("status", "llama", "--kubeconfig", kubeconfig, "--probe", "--probe-time", "4s",
+                    "-o", "wide");
+            assertTrue(wide.outLines().stream().anyMatch(l -> l.matches("llama\\s+llama-0\\s+\\d+[smhd] ago\\s+2\\s+16\\s+-")),
+                    wide.out());
+            assertTrue(wide.outLines().stream().anyMatch(l -> l.matches("llama\\s+llama-0/dp1\\s+\\d+[smhd] ago\\s+3\\s+16\\s+-")),
+                    wide.out());
+        }
+    }
+
+    /**
+     * Issue 13 #8: an SGLang model's pods (python -m sglang.launch_server, --dp-size 2: each rank on the configured
+     * ports + rank, sgl-project/sglang 612d579090 disaggregation/kv_events.py offset_endpoint_port) are found, every
+     * rank read, and probed under the Deployment's model although SGLang's replay replies name no topic.
+     */
+    @Test
+    void tailAndCacheProbeReadEveryRankOfAnSglangModel() throws Exception {
+        try (FakeApiServer api = new FakeApiServer().create("""
+                apiVersion: apps/v1
+                kind: Deployment
+                metadata: {name: qwen, namespace: ml}
+                spec:
+                  selector: {matchLabels: {app: qwen}}
+                  template:
+                    metadata: {labels: {app: qwen}}
+                    spec:
+                      containers:
+                      - name: sglang
+                        image: lmsysorg/sglang:v0.5.4
+                        command: [python3, -m, sglang.launch_server]
+                        args: [--model-path, Qwen/Qwen2-7B, --served-model-name, qwen2-7b]
+                """);
+                VllmPeer rank0 = VllmPeer.start("--profile", "sglang-37482", "--topic", "");
+                VllmPeer rank1 = VllmPeer.start("--profile", "sglang-37482", "--topic", "", "--rank", "1")) {
+            rank0.publish(4);
+            rank1.publish(12);
+            api.pod(new FakeApiServer.Pod("ml", "qwen-0", Map.of("app", "qwen"), true,
+                    Map.of(5557, port(rank0.liveEndpoint()), 5559, port(rank0.replayEndpoint()),
+                            5558, port(rank1.liveEndpoint()), 5560, port(rank1.replayEndpoint())),
+                    List.of("--model-path", "Qwen/Qwen2-7B", "--served-model-name", "qwen2-7b", "--dp-size", "2",
+                            "--kv-events-config", "{\"publisher\":\"zmq\",\"endpoint\":\"tcp://*:5557\","
+                                    + "\"replay_endpoint\":\"tcp://*:5559\"}"),
+                    "lmsysorg/sglang:v0.5.4", List.of("python3", "-m", "sglang.launch_server")));
+            String kubeconfig = api.kubeconfig(dir, "ml").toString();
+            int events = JsonParser.parseString(rank0.json("qwen-0")).getAsJsonArray().size()
+                    + JsonParser.parseString(rank1.json("qwen-0/dp1")).getAsJsonArray().size();
+            Result tail = CliHarness.run("tail", "qwen", "--kubeconfig", kubeconfig, "-o", "json", "--max-events",
+                    String.valueOf(events), "--timeout", "20s");
+            assertEquals(0, tail.exitCode(), tail.err());
+            assertEquals(java.util.Set.of("qwen-0", "qwen-0/dp1"), tail.outLines().stream()
+                    .map(l -> JsonParser.parseString(l).getAsJsonObject().get("source").getAsString())
+                    .collect(java.util.stream.Collectors.toSet()), tail.out());
+            String tokens = java.util.stream.IntStream.range(0, 12 * 16).mapToObj(String::valueOf)
+                    .collect(java.util.stream.Collectors.joining(","));
+            Result r = CliHarness.run("cache-probe", "qwen", "--kubeconfig", kubeconfig, "--tokens", tokens,
+                    "--settle", "1500ms", "-o", "json");
+            assertEquals(0, r.exitCode(), r.err());
+            JsonObject result = JsonParser.parseString(r.outLines().get(0)).getAsJsonObject();
+            JsonObject pod = result.getAsJsonArray("pods").get(0).getAsJsonObject();
+            assertEquals("qwen-0", pod.get("pod").getAsString(), r.out());
+            int best = Math.max(rank0.residentPrefix(), rank1.residentPrefix());
+            assertEquals(best, pod.get("matched_blocks").getAsInt(), "the pod's best rank: " + r.out());
+
+            Result wide = CliHarness.run("cache-probe", "qwen", "--kubeconfig", kubeconfig, "--tokens", tokens,
+                    "--settle", "1500ms", "-o", "wide");
+            assertEquals(0, wide.exitCode(), wide.err());
+            assertTrue(wide.outLines().stream().anyMatch(l -> l.matches(".*\\sqwen-0\\s+" + rank0.residentPrefix() + "\\s.*")), wide.out());
+            assertTrue(wide.outLines().stream().anyMatch(l -> l.matches(".*\\sqwen-0/dp1\\s+" + rank1.residentPrefix() + "\\s.*")), wide.out());
+        }
+    }
+
     @Test
     void aPodWhosePortForwardIsRefusedFailsTheTailWithTheKubeletsReason() throws Exception {
         try (FakeApiServer api = new FakeApiServer().deployment("ml", "llama")) {

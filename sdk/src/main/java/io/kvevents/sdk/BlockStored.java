@@ -12,9 +12,12 @@ import java.util.Objects;
  * <p>Nullable fields are null when the engine sent nil or when that vLLM version did not have the
  * field. Arrays are not copied (the hot path decodes millions of blocks): treat them as read-only.
  *
+ * @param tokenIds the blocks' tokens (SGLang's bigram pairs under EAGLE give their first tokens: the page's own)
  * @param blockSize tokens per block; 0 on offload-tier events that carry no tokens
  * @param extraKeys per block, the extra hash inputs (LoRA name, multimodal ids, cache salt) as
  *     plain Java values (String, Long, Double, Boolean, byte[], List, Map), or null
+ * @param cacheSalt SGLang's per-request salt, which its block hashes leave out (vLLM puts the salt in
+ *     the first block's {@code extraKeys} instead), or null
  */
 public record BlockStored(
         long[] blockHashes,
@@ -30,7 +33,8 @@ public record BlockStored(
         Integer kvCacheSpecSlidingWindow,
         String locality,
         String ownership,
-        String sessionId) implements KvEvent {
+        String sessionId,
+        String cacheSalt) implements KvEvent {
 
     public static final String TAG = "BlockStored";
 
@@ -42,21 +46,28 @@ public record BlockStored(
     /** A GPU-tier event with only the fields every vLLM version has. */
     public static BlockStored of(long[] blockHashes, Long parentBlockHash, int[] tokenIds, int blockSize) {
         return new BlockStored(blockHashes, parentBlockHash, tokenIds, blockSize, null, "GPU", null,
-                null, null, null, null, null, null, null);
+                null, null, null, null, null, null, null, null);
     }
 
     /** The same event on another tier ({@code "GPU"}, {@code "CPU"}, …). */
     public BlockStored withMedium(String newMedium) {
         return new BlockStored(blockHashes, parentBlockHash, tokenIds, blockSize, loraId, newMedium,
                 loraName, extraKeys, groupIdx, kvCacheSpecKind, kvCacheSpecSlidingWindow, locality,
-                ownership, sessionId);
+                ownership, sessionId, cacheSalt);
     }
 
     /** The same event under a LoRA adapter. */
     public BlockStored withLora(Integer id, String name) {
         return new BlockStored(blockHashes, parentBlockHash, tokenIds, blockSize, id, medium, name,
                 extraKeys, groupIdx, kvCacheSpecKind, kvCacheSpecSlidingWindow, locality, ownership,
-                sessionId);
+                sessionId, cacheSalt);
+    }
+
+    /** The same event salted as SGLang salts it (the salt outside the block hashes). */
+    public BlockStored withCacheSalt(String salt) {
+        return new BlockStored(blockHashes, parentBlockHash, tokenIds, blockSize, loraId, medium, loraName,
+                extraKeys, groupIdx, kvCacheSpecKind, kvCacheSpecSlidingWindow, locality, ownership,
+                sessionId, salt);
     }
 
     @Override
@@ -80,7 +91,8 @@ public record BlockStored(
                 && Objects.equals(kvCacheSpecSlidingWindow, b.kvCacheSpecSlidingWindow)
                 && Objects.equals(locality, b.locality)
                 && Objects.equals(ownership, b.ownership)
-                && Objects.equals(sessionId, b.sessionId);
+                && Objects.equals(sessionId, b.sessionId)
+                && Objects.equals(cacheSalt, b.cacheSalt);
     }
 
     @Override
@@ -101,6 +113,9 @@ public record BlockStored(
         }
         if (loraName != null || loraId != null) {
             s.append(" lora=").append(loraName != null ? loraName : loraId);
+        }
+        if (cacheSalt != null) {
+            s.append(" salted");
         }
         return s.append(']').toString();
     }

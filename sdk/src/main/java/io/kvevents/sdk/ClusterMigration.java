@@ -81,7 +81,7 @@ public final class ClusterMigration {
         return unchecked == null ? plan : plan.withWarning(unchecked);
     }
 
-    /** The vLLM Deployments of the context's namespace that match a kubectl label selector ({@code -l}). */
+    /** The vLLM and SGLang Deployments of the context's namespace that match a kubectl label selector ({@code -l}). */
     public static List<String> deploymentsMatching(KubeContext context, String selector) {
         return KubeApi.connect(context).vllmDeploymentNames(selector);
     }

@@ -1,6 +1,7 @@
 package io.kvevents.sdk;
 
 import com.google.gson.stream.JsonWriter;
+import io.kvevents.internal.wire.EventSchema;
 import java.io.IOException;
 import java.io.StringWriter;
 import java.io.UncheckedIOException;
@@ -14,7 +15,7 @@ import java.util.Map;
 /**
  * The JSON Lines form of an event (SPEC §6, {@code tail -o json}):
  * {@code {"source","seq","ts","data_parallel_rank","type", every field of the event under its wire
- * name (absent ones null)}}, block hashes and parents as unsigned decimal strings. An unknown tag
+ * name in {@link EventSchema}'s order (absent ones null)}}, block hashes and parents as unsigned decimal strings. An unknown tag
  * prints {@code {"type": TAG, "unknown": true, …its own fields}}.
  */
 public final class EventJson {
@@ -41,31 +42,12 @@ public final class EventJson {
             w.name("ts").jsonValue(Double.isFinite(batch.ts()) ? BigDecimal.valueOf(batch.ts()).toPlainString() : "null");
             w.name("data_parallel_rank").value(batch.dataParallelRank());
             w.name("type").value(event.type());
-            if (event instanceof BlockStored s) {
-                hashes(w.name("block_hashes"), s.blockHashes());
-                hash(w.name("parent_block_hash"), s.parentBlockHash());
-                w.name("token_ids").beginArray();
-                for (int t : s.tokenIds()) {
-                    w.value(t);
+            EventSchema.Type type = EventSchema.of(event);
+            if (type != null) {
+                Object[] values = type.values(event);
+                for (EventSchema.Field f : type.fields()) {
+                    field(w.name(f.name()), f, values[f.slot()]);
                 }
-                w.endArray();
-                w.name("block_size").value(s.blockSize());
-                w.name("lora_id").value(s.loraId());
-                w.name("medium").value(s.medium());
-                w.name("lora_name").value(s.loraName());
-                value(w.name("extra_keys"), s.extraKeys());
-                w.name("group_idx").value(s.groupIdx());
-                w.name("kv_cache_spec_kind").value(s.kvCacheSpecKind());
-                w.name("kv_cache_spec_sliding_window").value(s.kvCacheSpecSlidingWindow());
-                w.name("locality").value(s.locality());
-                w.name("ownership").value(s.ownership());
-                w.name("session_id").value(s.sessionId());
-            } else if (event instanceof BlockRemoved r) {
-                hashes(w.name("block_hashes"), r.blockHashes());
-                w.name("medium").value(r.medium());
-                w.name("group_idx").value(r.groupIdx());
-                w.name("locality").value(r.locality());
-                w.name("ownership").value(r.ownership());
             } else if (event instanceof UnknownEvent u) {
                 w.name("unknown").value(true);
                 if (u.fields() instanceof Map<?, ?> fields) {
@@ -86,19 +68,29 @@ public final class EventJson {
         }
     }
 
-    private static void hashes(JsonWriter w, long[] hashes) throws IOException {
-        w.beginArray();
-        for (long h : hashes) {
-            w.value(BlockHashes.format(h));
-        }
-        w.endArray();
-    }
-
-    private static void hash(JsonWriter w, Long h) throws IOException {
-        if (h == null) {
+    /** A field by its kind: hashes as unsigned decimal strings, token ids as numbers, the rest as values. */
+    private static void field(JsonWriter w, EventSchema.Field f, Object v) throws IOException {
+        if (v == null) {
             w.nullValue();
-        } else {
-            w.value(BlockHashes.format(h));
+            return;
+        }
+        switch (f.kind()) {
+            case HASHES -> {
+                w.beginArray();
+                for (long h : (long[]) v) {
+                    w.value(BlockHashes.format(h));
+                }
+                w.endArray();
+            }
+            case HASH -> w.value(BlockHashes.format((Long) v));
+            case TOKENS -> {
+                w.beginArray();
+                for (int t : (int[]) v) {
+                    w.value(t);
+                }
+                w.endArray();
+            }
+            default -> value(w, v);
         }
     }
 

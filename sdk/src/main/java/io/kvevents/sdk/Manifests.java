@@ -80,14 +80,14 @@ public final class Manifests {
     }
 
     /**
-     * The names of the vLLM Deployments among {@code manifests} whose labels match a kubectl label selector
+     * The names of the vLLM and SGLang Deployments among {@code manifests} whose labels match a kubectl label selector
      * ({@code k=v}, {@code k!=v}, {@code k}, {@code !k}, comma-separated); others (the gateway) are no models.
      */
     public static List<String> deploymentsMatching(List<Map<String, Object>> manifests, String selector) {
         io.kvevents.internal.kube.LabelSelector s = io.kvevents.internal.kube.LabelSelector.parse(selector);
         List<String> names = new java.util.ArrayList<>();
         for (Map<String, Object> o : manifests) {
-            if ("Deployment".equals(o.get("kind")) && io.kvevents.internal.kube.Workloads.runsVllm(o)
+            if ("Deployment".equals(o.get("kind")) && io.kvevents.internal.kube.Workloads.runsEngine(o)
                     && s.matches((Map<?, ?>) io.kvevents.internal.kube.JsonTree.at(o, "metadata", "labels"))) {
                 names.add(String.valueOf(io.kvevents.internal.kube.JsonTree.at(o, "metadata", "name")));
             }

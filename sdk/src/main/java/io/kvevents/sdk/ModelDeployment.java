@@ -7,6 +7,7 @@ import io.kvevents.internal.kube.KubeApi;
 import io.kvevents.internal.kube.JsonTree;
 import io.kvevents.internal.kube.Workloads;
 import io.kvevents.internal.kube.EnablePlanner;
+import io.kvevents.internal.kube.Engine;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -15,19 +16,22 @@ import java.util.Map;
 import java.util.Objects;
 
 /**
- * A model Deployment as KV event sync sees it: its vLLM container, the vLLM version its image tag
- * names, the KV-event settings its arguments carry (vLLM's {@code --kv-events-config} or the migration
- * guide's flags), its ports and the labels on the Deployment and on its pod template.
+ * A model Deployment as KV event sync sees it: its engine container (vLLM or SGLang), the version its image
+ * tag names, the KV-event settings the engine reads from its arguments (inside a {@code sh -c} script too:
+ * {@code --kv-events-config} or the migration guide's flags), its ports and the labels on the Deployment and
+ * on its pod template.
  *
  * <pre>{@code
  * ModelDeployment.find(Manifests.read(List.of(Path.of("llama.yaml"))), "llama-3-8b").kvEvents()
  * }</pre>
  *
- * @param vllmVersion the version in the image tag ({@code 0.11.0}), or null when the tag names none
+ * @param engine {@code vllm} or {@code sglang}
+ * @param engineVersion the version in the image tag ({@code 0.11.0}), or null when the tag names none
  * @param replicas the Deployment's {@code spec.replicas} (1 when unset)
  * @param readyReplicas {@code status.readyReplicas}, or -1 for manifests without a status
  */
-public record ModelDeployment(String name, String namespace, String container, String image, String vllmVersion,
+public record ModelDeployment(String name, String namespace, String container, String engine, String image,
+        String engineVersion,
         KvEventsArgs kvEvents, List<Port> ports, Map<String, String> labels, Map<String, String> podLabels,
         Map<String, String> selector, int replicas, int readyReplicas) {
 
@@ -48,7 +52,8 @@ public record ModelDeployment(String name, String namespace, String container, S
     /**
      * The KV-event settings of the arguments.
      *
-     * @param enabled {@code enable_kv_cache_events} (CONFIG) or the presence of the flag (SEED)
+     * @param enabled the config turns publishing on (vLLM's {@code enable_kv_cache_events}, SGLang's zmq
+     *     publisher) or the guide's flag is there (SEED)
      */
     public record KvEventsArgs(Style style, boolean enabled, String publisher, String endpoint, String replayEndpoint,
             String topic) {
@@ -67,22 +72,27 @@ public record ModelDeployment(String name, String namespace, String container, S
     /**
      * Reads a Deployment object (as {@link Manifests#read} or the API server gives it).
      *
-     * @throws IllegalArgumentException when it is no Deployment or runs no vLLM container
+     * @throws IllegalArgumentException when it is no Deployment or runs neither vLLM nor SGLang
      */
     public static ModelDeployment of(Map<String, Object> deployment) {
         if (!"Deployment".equals(deployment.get("kind"))) {
             throw new IllegalArgumentException("not a Deployment: " + deployment.get("kind"));
         }
         String name = String.valueOf(JsonTree.at(deployment, "metadata", "name"));
-        Map<String, Object> container = Workloads.findVllmContainer(deployment);
+        Map<String, Object> container = Workloads.findEngineContainer(deployment);
         if (container == null) {
-            throw new IllegalArgumentException("deployment.apps/" + name + " runs no vLLM container (no image or command"
-                    + " naming vllm)");
+            throw new IllegalArgumentException("deployment.apps/" + name + " runs no vLLM or SGLang container (no image or"
+                    + " command naming either)");
         }
+        Engine engine = Engine.of(container);
         List<String> args = new ArrayList<>();
-        for (String field : List.of("command", "args")) {
-            if (container.get(field) instanceof List<?> l) {
-                l.forEach(w -> args.add(String.valueOf(w)));
+        try {
+            args.addAll(EnablePlanner.engineArgv(container)); // the words the engine parses, a script's own included
+        } catch (IllegalArgumentException notOneCommand) {
+            for (String field : List.of("command", "args")) {
+                if (container.get(field) instanceof List<?> l) {
+                    l.forEach(w -> args.add(String.valueOf(w)));
+                }
             }
         }
         List<Port> ports = new ArrayList<>();
@@ -96,8 +106,8 @@ public record ModelDeployment(String name, String namespace, String container, S
         String image = String.valueOf(container.get("image"));
         int[] v = EnablePlanner.version(image);
         return new ModelDeployment(name, (String) JsonTree.at(deployment, "metadata", "namespace"),
-                String.valueOf(container.get("name")), image, v == null ? null : v[0] + "." + v[1] + "." + v[2],
-                kvEventsArgs(args), ports, strings(JsonTree.at(deployment, "metadata", "labels")),
+                String.valueOf(container.get("name")), engine.label(), image,
+                v == null ? null : v[0] + "." + v[1] + "." + v[2], kvEventsArgs(args, engine), ports, strings(JsonTree.at(deployment, "metadata", "labels")),
                 strings(JsonTree.at(deployment, "spec", "template", "metadata", "labels")),
                 strings(JsonTree.at(deployment, "spec", "selector", "matchLabels")),
                 number(JsonTree.at(deployment, "spec", "replicas"), 1),
@@ -150,19 +160,18 @@ public record ModelDeployment(String name, String namespace, String container, S
 
     @Override
     public String toString() {
-        return "ModelDeployment[" + (namespace == null ? "" : namespace + "/") + name + " " + container + " vllm "
-                + (vllmVersion == null ? "?" : vllmVersion) + " kv-events " + kvEvents.style().name().toLowerCase(Locale.ROOT)
+        return "ModelDeployment[" + (namespace == null ? "" : namespace + "/") + name + " " + container + " " + engine + " "
+                + (engineVersion == null ? "?" : engineVersion) + " kv-events " + kvEvents.style().name().toLowerCase(Locale.ROOT)
                 + (kvEvents.enabled() ? " on" : " off") + " ports=" + ports.stream().map(p -> p.name() + ":" + p.containerPort()).toList()
                 + " replicas=" + replicas + "]";
     }
 
-    private static KvEventsArgs kvEventsArgs(List<String> args) {
+    private static KvEventsArgs kvEventsArgs(List<String> args, Engine engine) {
         String config = Flags.value(args, "--kv-events-config");
         if (config != null) {
             try {
                 JsonObject c = JsonParser.parseString(config).getAsJsonObject();
-                return new KvEventsArgs(Style.CONFIG, c.has("enable_kv_cache_events") && c.get("enable_kv_cache_events").getAsBoolean(),
-                        text(c, "publisher"), text(c, "endpoint"), text(c, "replay_endpoint"), text(c, "topic"));
+                return new KvEventsArgs(Style.CONFIG, engine.publishes(c), text(c, "publisher"), text(c, "endpoint"), text(c, "replay_endpoint"), text(c, "topic"));
             } catch (RuntimeException notJson) {
                 return new KvEventsArgs(Style.CONFIG, false, null, null, null, null); // status reports it
             }

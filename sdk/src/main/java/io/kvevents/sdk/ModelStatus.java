@@ -25,7 +25,7 @@ public record ModelStatus(String model, String namespace, State state, String po
         gateway = Map.copyOf(gateway);
     }
 
-    /** The status of every vLLM Deployment among the manifests (or only {@code model}, when not null). */
+    /** The status of every vLLM or SGLang Deployment among the manifests (or only {@code model}, when not null). */
     public static List<ModelStatus> of(List<Map<String, Object>> manifests, String model, EnableOptions options) {
         return StatusCheck.check(manifests, model, options);
     }

@@ -1,6 +1,10 @@
 package io.kvevents.sdk;
 
 import java.time.Duration;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
 
 /**
  * What one pod's engine showed through port-forward during a short look ({@code status --probe},
@@ -13,6 +17,50 @@ import java.time.Duration;
  */
 public record PodActivity(String pod, long batches, Duration lastEventAge, boolean replayAnswered, Integer blockSize,
         String problem) {
+
+    /** The pod this activity belongs to: a data-parallel rank's source {@code POD/dpR} belongs to POD. */
+    public String podName() {
+        int slash = pod.indexOf("/dp");
+        return slash < 0 ? pod : pod.substring(0, slash);
+    }
+
+    /**
+     * One row per pod from one per data-parallel rank: batches summed, the freshest last event, replay
+     * answered when every rank's did, the first block size seen, every rank's problem.
+     */
+    public static List<PodActivity> perPod(List<PodActivity> perRank) {
+        Map<String, List<PodActivity>> byPod = new LinkedHashMap<>();
+        for (PodActivity a : perRank) {
+            byPod.computeIfAbsent(a.podName(), k -> new ArrayList<>()).add(a);
+        }
+        List<PodActivity> out = new ArrayList<>();
+        for (Map.Entry<String, List<PodActivity>> e : byPod.entrySet()) {
+            List<PodActivity> ranks = e.getValue();
+            if (ranks.size() == 1) {
+                out.add(ranks.get(0));
+                continue;
+            }
+            long batches = 0;
+            Duration freshest = null;
+            boolean replay = true;
+            Integer blockSize = null;
+            List<String> problems = new ArrayList<>();
+            for (PodActivity a : ranks) {
+                batches += a.batches;
+                if (a.lastEventAge != null && (freshest == null || a.lastEventAge.compareTo(freshest) < 0)) {
+                    freshest = a.lastEventAge;
+                }
+                replay &= a.replayAnswered;
+                blockSize = blockSize != null ? blockSize : a.blockSize;
+                if (a.problem != null) {
+                    problems.add(a.pod + ": " + a.problem);
+                }
+            }
+            out.add(new PodActivity(e.getKey(), batches, freshest, replay, blockSize,
+                    problems.isEmpty() ? null : String.join("; ", problems)));
+        }
+        return out;
+    }
 
     /** True when the engine is publishing: a batch arrived or its replay endpoint answered. */
     public boolean publishes() {

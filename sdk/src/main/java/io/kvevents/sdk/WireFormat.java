@@ -5,7 +5,8 @@ import java.util.Objects;
 /**
  * How a batch is laid out on the wire, for {@link Wire#encode}.
  *
- * @param events {@link Events#MAP} as vLLM after 0.23 sends, {@link Events#ARRAY} as 0.9–0.23
+ * @param events {@link Events#MAP} as vLLM after 0.23 sends, {@link Events#ARRAY} as 0.9–0.23,
+ *     {@link Events#SGLANG_ARRAY} as SGLang's array era
  * @param hashes how block hashes are written
  */
 public record WireFormat(Events events, Hashes hashes) {
@@ -15,7 +16,12 @@ public record WireFormat(Events events, Hashes hashes) {
         /** {@code {"type": tag, field: value…}}, fields with default values omitted (vLLM after 0.23). */
         MAP,
         /** {@code [tag, field…]} positional, every field of the 0.21 schema written (vLLM 0.9–0.23). */
-        ARRAY
+        ARRAY,
+        /**
+         * SGLang's positional layout before its map events: {@code [tag, hashes, parent, tokens, block_size,
+         * lora_id, medium]}, a salted BlockStored with its {@code metadata} map appended.
+         */
+        SGLANG_ARRAY
     }
 
     /** Block hash encoding. */

@@ -547,7 +547,7 @@ class ClusterMigrationTest {
         Map<String, Object> before = withoutServerFields(deployment("qwen-dp"));
         ClusterMigration.enable(context, "qwen-dp", MigrationPlanTest.OPTIONS, apply(ClusterMigration.DryRun.NONE, null));
         Map<String, Object> enabled = deployment("qwen-dp");
-        List<String> argv = io.kvevents.internal.kube.EnablePlanner.vllmArgv(io.kvevents.internal.kube.JsonTree.containers(enabled).get(0));
+        List<String> argv = io.kvevents.internal.kube.EnablePlanner.engineArgv(io.kvevents.internal.kube.JsonTree.containers(enabled).get(0));
         assertEquals("{\"buffer_steps\":20000,\"enable_kv_cache_events\":true,\"publisher\":\"zmq\",\"endpoint\":\"tcp://*:5557\","
                 + "\"replay_endpoint\":\"tcp://*:5559\",\"topic\":\"kv@$(POD_IP)@qwen2-7b\"}", argv.get(argv.indexOf("--kv-events-config") + 1));
         assertEquals("qwen2-7b", io.kvevents.internal.kube.JsonTree.at(enabled, "spec", "template", "metadata", "labels",

@@ -48,11 +48,30 @@ public final class FakeApiServer implements AutoCloseable {
 
     /** A pod: its labels, whether it is ready, where each of its ports really listens on loopback, its vLLM args. */
     public record Pod(String namespace, String name, Map<String, String> labels, boolean ready,
-            Map<Integer, Integer> ports, List<String> args) {
+            Map<Integer, Integer> ports, List<String> args, String image, List<String> command) {
 
         /** A pod whose vLLM container names only {@code --port 8000}: its KV-event ports are the defaults. */
         public Pod(String namespace, String name, Map<String, String> labels, boolean ready, Map<Integer, Integer> ports) {
             this(namespace, name, labels, ready, ports, List.of("--port", "8000"));
+        }
+
+        /**
+         * A ready pod {@code NAME} (label app=APP) of vLLM 0.11.0 running two data-parallel ranks, rank r on 5557+r
+         * (live) and 5559+r (replay) as {@code --kv-events-config} names them, forwarded to the given local ports.
+         */
+        public static Pod twoRanks(String namespace, String name, String app, int live0, int replay0, int live1,
+                int replay1) {
+            return new Pod(namespace, name, Map.of("app", app), true,
+                    Map.of(5557, live0, 5559, replay0, 5558, live1, 5560, replay1),
+                    List.of("--model", app, "--data-parallel-size", "2", "--kv-events-config",
+                            "{\"enable_kv_cache_events\":true,\"publisher\":\"zmq\",\"endpoint\":\"tcp://*:5557\","
+                                    + "\"replay_endpoint\":\"tcp://*:5559\"}"));
+        }
+
+        /** A pod whose container runs vLLM 0.11.0 with these args. */
+        public Pod(String namespace, String name, Map<String, String> labels, boolean ready, Map<Integer, Integer> ports,
+                List<String> args) {
+            this(namespace, name, labels, ready, ports, args, "vllm/vllm-openai:v0.11.0", List.of());
         }
     }
 
@@ -154,7 +173,8 @@ public final class FakeApiServer implements AutoCloseable {
         podPorts.put(pod.namespace() + "/" + pod.name(), pod.ports());
         client.pods().inNamespace(pod.namespace()).resource(new PodBuilder()
                 .withNewMetadata().withName(pod.name()).withNamespace(pod.namespace()).withLabels(pod.labels()).endMetadata()
-                .withNewSpec().addNewContainer().withName("vllm").withImage("vllm/vllm-openai:v0.11.0").withArgs(pod.args())
+                .withNewSpec().addNewContainer().withName("engine").withImage(pod.image()).withCommand(pod.command())
+                .withArgs(pod.args())
                 .withPorts(pod.ports().keySet().stream().map(p -> new ContainerPortBuilder().withContainerPort(p).build()).toList())
                 .endContainer().endSpec()
                 .withNewStatus().withPhase("Running").addNewCondition().withType("Ready").withStatus(pod.ready() ? "True" : "False")

@@ -104,7 +104,7 @@ class KubeStatusTest {
     void aNamespaceWithoutModelsSaysSo() throws IOException {
         IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
                 () -> ModelStatus.of(kubeconfig(url(), "empty"), null, MigrationPlanTest.OPTIONS));
-        assertEquals("no vLLM Deployment in namespace empty", e.getMessage());
+        assertEquals("no vLLM or SGLang Deployment in namespace empty", e.getMessage());
     }
 
     @Test

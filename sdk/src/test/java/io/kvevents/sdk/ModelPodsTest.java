@@ -248,12 +248,8 @@ class ModelPodsTest {
                 VllmPeer rank0 = VllmPeer.start(); VllmPeer rank1 = VllmPeer.start()) {
             rank0.publish(2);
             rank1.publish(3);
-            api.pod(new FakeApiServer.Pod("ml", "llama-0", Map.of("app", "llama"), true,
-                    Map.of(5557, port(rank0.liveEndpoint()), 5559, port(rank0.replayEndpoint()),
-                            5558, port(rank1.liveEndpoint()), 5560, port(rank1.replayEndpoint())),
-                    List.of("--model", "llama", "--data-parallel-size", "2", "--kv-events-config",
-                            "{\"enable_kv_cache_events\":true,\"publisher\":\"zmq\",\"endpoint\":\"tcp://*:5557\","
-                                    + "\"replay_endpoint\":\"tcp://*:5559\"}")));
+            api.pod(FakeApiServer.Pod.twoRanks("ml", "llama-0", "llama", port(rank0.liveEndpoint()),
+                    port(rank0.replayEndpoint()), port(rank1.liveEndpoint()), port(rank1.replayEndpoint())));
             List<StreamItem> seen = new ArrayList<>();
             try (EventStream stream = ModelPods.find(context(api), "llama").events(FAST)) {
                 await(stream, seen, i -> batchesOf(seen, "llama-0") == 2 && batchesOf(seen, "llama-0/dp1") == 3);

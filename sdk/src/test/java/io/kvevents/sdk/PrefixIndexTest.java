@@ -123,12 +123,12 @@ class PrefixIndexTest {
         assertEquals(2, index.stats().orphanBlocks());
         BlockStored e = (BlockStored) lora.events().get(0);
         index.apply("pod-b", "", new EventBatch(0, List.of(new BlockStored(e.blockHashes(), null, e.tokenIds(), 16,
-                7, "GPU", "sql-lora", e.extraKeys(), null, null, null, null, null, null)), 0));
+                7, "GPU", "sql-lora", e.extraKeys(), null, null, null, null, null, null, null)), 0));
         assertEquals(2, index.probe(ProbeRequest.of(e.tokenIds()).withLora("sql-lora")).pod("pod-b").matchedBlocks());
 
         int[] prompt = tokens(0, 32);
         index.apply("pod-c", "", EventBatch.of(new BlockStored(new long[] {5, 6}, null, prompt, 16, null, "GPU", null,
-                List.of(List.of("salt-1")), null, null, null, null, null, null)));
+                List.of(List.of("salt-1")), null, null, null, null, null, null, null)));
         assertEquals(0, index.probe(ProbeRequest.of(prompt)).pod("pod-c").matchedBlocks());
         assertEquals(2, index.probe(ProbeRequest.of(prompt).withCacheSalt("salt-1")).pod("pod-c").matchedBlocks());
     }
@@ -291,9 +291,9 @@ class PrefixIndexTest {
         b.put("hash", new byte[] {1, 2, 3});
         b.put("type", "mm");
         send("pod-a", new BlockStored(new long[] {1}, null, tokens(0, 16), 16, null, "GPU", null, List.of(a),
-                null, null, null, null, null, null));
+                null, null, null, null, null, null, null));
         send("pod-b", new BlockStored(new long[] {9}, null, tokens(0, 16), 16, null, "GPU", null, List.of(b),
-                null, null, null, null, null, null));
+                null, null, null, null, null, null, null));
         assertEquals(1, index.stats().keys(), "one block, held by two pods");
         assertEquals(2, index.stats().residentEntries());
     }
@@ -307,9 +307,9 @@ class PrefixIndexTest {
     @Test
     void aSlidingWindowGroupNeitherRemovesFullAttentionBlocksNorBreaksProbes() {
         send("pod-a", new BlockStored(new long[] {1, 2}, null, tokens(0, 32), 16, null, "GPU", null, null, 0,
-                "full_attention", null, null, null, null));
+                "full_attention", null, null, null, null, null));
         send("pod-a", new BlockStored(new long[] {1}, null, tokens(0, 32), 32, null, "GPU", null, null, 1,
-                "sliding_window", 4096, null, null, null));
+                "sliding_window", 4096, null, null, null, null));
         send("pod-a", new BlockRemoved(new long[] {1}, "GPU", 1, null, null)); // the window slid past block 1
         assertEquals(2, matched("pod-a", tokens(0, 32)), "the full-attention group still holds both blocks");
         assertTrue(index.stats().warnings().isEmpty(), index.stats().warnings().toString());

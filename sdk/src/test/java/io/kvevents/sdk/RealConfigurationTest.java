@@ -215,7 +215,7 @@ class RealConfigurationTest {
             List<Map<String, Object>> objects = deployment("llama", "", container, "");
             Map<String, Object> before = JsonTree.copy(vllm(objects));
             List<Map<String, Object>> after = MigrationPlan.enable(objects, "llama", OPTIONS).result();
-            List<String> words = io.kvevents.internal.kube.EnablePlanner.vllmArgv(vllm(after));
+            List<String> words = io.kvevents.internal.kube.EnablePlanner.engineArgv(vllm(after));
             String json = words.get(words.indexOf("--kv-events-config") + 1);
             assertEquals("zmq", JsonParser.parseString(json).getAsJsonObject().get("publisher").getAsString(), container);
             String script = Manifests.write(List.of(Map.of("c", vllm(after))));
@@ -229,7 +229,7 @@ class RealConfigurationTest {
                   command: [sh, -c, "pip install x && vllm serve m"]
                 """, "");
         IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> MigrationPlan.enable(complex, "llama", OPTIONS));
-        assertTrue(e.getMessage().startsWith("the vLLM command line is a shell script with more than one simple command"),
+        assertTrue(e.getMessage().startsWith("the engine's command line is a shell script with more than one simple command"),
                 e.getMessage());
     }
 
@@ -373,5 +373,64 @@ class RealConfigurationTest {
         MigrationPlan disabled = MigrationPlan.disable(enabled.result(), "llama-prod", OPTIONS, false);
         assertEquals(objects, disabled.result());
         assertEquals(6, KubectlPatchCheck.check(dir, objects, enabled) + KubectlPatchCheck.check(dir, enabled.result(), disabled));
+    }
+
+    /**
+     * Issue 13 #8: SGLang pods, as SGLang reads its flags (sgl-project/sglang 612d579090 disaggregation/kv_events.py:
+     * KVEventsConfig publisher defaults to "null", no enable switch, ports offset per DP rank; server_args.py
+     * 001067fffe: --page-size, --dp-size): enable writes a zmq publisher and a page size of 16, never vLLM's
+     * switch or engine label, and disable gives the container back as it was, the script form included.
+     */
+    @Test
+    void sglangGetsAZmqPublisherAndAPageSizeOf16AndComesBackAsWritten() throws IOException {
+        for (String container : List.of("""
+                - name: sglang
+                  image: lmsysorg/sglang:v0.5.4
+                  command: [python3, -m, sglang.launch_server]
+                  args: [--model-path, meta-llama/Llama-3-8B, --port, "30000", --dp-size, "2"]
+                """, """
+                - name: engine
+                  image: registry.local/llm:1
+                  command: [sh, -c, "exec sglang serve --model-path meta-llama/Llama-3-8B --dp-size 2"]
+                """)) {
+            List<Map<String, Object>> objects = deployment("llama", "", container, "");
+            Map<String, Object> before = JsonTree.copy(vllm(objects));
+            MigrationPlan plan = MigrationPlan.enable(objects, "llama", OPTIONS);
+            List<Map<String, Object>> after = plan.result();
+            List<String> words = io.kvevents.internal.kube.EnablePlanner.engineArgv(vllm(after));
+            JsonObject config = JsonParser.parseString(words.get(words.indexOf("--kv-events-config") + 1)).getAsJsonObject();
+            assertEquals("zmq", config.get("publisher").getAsString(), container);
+            assertFalse(config.has("enable_kv_cache_events"), "SGLang's KVEventsConfig has no such field: " + config);
+            assertEquals("tcp://*:5557", config.get("endpoint").getAsString());
+            assertEquals("tcp://*:5559", config.get("replay_endpoint").getAsString(), "two ranks: replay moves past 5558");
+            assertEquals("16", words.get(words.indexOf("--page-size") + 1), container);
+            assertEquals("sglang", JsonTree.at(after.get(0), "spec", "template", "metadata", "labels", "model.aibrix.ai/engine"));
+            assertEquals("64", gatewayEnv(after, "AIBRIX_PREFIX_CACHE_BLOCK_SIZE"), "16-token pages, 4 bytes a token");
+            assertEquals("http://%s:30000", gatewayEnv(after, "AIBRIX_VLLM_TOKENIZER_ENDPOINT_TEMPLATE"));
+            assertTrue(plan.warnings().stream().anyMatch(w -> w.contains("runs SGLang") && w.contains("msgpack_decoder.go")),
+                    plan.warnings().toString());
+            ModelStatus status = ModelStatus.of(after, "llama", OPTIONS).get(0);
+            assertEquals(ModelStatus.State.ENABLED, status.state(), status.toString());
+            ModelDeployment typed = ModelDeployment.find(after, "llama");
+            assertEquals("sglang", typed.engine());
+            assertTrue(typed.kvEvents().enabled(), "read inside the script too: " + typed);
+            assertEquals(before, vllm(MigrationPlan.disable(after, "llama", OPTIONS, false).result()), "disable: " + container);
+            assertEquals(ModelStatus.State.OFF, ModelStatus.of(objects, "llama", OPTIONS).get(0).state());
+        }
+    }
+
+    /** An SGLang page size the operator chose stays; one token per page is worth a warning. */
+    @Test
+    void anSglangPageSizeThatIsSetStays() throws IOException {
+        List<Map<String, Object>> objects = deployment("llama", "", """
+                - name: sglang
+                  image: lmsysorg/sglang:v0.5.4
+                  command: [python3, -m, sglang.launch_server, --model-path, m, --page-size, "1"]
+                """, "");
+        MigrationPlan plan = MigrationPlan.enable(objects, "llama", OPTIONS);
+        List<?> command = (List<?>) vllm(plan.result()).get("command");
+        assertEquals("1", command.get(command.indexOf("--page-size") + 1));
+        assertTrue(plan.warnings().stream().anyMatch(w -> w.contains("one block per token")), plan.warnings().toString());
+        assertEquals("4", gatewayEnv(plan.result(), "AIBRIX_PREFIX_CACHE_BLOCK_SIZE"));
     }
 }

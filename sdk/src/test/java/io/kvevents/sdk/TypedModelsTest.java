@@ -23,7 +23,7 @@ class TypedModelsTest {
     void aModelDeploymentBeforeAndAfterEnable() {
         ModelDeployment before = ModelDeployment.find(manifests(), "llama-3-8b");
         assertEquals("default", before.namespace());
-        assertEquals("0.11.0", before.vllmVersion());
+        assertEquals("0.11.0", before.engineVersion());
         assertEquals(ModelDeployment.Style.NONE, before.kvEvents().style());
         assertFalse(before.kvEvents().enabled());
         assertEquals(Map.of("app", "llama-3-8b"), before.selector());
@@ -41,7 +41,7 @@ class TypedModelsTest {
         assertEquals(5558, after.port("kv-replay"));
         assertEquals("true", after.podLabels().get("model.aibrix.ai/kv-events-enabled"));
         assertEquals("llama-3-8b", after.labels().get("model.aibrix.ai/name"));
-        assertEquals(before.vllmVersion(), after.vllmVersion());
+        assertEquals(before.engineVersion(), after.engineVersion());
         assertTrue(after.toString().startsWith("ModelDeployment[default/llama-3-8b "), after.toString());
     }
 
@@ -58,7 +58,7 @@ class TypedModelsTest {
     @Test
     void aDeploymentWithoutVllmIsNoModel() {
         Map<String, Object> gateway = manifests().get(2);
-        assertEquals("deployment.apps/aibrix-gateway-plugins runs no vLLM container (no image or command naming vllm)",
+        assertEquals("deployment.apps/aibrix-gateway-plugins runs no vLLM or SGLang container (no image or command naming either)",
                 assertThrows(IllegalArgumentException.class, () -> ModelDeployment.of(gateway)).getMessage());
     }
 

@@ -100,7 +100,16 @@ class WireGoldenVectorsTest {
         EventBatch batch = Wire.decode(v.payload());
         for (WireFormat.Events events : WireFormat.Events.values()) {
             for (WireFormat.Hashes hashes : WireFormat.Hashes.values()) {
-                EventBatch again = Wire.decode(Wire.encode(batch, WireFormat.of(events, hashes)));
+                byte[] encoded;
+                try {
+                    encoded = Wire.encode(batch, WireFormat.of(events, hashes));
+                } catch (IllegalArgumentException e) {
+                    // SGLang's positional events stop at medium (and its salt): vLLM's later fields cannot go there
+                    assertEquals(WireFormat.Events.SGLANG_ARRAY, events, v.name() + ": " + e.getMessage());
+                    assertTrue(e.getMessage().contains("has no place in SGLang's array layout"), e.getMessage());
+                    continue;
+                }
+                EventBatch again = Wire.decode(encoded);
                 assertEquals(batch.ts(), again.ts());
                 assertEquals(batch.dataParallelRank(), again.dataParallelRank());
                 assertEquals(batch.events().size(), again.events().size());

@@ -45,6 +45,37 @@ public final class GoldenVectors {
         }
     }
 
+    /**
+     * SGLang payloads (sglang-vectors.json, with their provenance): real msgspec bytes of each SGLang layout.
+     * They carry no expected events; the tests that read them state what each must decode to.
+     */
+    public static List<Vector> sglang() {
+        try (InputStream in = GoldenVectors.class.getResourceAsStream("/sglang-vectors.json")) {
+            List<Vector> out = new ArrayList<>();
+            for (JsonElement e : JsonParser.parseReader(new InputStreamReader(in, StandardCharsets.UTF_8))
+                    .getAsJsonObject().getAsJsonArray("vectors")) {
+                JsonObject v = e.getAsJsonObject();
+                out.add(new Vector(v.get("name").getAsString(), "sglang", v.get("description").getAsString(),
+                        HexFormat.of().parseHex(v.get("hex").getAsString()), null, null));
+            }
+            return out;
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
+
+    /** Every payload that must decode: vLLM's good vectors and SGLang's. */
+    public static List<byte[]> decodable() {
+        List<byte[]> out = new ArrayList<>(good().stream().map(Vector::payload).toList());
+        sglang().forEach(v -> out.add(v.payload()));
+        return out;
+    }
+
+    public static Vector sglangNamed(String name) {
+        return sglang().stream().filter(v -> v.name().equals(name)).findFirst()
+                .orElseThrow(() -> new IllegalArgumentException("no SGLang vector " + name));
+    }
+
     public static List<Vector> good() {
         return all().stream().filter(v -> v.expected() != null).toList();
     }

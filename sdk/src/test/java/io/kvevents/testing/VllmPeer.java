@@ -125,6 +125,16 @@ public final class VllmPeer implements AutoCloseable {
         return send("garbage");
     }
 
+    /** The peer's truth about its buffered batches: the JSON array tail -o json must print for {@code source}. */
+    public String json(String source) {
+        return send("json " + source).substring("ok ".length());
+    }
+
+    /** How many leading blocks of the prompt 0, 1, 2, … (16 tokens each) the peer's engine holds. */
+    public int residentPrefix() {
+        return Integer.parseInt(send("truth").substring("ok prefix=".length()));
+    }
+
     private synchronized String send(String command) {
         try {
             commands.write(command + "\n");

@@ -276,8 +276,13 @@ public final class IndexCore {
             storedKeys = new long[Math.max(n, 2 * storedKeys.length)];
         }
         long[] keys = storedKeys;
+        // SGLang leaves its cache salt out of the block hashes and sends it beside them: key it as vLLM does,
+        // an extra key of the prompt's first block (a continuation's parent already carries it).
+        long saltedFirst = extra == null && e.cacheSalt() != null && e.parentBlockHash() == null
+                ? ExtraKeys.hash(lora == null ? List.of(e.cacheSalt()) : List.of(lora, e.cacheSalt())) : loraOnly;
         for (int i = 0; i < n; i++) {
-            long extraHash = extra == null ? loraOnly : i < extra.size() ? ExtraKeys.hash(extra.get(i)) : 0;
+            long extraHash = extra == null ? (i == 0 ? saltedFirst : loraOnly)
+                    : i < extra.size() ? ExtraKeys.hash(extra.get(i)) : 0;
             prev = Mix.block(prev, tokens, i * bs, bs, extraHash);
             keys[i] = prev;
         }

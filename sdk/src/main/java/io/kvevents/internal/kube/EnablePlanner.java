@@ -50,8 +50,9 @@ public final class EnablePlanner {
 
         Map<String, Object> deployment = Workloads.modelDeployment(after, model);
         String self = Workloads.qualified(deployment);
-        Map<String, Object> container = Workloads.vllmContainer(deployment, o.container());
-        preflight(container, o, warnings);
+        Map<String, Object> container = Workloads.engineContainer(deployment, o.container());
+        Engine engine = Engine.of(container) == null ? Engine.VLLM : Engine.of(container);
+        preflight(container, engine, o, warnings);
         Edits d = Edits.of(deployment);
         FieldPath c = FieldPath.keys("spec", "template", "spec").item("containers", "name", String.valueOf(container.get("name")));
         Optional<ShellScript.Location> script = ShellScript.locate(container);
@@ -84,10 +85,22 @@ public final class EnablePlanner {
             warnings.add(JsonTree.target(deployment) + ": removed the migration guide's flags " + guide + " (vLLM exits on"
                     + " them); disable does not put them back");
         }
-        List<String> argv = vllmArgv(container);
+        if (engine == Engine.SGLANG) {
+            FieldPath pageSize = script.isPresent() ? c.then(new FieldPath.ScriptFlag(engine.blockFlag()))
+                    : c.then(new FieldPath.Flag(argsField(container), engine.blockFlag()));
+            if (pageSize.get(deployment).isEmpty()) {
+                // SGLang's page is its block, and it defaults to one token: a block (and an event) per token
+                d.set(pageSize, "16");
+            } else if (engine.blockSize(engineArgv(container)) == 1) {
+                warnings.add(JsonTree.target(deployment) + " runs SGLang with --page-size 1: it publishes one block per"
+                        + " token; 16 is the usual size");
+            }
+        }
+        List<String> argv = engineArgv(container);
         String served = servedModel(deployment, argv, JsonTree.name(deployment));
-        Ports ports = ports(deployment, container, argv, flag.get(deployment).map(String::valueOf).orElse(null), o, warnings);
-        preflightPorts(deployment, container, argv, ports, after, o);
+        Ports ports = ports(deployment, container, engine, argv, flag.get(deployment).map(String::valueOf).orElse(null), o,
+                warnings);
+        preflightPorts(deployment, container, engine, argv, ports, after, o);
         if (o.vllmArgs() == EnableOptions.VllmArgs.SEED) {
             String argsField = ((FieldPath.Flag) flag.segments().get(flag.segments().size() - 1)).list();
             d.set(c.then(new FieldPath.Switch(argsField, "--enable-kv-cache-events")), Boolean.TRUE);
@@ -95,7 +108,7 @@ public final class EnablePlanner {
             d.set(c.then(new FieldPath.Flag(argsField, "--kv-events-endpoint")), "tcp://*:" + ports.pub());
             d.set(c.then(new FieldPath.Flag(argsField, "--kv-events-replay-endpoint")), "tcp://*:" + ports.replay());
         } else {
-            d.set(flag, kvEventsConfig(flag.get(deployment).map(String::valueOf).orElse(null), served, ports));
+            d.set(flag, kvEventsConfig(flag.get(deployment).map(String::valueOf).orElse(null), served, ports, engine));
             FieldPath podIp = c.item("env", "name", "POD_IP");
             if (podIp.get(deployment).isEmpty()) {
                 d.set(podIp, map("name", "POD_IP", "valueFrom", map("fieldRef", map("fieldPath", "status.podIP"))));
@@ -109,10 +122,19 @@ public final class EnablePlanner {
             d.set(c.item("ports", "name", replay), map("name", replay, "containerPort", ports.replay() + rank, "protocol", "TCP"),
                     (now, want) -> same(now, want, "containerPort"));
         }
-        if (!countsAsVllm(deployment, container)) {
+        if (engine == Engine.VLLM && !countsAsVllm(deployment, container)) {
             // AIBrix tokenizes only on pods it counts as vLLM; on others it falls back to its character tokenizer
             // (e3e10f9 pkg/plugins/gateway/algorithms/tokenizer_pool.go, isVLLMPod)
             d.set(FieldPath.keys("spec", "template", "metadata", "labels").key(ENGINE), "vllm");
+        } else if (engine == Engine.SGLANG) {
+            FieldPath label = FieldPath.keys("spec", "template", "metadata", "labels").key(ENGINE);
+            if (label.get(deployment).isEmpty()) {
+                d.set(label, engine.label()); // AIBrix reads its metric names per engine (e3e10f9 pkg/metrics/metrics.go)
+            }
+            warnings.add(JsonTree.target(deployment) + " runs SGLang: the AIBrix gateway (e3e10f9) decodes array events only"
+                    + " (pkg/cache/kvcache/msgpack_decoder.go), so it drops SGLang's map events (after sglang #37482) and"
+                    + " salted batches (a metadata map where it reads lora_name), and it asks /tokenize only of pods it"
+                    + " counts as vLLM (tokenizer_pool.go isVLLMPod): tail and cache-probe read them all");
         }
         for (FieldPath labels : List.of(FieldPath.keys("metadata", "labels"), FieldPath.keys("spec", "template", "metadata", "labels"))) {
             d.set(labels.key(Workloads.ENABLED), "true");
@@ -153,14 +175,14 @@ public final class EnablePlanner {
                     + ") is not in the manifests: its settings are left as they are");
         } else {
             String gatewayImage = String.valueOf(Workloads.gatewayContainer(gateway).get("image"));
-            Optional<String> mismatch = Compatibility.eventFormatMismatch(String.valueOf(container.get("image")), gatewayImage);
+            Optional<String> mismatch = engine == Engine.VLLM
+                    ? Compatibility.eventFormatMismatch(String.valueOf(container.get("image")), gatewayImage) : Optional.empty();
             if (mismatch.isPresent() && !o.force()) {
                 throw new IllegalArgumentException(mismatch.get() + "; nothing was changed: pin vLLM below 0.24 or run a gateway"
                         + " that decodes map events, or pass --force");
             }
             mismatch.ifPresent(m -> warnings.add(m + " (--force)"));
-            changes.add(gateway(gateway, after, self, o, ports.blockSize(), intFlag(argv, 8000, "--port"), syncUsers,
-                    warnings));
+            changes.add(gateway(gateway, after, self, o, ports.blockSize(), engine.httpPort(argv), syncUsers, warnings));
             touched.add(ObjectRef.of(gateway));
         }
         List<Plan.Change> written = changes.stream().filter(ch -> !ch.run().isEmpty() || ch.gateway()).toList();
@@ -247,8 +269,16 @@ public final class EnablePlanner {
         return g.finish(true, self);
     }
 
-    private static void preflight(Map<String, Object> container, EnableOptions o, List<String> warnings) {
+    private static void preflight(Map<String, Object> container, Engine engine, EnableOptions o, List<String> warnings) {
         String image = String.valueOf(container.get("image"));
+        List<String> argv = engineArgv(container);
+        if (engine == Engine.SGLANG) {
+            if (argv.contains("--disable-radix-cache")) {
+                throw new IllegalArgumentException("SGLang's prefix cache is off (--disable-radix-cache): the engine would"
+                        + " publish no blocks; remove the flag first");
+            }
+            return;
+        }
         int[] v = version(image);
         if (v == null) {
             warnings.add("cannot tell the vLLM version from image " + image + "; KV events need vLLM 0.9.0 or newer");
@@ -256,7 +286,6 @@ public final class EnablePlanner {
             throw new IllegalArgumentException("image " + image + " is vLLM " + v[0] + "." + v[1] + "." + v[2]
                     + ": KV events appeared in vLLM 0.9.0; upgrade the image, or pass --force");
         }
-        List<String> argv = vllmArgv(container);
         if (argv.contains("--no-enable-prefix-caching") || argv.contains("--enable-prefix-caching=false")) {
             throw new IllegalArgumentException("prefix caching is disabled (--no-enable-prefix-caching): the engine would"
                     + " publish no blocks; remove the flag first");
@@ -264,17 +293,17 @@ public final class EnablePlanner {
     }
 
     /** Every port the ranks bind must be free: not vLLM's HTTP port, not another container's, not another Service port. */
-    private static void preflightPorts(Map<String, Object> deployment, Map<String, Object> container, List<String> argv,
-            Ports ports, List<Map<String, Object>> objects, EnableOptions o) {
+    private static void preflightPorts(Map<String, Object> deployment, Map<String, Object> container, Engine engine,
+            List<String> argv, Ports ports, List<Map<String, Object>> objects, EnableOptions o) {
         Set<Integer> ours = new java.util.TreeSet<>();
         for (int r = 0; r < ports.ranks(); r++) {
             ours.add(ports.pub() + r);
             ours.add(ports.replay() + r);
         }
-        int http = intFlag(argv, 8000, "--port");
+        int http = engine.httpPort(argv);
         if (ours.contains(http)) {
-            throw new IllegalArgumentException("port " + http + " is vLLM's HTTP port (--port); choose others with"
-                    + " --pub-port/--replay-port");
+            throw new IllegalArgumentException("port " + http + " is " + engine.displayName() + "'s HTTP port (--port);"
+                    + " choose others with --pub-port/--replay-port");
         }
         for (Map<String, Object> c : JsonTree.containers(deployment)) {
             for (Map<String, Object> port : JsonTree.maps(c.get("ports"))) {
@@ -307,8 +336,8 @@ public final class EnablePlanner {
     record Ports(int pub, int replay, int ranks, int blockSize) {
     }
 
-    private static Ports ports(Map<String, Object> deployment, Map<String, Object> container, List<String> argv,
-            String existing, EnableOptions o, List<String> warnings) {
+    private static Ports ports(Map<String, Object> deployment, Map<String, Object> container, Engine engine,
+            List<String> argv, String existing, EnableOptions o, List<String> warnings) {
         int pub = o.pubPort();
         int replay = o.replayPort();
         boolean defaults = pub == 5557 && replay == 5558;
@@ -317,8 +346,10 @@ public final class EnablePlanner {
             pub = endpointPort(config, "endpoint", pub);
             replay = endpointPort(config, "replay_endpoint", replay);
         }
-        int ranks = Math.max(1, intFlag(argv, 1, "--data-parallel-size", "-dp"));
-        Optional<Compatibility.Version> vllm = Compatibility.Version.ofImage(String.valueOf(container.get("image")));
+        int ranks = engine == Engine.SGLANG ? engine.dataParallelRanks(argv)
+                : Math.max(1, intFlag(argv, 1, "--data-parallel-size", "-dp"));
+        Optional<Compatibility.Version> vllm = engine == Engine.SGLANG ? Optional.empty()
+                : Compatibility.Version.ofImage(String.valueOf(container.get("image")));
         if (ranks > 1 && vllm.isPresent() && !Compatibility.offsetsDataParallelPorts(vllm.get()) && !o.force()) {
             throw new IllegalArgumentException("vLLM " + vllm.get() + " binds the same KV event ports on each of its " + ranks
                     + " data-parallel ranks (port offsets per rank came in 0.9.1): every rank but one fails to start;"
@@ -326,7 +357,7 @@ public final class EnablePlanner {
         }
         if (ranks > 1 && Math.abs(pub - replay) < ranks) {
             if (!defaults) {
-                throw new IllegalArgumentException("with --data-parallel-size " + ranks + " rank r binds " + pub + "+r and "
+                throw new IllegalArgumentException("with " + ranks + " data-parallel ranks, rank r binds " + pub + "+r and "
                         + replay + "+r: the ranges overlap; choose --pub-port and --replay-port at least " + ranks + " apart");
             }
             replay = pub + ranks;
@@ -342,7 +373,7 @@ public final class EnablePlanner {
             warnings.add(JsonTree.target(deployment) + " publishes on " + pub + " and replays on " + replay + ": the AIBrix"
                     + " gateway connects to 5557 and 5558 only (tail and cache-probe read the ports from the config)");
         }
-        return new Ports(pub, replay, ranks, Math.max(1, intFlag(argv, 16, "--block-size")));
+        return new Ports(pub, replay, ranks, engine.blockSize(argv));
     }
 
     private static JsonObject parseConfig(String json) {
@@ -402,7 +433,7 @@ public final class EnablePlanner {
     }
 
     /** The words vLLM's argument parser sees: the shell script's, or the container's command and args. */
-    public static List<String> vllmArgv(Map<String, Object> container) {
+    public static List<String> engineArgv(Map<String, Object> container) {
         Optional<ShellScript.Location> script = ShellScript.locate(container);
         if (script.isPresent()) {
             return ShellScript.argv(ShellScript.text(container, script.get()));
@@ -444,16 +475,19 @@ public final class EnablePlanner {
     }
 
     /**
-     * {@code --kv-events-config} JSON (the only real flag, vLLM ≥ 0.9.0): an existing one merged (the
-     * operator's buffer_steps, hwm, topic and other keys kept, in their order), sync on, publisher explicit
-     * (its default was null before vLLM 0.11.1), the endpoints on the chosen ports.
+     * {@code --kv-events-config} JSON (the only real flag, vLLM ≥ 0.9.0 and SGLang alike): an existing one merged
+     * (the operator's buffer_steps, hwm, topic and other keys kept, in their order), publisher explicit (its
+     * default was null before vLLM 0.11.1, and is {@code "null"} in SGLang), sync on (vLLM's switch; SGLang has
+     * none), the endpoints on the chosen ports.
      */
-    static String kvEventsConfig(String existing, String model, Ports ports) {
+    static String kvEventsConfig(String existing, String model, Ports ports, Engine engine) {
         JsonObject c = parseConfig(existing);
         if (c == null) {
             c = new JsonObject();
         }
-        c.addProperty("enable_kv_cache_events", true);
+        if (engine == Engine.VLLM) {
+            c.addProperty("enable_kv_cache_events", true);
+        }
         if (!c.has("publisher") || c.get("publisher").isJsonNull() || !"zmq".equals(c.get("publisher").getAsString())) {
             c.addProperty("publisher", "zmq");
         }

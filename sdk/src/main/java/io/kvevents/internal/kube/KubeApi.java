@@ -192,7 +192,7 @@ public final class KubeApi {
         return vllmNames(deployments());
     }
 
-    /** The names of the namespace's vLLM Deployments that match a label selector (evaluated by the server). */
+    /** The names of the namespace's vLLM and SGLang Deployments that match a label selector (evaluated by the server). */
     public List<String> vllmDeploymentNames(String labelSelector) {
         LabelSelector.parse(labelSelector); // a clear error for what kubectl would refuse too
         return vllmNames(list("/apis/apps/v1/namespaces/" + namespace + "/deployments",
@@ -201,7 +201,7 @@ public final class KubeApi {
     }
 
     private static List<String> vllmNames(List<Map<String, Object>> deployments) {
-        return deployments.stream().filter(Workloads::runsVllm)
+        return deployments.stream().filter(Workloads::runsEngine)
                 .map(d -> String.valueOf(JsonTree.at(d, "metadata", "name"))).toList();
     }
 

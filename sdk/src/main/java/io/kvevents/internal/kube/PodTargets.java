@@ -10,15 +10,14 @@ import java.util.stream.Collectors;
 
 /**
  * What {@code tail MODEL|POD…} names: model Deployments (their pods found by the Deployment's selector)
- * or pods by name, and the ports their engines publish on, read from the vLLM container as the
- * engine reads them ({@code --kv-events-config}, else the kv-events / kv-replay container ports, else
- * 5557 / 5558). A config without {@code replay_endpoint} means no replay: vLLM's default is none
- * (vllm/config/kv_events.py, KVEventsConfig.replay_endpoint = None).
+ * or pods by name, and the ports their engines publish on, read from the engine container (vLLM or
+ * SGLang, {@link Engine}) as the engine reads them ({@code --kv-events-config}, else the kv-events / kv-replay container ports, else
+ * 5557 / 5558). A config without {@code replay_endpoint} means no replay: the default is none in vLLM
+ * (vllm/config/kv_events.py, KVEventsConfig.replay_endpoint = None) and SGLang alike.
  */
 public final class PodTargets {
     private static final int DEFAULT_PUB = 5557;
     private static final int DEFAULT_REPLAY = 5558;
-    private static final int DEFAULT_HTTP = 8000;
 
     /**
      * A ready pod and its engine's ports.
@@ -165,7 +164,7 @@ public final class PodTargets {
         Map<String, Object> container = null;
         if (spec instanceof Map<?, ?> s && s.get("containers") instanceof List<?> containers) {
             for (Object c : containers) {
-                if (c instanceof Map<?, ?> m && Workloads.isVllm((Map<String, Object>) m)) {
+                if (c instanceof Map<?, ?> m && Workloads.isEngine((Map<String, Object>) m)) {
                     container = (Map<String, Object>) m;
                     break;
                 }
@@ -175,11 +174,11 @@ public final class PodTargets {
             }
         }
         if (container == null) {
-            return new Pod(namespace, name, DEFAULT_PUB, DEFAULT_REPLAY, DEFAULT_HTTP);
+            return new Pod(namespace, name, DEFAULT_PUB, DEFAULT_REPLAY, Engine.VLLM.httpPort(List.of()));
         }
         List<String> words;
         try {
-            words = EnablePlanner.vllmArgv(container);
+            words = EnablePlanner.engineArgv(container);
         } catch (IllegalArgumentException notOneCommand) {
             words = List.of();
         }
@@ -197,19 +196,14 @@ public final class PodTargets {
                 // status reports a broken config; the ports stay as the container declares them
             }
         }
-        int http = portOf(container, "http", DEFAULT_HTTP);
-        String port = Flags.value(words, "--port");
-        if (port != null && port.matches("\\d{1,5}")) {
-            http = Integer.parseInt(port);
-        }
-        // the ranks this pod runs: --data-parallel-size-local of them from --data-parallel-start-rank (several
-        // pods), else all --data-parallel-size; vLLM 0.9.0 bound every rank to the same ports (one can publish)
-        int ranks = EnablePlanner.intFlag(words, EnablePlanner.intFlag(words, 1, "--data-parallel-size", "-dp"),
-                "--data-parallel-size-local", "-dpl");
-        int first = EnablePlanner.intFlag(words, 0, "--data-parallel-start-rank", "-dpr");
+        Engine engine = Engine.of(container) == null ? Engine.VLLM : Engine.of(container);
+        int http = Flags.value(words, "--port") != null ? engine.httpPort(words)
+                : portOf(container, "http", engine.httpPort(words));
+        int ranks = engine.dataParallelRanks(words);
+        int first = engine.firstRank(words);
         var version = Compatibility.Version.ofImage(String.valueOf(container.get("image")));
-        if (version.isPresent() && !Compatibility.offsetsDataParallelPorts(version.get())) {
-            ranks = 1;
+        if (engine == Engine.VLLM && version.isPresent() && !Compatibility.offsetsDataParallelPorts(version.get())) {
+            ranks = 1; // vLLM 0.9.0 bound every rank to the same ports: one of them can publish
         }
         return new Pod(namespace, name, pub, replay, http, first, Math.max(1, ranks));
     }

@@ -7,10 +7,11 @@ import java.util.Optional;
 import java.util.Set;
 
 /**
- * A container whose vLLM command line is a shell script ({@code sh -c "vllm serve …"}, {@code bash -lc},
+ * A container whose engine command line (vLLM or SGLang) is a shell script ({@code sh -c "vllm serve …"}, {@code bash -lc},
  * {@code bash} with {@code -c} in args, {@code env X=1 sh -ec …}): its flags are read and edited inside the
  * script, with its quoting, and what it does not touch comes back as written. Only a script that is one
- * command ({@code [exec] vllm serve …} or {@code [exec] python[3] -m vllm.entrypoints.openai.api_server …})
+ * command ({@code [exec] vllm serve …}, {@code [exec] python[3] -m vllm.entrypoints.openai.api_server …},
+ * {@code sglang serve …}, {@code python3 -m sglang.launch_server …})
  * is edited; anything more (pipes, lists, redirections, substitutions, shell variables, comments) is refused.
  * Kubernetes' own {@code $(NAME)} references are words like any other: the kubelet expands them first.
  */
@@ -155,12 +156,13 @@ public final class ShellScript {
             words.add(new Word(word.toString(), start, script.length()));
         }
         int program = !words.isEmpty() && words.get(0).text().equals("exec") ? 1 : 0;
-        boolean vllm = words.size() > program + 1 && basename(words.get(program).text()).equals("vllm")
+        boolean serve = words.size() > program + 1 && basename(words.get(program).text()).matches("vllm|sglang")
                 && words.get(program + 1).text().equals("serve");
         boolean module = words.size() > program + 2 && basename(words.get(program).text()).matches("python[0-9.]*")
-                && words.get(program + 1).text().equals("-m") && words.get(program + 2).text().startsWith("vllm.");
-        if (!vllm && !module) {
-            throw refuse(script, "no 'vllm serve' or 'python -m vllm.…' command");
+                && words.get(program + 1).text().equals("-m")
+                && words.get(program + 2).text().matches("(vllm|sglang)\\..*");
+        if (!serve && !module) {
+            throw refuse(script, "no 'vllm serve', 'sglang serve' or 'python -m vllm.…|sglang.…' command");
         }
         return words;
     }
@@ -173,9 +175,9 @@ public final class ShellScript {
     private static IllegalArgumentException refuse(String script, String why) {
         String first = script.strip().lines().findFirst().orElse("");
         String shown = first.length() > 80 ? first.substring(0, 77) + "…" : first;
-        return new IllegalArgumentException("the vLLM command line is a shell script with " + why + ": enable edits the"
-                + " flags of one '[exec] vllm serve …' command only; move the flags to args, or make the script that one"
-                + " command (the script begins: " + shown + ")");
+        return new IllegalArgumentException("the engine's command line is a shell script with " + why + ": enable edits"
+                + " the flags of one '[exec] vllm serve …' (or sglang) command only; move the flags to args, or make the"
+                + " script that one command (the script begins: " + shown + ")");
     }
 
     /** The script's words, as vLLM sees them. */

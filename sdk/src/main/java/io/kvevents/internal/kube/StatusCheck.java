@@ -39,14 +39,14 @@ public final class StatusCheck {
                 continue;
             }
             String name = String.valueOf(JsonTree.at(d, "metadata", "name"));
-            boolean named = model == null ? Workloads.findVllmContainer(d) != null
+            boolean named = model == null ? Workloads.findEngineContainer(d) != null
                     : model.equals(name) || model.equals(JsonTree.at(d, "metadata", "labels", Workloads.MODEL));
             if (named) {
                 out.add(status(d, name, gateway, gatewayImage, gatewayExpected ? o : null));
             }
         }
         if (out.isEmpty()) {
-            throw new IllegalArgumentException(model == null ? "no vLLM Deployment in " + where
+            throw new IllegalArgumentException(model == null ? "no vLLM or SGLang Deployment in " + where
                     : "no Deployment named " + model + " in " + where);
         }
         return out;
@@ -57,13 +57,14 @@ public final class StatusCheck {
             EnableOptions expected) {
         List<String> missing = new ArrayList<>();
         List<String> problems = new ArrayList<>();
-        Map<String, Object> c = Workloads.findVllmContainer(d);
+        Map<String, Object> c = Workloads.findEngineContainer(d);
+        Engine engine = c == null ? Engine.VLLM : Engine.of(c);
         List<Object> args = new ArrayList<>();
         if (c != null) {
             args.addAll(vllmWords(c, problems));
         }
-        boolean flag = kvEventsEnabled(args);
-        if (c != null && flag) {
+        boolean flag = kvEventsEnabled(args, engine);
+        if (c != null && flag && engine == Engine.VLLM) {
             problems.addAll(compatibility(String.valueOf(c.get("image")), gatewayImage, args));
         }
         if (!flag) {
@@ -98,7 +99,7 @@ public final class StatusCheck {
         }
         ModelStatus.State state = flag && ports && podLabel ? (missing.isEmpty() ? ModelStatus.State.ENABLED : ModelStatus.State.PARTIAL)
                 : !flag && !ports && !podLabel ? ModelStatus.State.OFF : ModelStatus.State.PARTIAL;
-        int tokens = vllmBlockSize(args);
+        int tokens = engine.blockSize(strings(args));
         if (gateway != null && gateway.blockSize() != null && gateway.blockSize() != 4 * tokens) {
             problems.add("the gateway's " + BLOCK_SIZE + "=" + gateway.blockSize() + " does not line up with the pods'"
                     + " blocks of " + tokens + " tokens: the AIBrix sync indexer counts it in bytes of 4-byte tokens, set "
@@ -140,7 +141,7 @@ public final class StatusCheck {
             }
         }
         try {
-            return new ArrayList<>(EnablePlanner.vllmArgv(c));
+            return new ArrayList<>(EnablePlanner.engineArgv(c));
         } catch (IllegalArgumentException notOneCommand) {
             return new ArrayList<>(List.of(ShellScript.text(c, script.orElseThrow()).split("\\s+")));
         }
@@ -178,19 +179,13 @@ public final class StatusCheck {
         return (ready instanceof Number r ? r.longValue() : 0) + "/" + (replicas instanceof Number n ? n.longValue() : 1);
     }
 
-    /** vLLM's {@code --block-size}, 16 when not given (its default). */
-    private static int vllmBlockSize(List<Object> args) {
-        return EnablePlanner.intFlag(strings(args), 16, "--block-size");
-    }
-
-    private static boolean kvEventsEnabled(List<Object> args) {
+    private static boolean kvEventsEnabled(List<Object> args, Engine engine) {
         String json = Flags.value(strings(args), "--kv-events-config");
         if (json == null) {
             return false;
         }
         try {
-            JsonObject c = JsonParser.parseString(json).getAsJsonObject();
-            return c.has("enable_kv_cache_events") && c.get("enable_kv_cache_events").getAsBoolean();
+            return engine.publishes(JsonParser.parseString(json).getAsJsonObject());
         } catch (RuntimeException notJson) {
             return false;
         }

@@ -54,36 +54,34 @@ public final class Workloads {
         return null;
     }
 
-    /** The vLLM container: the one named, else the first whose image or command names vLLM. */
-    public static Map<String, Object> vllmContainer(Map<String, Object> deployment, String name) {
+    /** The engine container: the one named, else the first that runs vLLM or SGLang. */
+    public static Map<String, Object> engineContainer(Map<String, Object> deployment, String name) {
         List<Map<String, Object>> containers = JsonTree.containers(deployment);
         for (Map<String, Object> c : containers) {
-            if (name != null ? name.equals(c.get("name")) : isVllm(c)) {
+            if (name != null ? name.equals(c.get("name")) : isEngine(c)) {
                 return c;
             }
         }
         List<Object> names = containers.stream().map(c -> c.get("name")).toList();
         throw new IllegalArgumentException(name != null ? "no container " + name + " in " + JsonTree.target(deployment)
                 + " (containers: " + names + ")"
-                : "no vLLM container in " + JsonTree.target(deployment) + " (containers: " + names + "): name it with --container");
+                : "no vLLM or SGLang container in " + JsonTree.target(deployment) + " (containers: " + names
+                        + "): name it with --container");
     }
 
-    /** A Deployment's first container that runs vLLM, or null. */
-    public static Map<String, Object> findVllmContainer(Map<String, Object> deployment) {
-        return JsonTree.containers(deployment).stream().filter(Workloads::isVllm).findFirst().orElse(null);
+    /** A Deployment's first container that runs vLLM or SGLang, or null. */
+    public static Map<String, Object> findEngineContainer(Map<String, Object> deployment) {
+        return JsonTree.containers(deployment).stream().filter(Workloads::isEngine).findFirst().orElse(null);
     }
 
-    /** A Deployment with a container that runs vLLM. */
-    public static boolean runsVllm(Map<String, Object> deployment) {
-        return findVllmContainer(deployment) != null;
+    /** A Deployment with a container that runs vLLM or SGLang. */
+    public static boolean runsEngine(Map<String, Object> deployment) {
+        return findEngineContainer(deployment) != null;
     }
 
-    /** A container whose image or command names vLLM. */
-    public static boolean isVllm(Map<String, Object> c) {
-        List<Object> words = new ArrayList<>(JsonTree.existing(c, "command"));
-        words.addAll(JsonTree.existing(c, "args"));
-        return String.valueOf(c.get("image")).toLowerCase(Locale.ROOT).contains("vllm")
-                || words.stream().anyMatch(w -> String.valueOf(w).contains("vllm"));
+    /** A container that runs vLLM or SGLang ({@link Engine#of}). */
+    public static boolean isEngine(Map<String, Object> c) {
+        return Engine.of(c) != null;
     }
 
     /**
@@ -146,10 +144,10 @@ public final class Workloads {
             return String.valueOf(label);
         }
         for (Map<String, Object> c : JsonTree.containers(deployment)) {
-            if (isVllm(c)) {
+            if (isEngine(c)) {
                 List<String> argv;
                 try {
-                    argv = EnablePlanner.vllmArgv(c);
+                    argv = EnablePlanner.engineArgv(c);
                 } catch (IllegalArgumentException notOneCommand) {
                     break;
                 }

@@ -1,9 +1,6 @@
 package io.kvevents.internal.wire;
 
-import io.kvevents.sdk.AllBlocksCleared;
 import io.kvevents.sdk.BlockHashes;
-import io.kvevents.sdk.BlockRemoved;
-import io.kvevents.sdk.BlockStored;
 import io.kvevents.sdk.EventBatch;
 import io.kvevents.sdk.KvEvent;
 import io.kvevents.sdk.MalformedPayloadException;
@@ -151,7 +148,7 @@ public final class WireDecoder {
         throw new MalformedPayloadException("event is not an array or map: it is " + describe(t));
     }
 
-    // ---- array (positional) events: vLLM 0.9 to 0.23 ----
+    // ---- array (positional) events: vLLM 0.9 to 0.23, SGLang before its map events ----
 
     private KvEvent arrayEvent(int n) throws IOException {
         if (n == 0) {
@@ -159,59 +156,36 @@ public final class WireDecoder {
         }
         String tag = tag();
         int fields = n - 1;
-        switch (tag) {
-            case BlockStored.TAG -> {
-                requireFields(tag, fields, 5);
-                long[] hashes = hashes("block_hashes");
-                Long parent = optHash("parent_block_hash");
-                int[] tokens = tokens();
-                int blockSize = requiredInt("block_size");
-                Integer loraId = optInt("lora_id");
-                String medium = fields > 5 ? optString("medium") : null;
-                String loraName = fields > 6 ? optString("lora_name") : null;
-                List<?> extraKeys = fields > 7 ? optList("extra_keys") : null;
-                Integer groupIdx = fields > 8 ? optInt("group_idx") : null;
-                String specKind = fields > 9 ? optString("kv_cache_spec_kind") : null;
-                Integer window = fields > 10 ? optInt("kv_cache_spec_sliding_window") : null;
-                String locality = fields > 11 ? optString("locality") : null;
-                String ownership = fields > 12 ? optString("ownership") : null;
-                String session = fields > 13 ? optString("session_id") : null;
-                skip(fields - 14);
-                return new BlockStored(hashes, parent, tokens, blockSize, loraId, medium, loraName, extraKeys,
-                        groupIdx, specKind, window, locality, ownership, session);
+        EventSchema.Type type = EventSchema.forTag(tag);
+        if (type == null) {
+            List<Object> rest = new ArrayList<>(fields);
+            for (int i = 0; i < fields; i++) {
+                rest.add(value(0));
             }
-            case BlockRemoved.TAG -> {
-                requireFields(tag, fields, 1);
-                long[] hashes = hashes("block_hashes");
-                String medium = fields > 1 ? optString("medium") : null;
-                Integer groupIdx = fields > 2 ? optInt("group_idx") : null;
-                String locality = fields > 3 ? optString("locality") : null;
-                String ownership = fields > 4 ? optString("ownership") : null;
-                skip(fields - 5);
-                return new BlockRemoved(hashes, medium, groupIdx, locality, ownership);
-            }
-            case AllBlocksCleared.TAG -> {
-                skip(fields);
-                return new AllBlocksCleared();
-            }
-            default -> {
-                List<Object> rest = new ArrayList<>(fields);
-                for (int i = 0; i < fields; i++) {
-                    rest.add(value(0));
-                }
-                return new UnknownEvent(tag, rest);
-            }
+            return new UnknownEvent(tag, rest);
         }
-    }
-
-    private static void requireFields(String tag, int fields, int min) {
-        if (fields < min) {
+        if (fields < type.vllmArrayMinimum()) {
             throw new MalformedPayloadException(
-                    tag + " array has " + fields + " fields, at least " + min + " expected");
+                    tag + " array has " + fields + " fields, at least " + type.vllmArrayMinimum() + " expected");
         }
+        Object[] slots = type.newSlots();
+        for (int i = 0; i < fields; i++) {
+            EventSchema.Field f = type.vllmAt(i);
+            EventSchema.Field sglang = type.sglangAt(i);
+            // Where the layouts part (vLLM's lora_name, SGLang's metadata map), the value's type says which.
+            if (sglang != null && sglang != f && in.getNextFormat().getValueType() == ValueType.MAP) {
+                f = sglang;
+            }
+            if (f == null) {
+                in.skipValue(); // a field newer than this build: positional, so nothing after it can be ours
+            } else {
+                slots[f.slot()] = read(f);
+            }
+        }
+        return type.build(slots);
     }
 
-    // ---- map events: vLLM after 0.23 ----
+    // ---- map events: vLLM after 0.23, SGLang after its switch to maps ----
 
     private KvEvent mapEvent(int n) throws IOException {
         if (n == 0) {
@@ -223,88 +197,64 @@ public final class WireDecoder {
         }
         String tag = tag();
         int rest = n - 1;
-        return switch (tag) {
-            case BlockStored.TAG -> storedFields(rest);
-            case BlockRemoved.TAG -> removedFields(rest);
-            case AllBlocksCleared.TAG -> {
-                for (int i = 0; i < rest; i++) {
-                    in.skipValue();
-                    in.skipValue();
-                }
-                yield new AllBlocksCleared();
+        EventSchema.Type type = EventSchema.forTag(tag);
+        if (type == null) {
+            Map<String, Object> fields = new LinkedHashMap<>();
+            for (int i = 0; i < rest; i++) {
+                fields.put(key(), value(0));
             }
-            default -> {
-                Map<String, Object> fields = new LinkedHashMap<>();
-                for (int i = 0; i < rest; i++) {
-                    fields.put(key(), value(0));
-                }
-                yield new UnknownEvent(tag, fields);
+            return new UnknownEvent(tag, fields);
+        }
+        Object[] slots = type.newSlots();
+        for (int i = 0; i < rest; i++) {
+            EventSchema.Field f = type.named(key());
+            if (f == null) {
+                in.skipValue();
+            } else {
+                slots[f.slot()] = read(f);
             }
+        }
+        for (EventSchema.Field f : type.fields()) {
+            if (f.required() && slots[f.slot()] == null) {
+                throw new MalformedPayloadException(tag + " lacks " + f.name());
+            }
+        }
+        return type.build(slots);
+    }
+
+    /** One field's value as the table's kind says; nil where the kind allows it. */
+    private Object read(EventSchema.Field f) throws IOException {
+        String name = f.name();
+        return switch (f.kind()) {
+            case HASHES -> hashes(name);
+            case HASH -> optHash(name);
+            case TOKENS -> tokens();
+            case INT -> f.required() ? (Object) requiredInt(name) : optInt(name);
+            case STRING -> optString(name);
+            case LIST -> optList(name);
+            case SALT_METADATA -> saltOf(name);
         };
     }
 
-    private BlockStored storedFields(int n) throws IOException {
-        long[] hashes = null;
-        Long parent = null;
-        int[] tokens = null;
-        Integer blockSize = null;
-        Integer loraId = null;
-        String medium = null;
-        String loraName = null;
-        List<?> extraKeys = null;
-        Integer groupIdx = null;
-        String specKind = null;
-        Integer window = null;
-        String locality = null;
-        String ownership = null;
-        String session = null;
+    /** SGLang's {@code metadata} map: its {@code cache_salt}, the only entry it has. */
+    private String saltOf(String field) throws IOException {
+        if (in.tryUnpackNil()) {
+            return null;
+        }
+        ValueType t = in.getNextFormat().getValueType();
+        if (t != ValueType.MAP) {
+            throw wrongType(field, t);
+        }
+        int n = mapHeader();
+        String salt = null;
         for (int i = 0; i < n; i++) {
-            switch (key()) {
-                case "block_hashes" -> hashes = hashes("block_hashes");
-                case "parent_block_hash" -> parent = optHash("parent_block_hash");
-                case "token_ids" -> tokens = tokens();
-                case "block_size" -> blockSize = requiredInt("block_size");
-                case "lora_id" -> loraId = optInt("lora_id");
-                case "medium" -> medium = optString("medium");
-                case "lora_name" -> loraName = optString("lora_name");
-                case "extra_keys" -> extraKeys = optList("extra_keys");
-                case "group_idx" -> groupIdx = optInt("group_idx");
-                case "kv_cache_spec_kind" -> specKind = optString("kv_cache_spec_kind");
-                case "kv_cache_spec_sliding_window" -> window = optInt("kv_cache_spec_sliding_window");
-                case "locality" -> locality = optString("locality");
-                case "ownership" -> ownership = optString("ownership");
-                case "session_id" -> session = optString("session_id");
-                default -> in.skipValue();
+            if (key().equals("cache_salt")) {
+                salt = optString("metadata.cache_salt");
+            } else {
+                in.skipValue();
             }
         }
-        if (hashes == null || tokens == null || blockSize == null) {
-            throw new MalformedPayloadException("BlockStored lacks "
-                    + (hashes == null ? "block_hashes" : tokens == null ? "token_ids" : "block_size"));
-        }
-        return new BlockStored(hashes, parent, tokens, blockSize, loraId, medium, loraName, extraKeys,
-                groupIdx, specKind, window, locality, ownership, session);
-    }
-
-    private BlockRemoved removedFields(int n) throws IOException {
-        long[] hashes = null;
-        String medium = null;
-        Integer groupIdx = null;
-        String locality = null;
-        String ownership = null;
-        for (int i = 0; i < n; i++) {
-            switch (key()) {
-                case "block_hashes" -> hashes = hashes("block_hashes");
-                case "medium" -> medium = optString("medium");
-                case "group_idx" -> groupIdx = optInt("group_idx");
-                case "locality" -> locality = optString("locality");
-                case "ownership" -> ownership = optString("ownership");
-                default -> in.skipValue();
-            }
-        }
-        if (hashes == null) {
-            throw new MalformedPayloadException("BlockRemoved lacks block_hashes");
-        }
-        return new BlockRemoved(hashes, medium, groupIdx, locality, ownership);
+        return salt;
     }
 
     /**
@@ -408,12 +358,31 @@ public final class WireDecoder {
         int i = tokensInPlace(out);
         try {
             for (; i < n; i++) {
-                out[i] = in.unpackInt(); // whatever the fast path left: unpackInt checks the type itself
+                if (in.getNextFormat().getValueType() == ValueType.ARRAY) {
+                    out[i] = bigramFirst();
+                } else {
+                    out[i] = in.unpackInt(); // whatever the fast path left: unpackInt checks the type itself
+                }
             }
         } catch (MessageTypeException e) {
             throw new MalformedPayloadException("token_ids has the wrong type: " + e.getMessage(), e);
         }
         return out;
+    }
+
+    /**
+     * SGLang with EAGLE-style speculative decoding keys its pages by (token, next token) pairs and publishes
+     * {@code token_ids} as those pairs (sglang mem_cache/events.py, {@code page_tokens = [(raw[j], raw[j + 1])
+     * …]}): the page's own token is the first of each pair.
+     */
+    private int bigramFirst() throws IOException {
+        int n = arrayHeader();
+        if (n == 0) {
+            throw new MalformedPayloadException("token_ids holds an empty array where a token or a (token, next) pair belongs");
+        }
+        int first = in.unpackInt();
+        skip(n - 1);
+        return first;
     }
 
     /**

@@ -1,8 +1,5 @@
 package io.kvevents.internal.wire;
 
-import io.kvevents.sdk.AllBlocksCleared;
-import io.kvevents.sdk.BlockRemoved;
-import io.kvevents.sdk.BlockStored;
 import io.kvevents.sdk.EventBatch;
 import io.kvevents.sdk.KvEvent;
 import io.kvevents.sdk.UnknownEvent;
@@ -10,6 +7,7 @@ import io.kvevents.sdk.WireFormat;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.math.BigInteger;
+import java.util.BitSet;
 import java.util.List;
 import java.util.Map;
 import org.msgpack.core.MessageBufferPacker;
@@ -17,7 +15,7 @@ import org.msgpack.core.MessagePack;
 
 /**
  * Writes batches with msgspec's exact layout for vLLM's structs: {@code array_like} batches with
- * trailing defaults omitted, tag-first events, smallest integer formats, float64 timestamps.
+ * every field written (defaults too, as msgspec does), tag-first events, smallest integer formats, float64 timestamps.
  */
 public final class WireEncoder {
     private final MessageBufferPacker out = MessagePack.newDefaultBufferPacker();
@@ -50,8 +48,9 @@ public final class WireEncoder {
     }
 
     private void batch(EventBatch b) throws IOException {
-        // data_parallel_rank defaults to None: msgspec omits it, leaving the pre-0.9.1 two-element form.
-        out.packArrayHeader(b.dataParallelRank() == null ? 2 : 3);
+        // msgspec's array_like structs write every field, defaults too (omit_defaults never shortens them):
+        // since vLLM 0.9.1 (and SGLang's attn_dp_rank) a batch is [ts, events, rank], rank nil when unset.
+        out.packArrayHeader(3);
         out.packDouble(b.ts());
         out.packArrayHeader(b.events().size());
         for (KvEvent event : b.events()) {
@@ -63,117 +62,102 @@ public final class WireEncoder {
         }
         if (b.dataParallelRank() != null) {
             out.packInt(b.dataParallelRank());
+        } else {
+            out.packNil();
         }
     }
 
     private void mapEvent(KvEvent event) throws IOException {
-        if (event instanceof BlockStored s) {
-            // Fields without defaults are always written; the later optional ones only when set.
-            int n = 8 + count(s.extraKeys(), s.groupIdx(), s.kvCacheSpecKind(), s.kvCacheSpecSlidingWindow(),
-                    s.locality(), s.ownership(), s.sessionId());
-            out.packMapHeader(n);
-            entry("type", s.type());
-            out.packString("block_hashes");
-            hashes(s.blockHashes());
-            out.packString("parent_block_hash");
-            optHash(s.parentBlockHash());
-            out.packString("token_ids");
-            tokens(s.tokenIds());
-            entry("block_size", s.blockSize());
-            entry("lora_id", s.loraId());
-            entry("medium", s.medium());
-            entry("lora_name", s.loraName());
-            optEntry("extra_keys", s.extraKeys());
-            optEntry("group_idx", s.groupIdx());
-            optEntry("kv_cache_spec_kind", s.kvCacheSpecKind());
-            optEntry("kv_cache_spec_sliding_window", s.kvCacheSpecSlidingWindow());
-            optEntry("locality", s.locality());
-            optEntry("ownership", s.ownership());
-            optEntry("session_id", s.sessionId());
-        } else if (event instanceof BlockRemoved r) {
-            out.packMapHeader(3 + count(r.groupIdx(), r.locality(), r.ownership()));
-            entry("type", r.type());
-            out.packString("block_hashes");
-            hashes(r.blockHashes());
-            entry("medium", r.medium());
-            optEntry("group_idx", r.groupIdx());
-            optEntry("locality", r.locality());
-            optEntry("ownership", r.ownership());
-        } else if (event instanceof AllBlocksCleared c) {
-            out.packMapHeader(1);
-            entry("type", c.type());
-        } else if (event instanceof UnknownEvent u) {
-            if (u.fields() instanceof Map<?, ?> m) {
-                out.packMapHeader(1 + m.size());
-                entry("type", u.type());
-                for (Map.Entry<?, ?> e : m.entrySet()) {
-                    value(e.getKey());
-                    value(e.getValue());
-                }
-            } else {
-                List<?> l = (List<?>) u.fields();
-                out.packArrayHeader(1 + l.size());
-                out.packString(u.type());
-                for (Object v : l) {
-                    value(v);
-                }
+        EventSchema.Type type = EventSchema.of(event);
+        if (type == null) {
+            unknown((UnknownEvent) event, true);
+            return;
+        }
+        // Fields without defaults are always written; the others only when set (msgspec's omit_defaults).
+        Object[] values = type.values(event);
+        int n = 1;
+        for (EventSchema.Field f : type.fields()) {
+            if (f.alwaysInMap() || values[f.slot()] != null) {
+                n++;
+            }
+        }
+        out.packMapHeader(n);
+        entry("type", event.type());
+        for (EventSchema.Field f : type.fields()) {
+            if (f.alwaysInMap() || values[f.slot()] != null) {
+                out.packString(f.name());
+                write(f, values[f.slot()]);
             }
         }
     }
 
     private void arrayEvent(KvEvent event) throws IOException {
-        if (event instanceof BlockStored s) {
-            // The 0.21 schema (11 fields) in full; fields newer than the array era only when set.
-            int extra = s.sessionId() != null ? 3 : s.ownership() != null ? 2 : s.locality() != null ? 1 : 0;
-            out.packArrayHeader(12 + extra);
-            out.packString(s.type());
-            hashes(s.blockHashes());
-            optHash(s.parentBlockHash());
-            tokens(s.tokenIds());
-            out.packInt(s.blockSize());
-            value(s.loraId());
-            value(s.medium());
-            value(s.loraName());
-            value(s.extraKeys());
-            value(s.groupIdx());
-            value(s.kvCacheSpecKind());
-            value(s.kvCacheSpecSlidingWindow());
-            Object[] newer = {s.locality(), s.ownership(), s.sessionId()};
-            for (int i = 0; i < extra; i++) {
-                value(newer[i]);
+        EventSchema.Type type = EventSchema.of(event);
+        if (type == null) {
+            unknown((UnknownEvent) event, false);
+            return;
+        }
+        Object[] values = type.values(event);
+        boolean sglang = format.events() == WireFormat.Events.SGLANG_ARRAY;
+        int length = sglang ? type.sglangArrayLength() : type.vllmArrayLength();
+        int always = sglang ? type.sglangArrayFull() : type.vllmArrayFull();
+        int n = always;
+        BitSet placed = new BitSet();
+        for (int i = 0; i < length; i++) {
+            EventSchema.Field f = sglang ? type.sglangAt(i) : type.vllmAt(i);
+            placed.set(f.slot());
+            if (values[f.slot()] != null) {
+                n = Math.max(n, i + 1); // positional: a later field set means every one before it is written
             }
-        } else if (event instanceof BlockRemoved r) {
-            int extra = r.ownership() != null ? 2 : r.locality() != null ? 1 : 0;
-            out.packArrayHeader(4 + extra);
-            out.packString(r.type());
-            hashes(r.blockHashes());
-            value(r.medium());
-            value(r.groupIdx());
-            Object[] newer = {r.locality(), r.ownership()};
-            for (int i = 0; i < extra; i++) {
-                value(newer[i]);
+        }
+        for (EventSchema.Field f : type.fields()) {
+            if (!placed.get(f.slot()) && values[f.slot()] != null) {
+                throw new IllegalArgumentException(f.name() + " has no place in " + (sglang ? "SGLang's" : "vLLM's")
+                        + " array layout; encode this event with " + (sglang ? "MAP" : "SGLANG_ARRAY or MAP"));
             }
-        } else if (event instanceof AllBlocksCleared c) {
-            out.packArrayHeader(1);
-            out.packString(c.type());
-        } else if (event instanceof UnknownEvent u) {
-            List<?> fields = u.fields() instanceof List<?> l ? l : List.copyOf(((Map<?, ?>) u.fields()).values());
-            out.packArrayHeader(1 + fields.size());
-            out.packString(u.type());
-            for (Object v : fields) {
-                value(v);
-            }
+        }
+        out.packArrayHeader(1 + n);
+        out.packString(event.type());
+        for (int i = 0; i < n; i++) {
+            EventSchema.Field f = sglang ? type.sglangAt(i) : type.vllmAt(i);
+            write(f, values[f.slot()]);
         }
     }
 
-    private static int count(Object... optional) {
-        int n = 0;
-        for (Object o : optional) {
-            if (o != null) {
-                n++;
+    private void unknown(UnknownEvent u, boolean asMap) throws IOException {
+        if (asMap && u.fields() instanceof Map<?, ?> m) {
+            out.packMapHeader(1 + m.size());
+            entry("type", u.type());
+            for (Map.Entry<?, ?> e : m.entrySet()) {
+                value(e.getKey());
+                value(e.getValue());
             }
+            return;
         }
-        return n;
+        List<?> fields = u.fields() instanceof List<?> l ? l : List.copyOf(((Map<?, ?>) u.fields()).values());
+        out.packArrayHeader(1 + fields.size());
+        out.packString(u.type());
+        for (Object v : fields) {
+            value(v);
+        }
+    }
+
+    /** One field's value in the shape its kind has on the wire. */
+    private void write(EventSchema.Field f, Object v) throws IOException {
+        if (v == null) {
+            out.packNil();
+            return;
+        }
+        switch (f.kind()) {
+            case HASHES -> hashes((long[]) v);
+            case HASH -> hash((Long) v);
+            case TOKENS -> tokens((int[]) v);
+            case SALT_METADATA -> {
+                out.packMapHeader(1);
+                entry("cache_salt", v);
+            }
+            default -> value(v);
+        }
     }
 
     private void entry(String key, Object v) throws IOException {
@@ -181,23 +165,9 @@ public final class WireEncoder {
         value(v);
     }
 
-    private void optEntry(String key, Object v) throws IOException {
-        if (v != null) {
-            entry(key, v);
-        }
-    }
-
     private void hashes(long[] hashes) throws IOException {
         out.packArrayHeader(hashes.length);
         for (long h : hashes) {
-            hash(h);
-        }
-    }
-
-    private void optHash(Long h) throws IOException {
-        if (h == null) {
-            out.packNil();
-        } else {
             hash(h);
         }
     }
