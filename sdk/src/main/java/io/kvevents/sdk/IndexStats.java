@@ -6,7 +6,8 @@ import java.util.List;
  * What the prefix index holds.
  *
  * @param residentEntries resident (block, pod, tier) entries
- * @param keys distinct block keys
+ * @param keys distinct (block key, 64-source page) pairs: the distinct block keys while no more than 64 sources
+ *     share the index
  * @param memoryBytes bytes held by the index's tables
  * @param warnings e.g. pods of one model publishing different block sizes
  */

@@ -19,7 +19,6 @@ import org.junit.jupiter.api.RepetitionInfo;
  * after every round, every probe must agree with what each pod really holds.
  */
 class IndexModelTest {
-    private static final int PODS = 4;
     private static final int BLOCK = 4;
 
     /** One pod: its engine (the truth), its publisher's seq and replay buffer, and our sequencer for it. */
@@ -62,11 +61,20 @@ class IndexModelTest {
 
     @RepeatedTest(12)
     void theIndexAgreesWithWhatEveryPodHoldsAfterDropsRestartsAndResets(RepetitionInfo info) {
-        long seed = 1000L + info.getCurrentRepetition();
+        check(1000L + info.getCurrentRepetition(), 4, 40, 25);
+    }
+
+    /** Issue 17: the same with a fleet of 1,024 sources (16 pages of source masks), each pod in several rounds. */
+    @RepeatedTest(2)
+    void theIndexAgreesWithEveryPodOfAFleetOf1024(RepetitionInfo info) {
+        check(5000L + info.getCurrentRepetition(), 1024, 6, 3000);
+    }
+
+    private static void check(long seed, int podCount, int rounds, int opsPerRound) {
         Random random = new Random(seed);
         PrefixIndex index = PrefixIndex.create();
         List<Pod> pods = new ArrayList<>();
-        for (int i = 0; i < PODS; i++) {
+        for (int i = 0; i < podCount; i++) {
             Pod pod = new Pod("pod-" + i, random.nextLong());
             pod.sequencer = new SourceSequencer(pod.name, index::apply, pod.replayRequests::add, StreamOptions.DEFAULT);
             pod.sequencer.start(0);
@@ -78,9 +86,9 @@ class IndexModelTest {
             segments.add(random.ints(BLOCK * (1 + random.nextInt(3)), 0, 50).toArray());
         }
         int probes = 0;
-        for (int round = 0; round < 40; round++) {
-            for (int op = 0; op < 25; op++) {
-                Pod pod = pods.get(random.nextInt(PODS));
+        for (int round = 0; round < rounds; round++) {
+            for (int op = 0; op < opsPerRound; op++) {
+                Pod pod = pods.get(random.nextInt(podCount));
                 int dice = random.nextInt(100);
                 if (dice < 4) {
                     pod.engine.restart(random.nextLong()); // new process: seq 0, empty buffer, no AllBlocksCleared

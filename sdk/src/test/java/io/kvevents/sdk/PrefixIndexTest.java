@@ -330,4 +330,45 @@ class PrefixIndexTest {
         assertEquals(2, perPod.pod("llama-0").matchedBlocks());
         assertEquals(List.of("llama-0"), perPod.best());
     }
+
+    /**
+     * Issue 17 (and 13 #9): no cap on sources. 1,100 pods each hold a prefix of 1 + (their number mod 4) blocks; every
+     * one of them, on every 64-source page and at bit 63 of a page (a mask equal to the table's empty marker),
+     * is found, and removing one leaves the rest.
+     */
+    @Test
+    void anyNumberOfSourcesIsIndexedAndProbedEachOnItsOwn() {
+        int pods = 1_100;
+        int[] prompt = tokens(0, 64);
+        for (int p = 0; p < pods; p++) {
+            int blocks = 1 + p % 4;
+            long[] hashes = LongStream.range(0, blocks).map(b -> 1_000L * b + 7).toArray();
+            store("pod-" + p, null, Arrays.copyOf(prompt, 16 * blocks), hashes);
+        }
+        ProbeResult r = index.probe(prompt);
+        assertEquals(pods, r.pods().size());
+        for (int p : new int[] {0, 1, 63, 64, 127, 128, 639, 1_023, 1_024, 1_099}) {
+            assertEquals(1 + p % 4, r.pod("pod-" + p).matchedBlocks(), "pod-" + p);
+        }
+        assertEquals(pods / 4, r.best().size(), "every pod holding 4 blocks is best");
+        index.removeSource("pod-64");
+        index.removeSource("pod-1099");
+        ProbeResult after = index.probe(prompt);
+        assertEquals(pods - 2, after.pods().size());
+        assertEquals(1 + 63 % 4, after.pod("pod-63").matchedBlocks());
+        assertEquals(1 + 1_098 % 4, after.pod("pod-1098").matchedBlocks());
+        store("pod-new", null, Arrays.copyOf(prompt, 48), 7, 1_007, 2_007); // takes a freed id
+        assertEquals(3, index.probe(prompt).pod("pod-new").matchedBlocks());
+    }
+
+    /** A block only the 64th source holds has the mask 1 << 63, the residency table's empty marker: still found. */
+    @Test
+    void aBlockHeldOnlyByTheLastSourceOfAPageIsFound() {
+        for (int p = 0; p < 63; p++) {
+            store("pod-" + p, null, tokens(10_000 + 16 * p, 16), p + 1);
+        }
+        store("pod-63", null, tokens(0, 16), 99);
+        assertEquals(1, matched("pod-63", tokens(0, 16)));
+        assertEquals(List.of("pod-63"), index.probe(tokens(0, 16)).best());
+    }
 }

@@ -44,7 +44,8 @@ public final class IndexCore {
     private final String defaultModel;
     private final Residency residency = new Residency();
     private final Map<String, SourceState> sources = new TreeMap<>();
-    private final SourceState[] byId = new SourceState[Residency.MAX_SOURCES];
+    /** Sources by id; a gone source's id is reused by the next new one. */
+    private final List<SourceState> byId = new ArrayList<>();
     private final Map<String, Context> contexts = new LinkedHashMap<>();
     /** The chain keys of the BlockStored being applied. */
     private long[] storedKeys = new long[256];
@@ -160,23 +161,20 @@ public final class IndexCore {
         SourceState s = sources.remove(source);
         if (s != null) {
             clear(s);
-            byId[s.id] = null;
+            byId.set(s.id, null);
         }
     }
 
     private SourceState source(String name, String topic) {
         SourceState s = sources.get(name);
         if (s == null) {
-            int id = 0;
-            while (id < byId.length && byId[id] != null) {
-                id++;
-            }
-            if (id == byId.length) {
-                throw new IllegalStateException("the index holds " + Residency.MAX_SOURCES
-                        + " sources already; remove gone pods (removeSource) before adding " + name);
+            int id = byId.indexOf(null);
+            if (id < 0) {
+                id = byId.size();
+                byId.add(null);
             }
             s = new SourceState(id, name);
-            byId[id] = s;
+            byId.set(id, s);
             sources.put(name, s);
         }
         if (s.model == null && !s.declared) {
@@ -290,7 +288,7 @@ public final class IndexCore {
             int end = Math.min(n, i + WINDOW);
             long t = 0;
             for (int j = i; j < end; j++) {
-                t += tier.touch(hashes[j]) ^ residency.touch(keys[j], gpu);
+                t += tier.touch(hashes[j]) ^ residency.touch(keys[j], s.id, gpu);
             }
             touched += t;
             for (int j = i; j < end; j++) {
@@ -343,7 +341,7 @@ public final class IndexCore {
             boolean gpu = removedTiers[j] != OFFLOAD;
             long key = (gpu ? s.gpu : s.offload).get(removedHashes[j]);
             if (key != LongLongTable.MISSING) {
-                t += residency.touch(key, gpu);
+                t += residency.touch(key, s.id, gpu);
             }
         }
         touched += t;
@@ -392,12 +390,13 @@ public final class IndexCore {
         String model = r.model() != null ? r.model() : onlyModel();
         Context ctx = contexts.get(r.lora() == null ? "" : r.lora());
         List<SourceState> pods = new ArrayList<>();
-        long alive = 0;
+        // one mask of live runs per page of 64 sources (an index of up to 64 sources has one page)
+        long[] aliveAny = new long[Residency.page(Math.max(0, byId.size() - 1)) + 1];
         Set<Integer> sizes = new LinkedHashSet<>();
         for (SourceState s : sources.values()) {
             if (modelOf(s).equals(model) || s.model == null) {
                 pods.add(s);
-                alive |= 1L << s.id;
+                aliveAny[Residency.page(s.id)] |= Residency.bit(s.id);
                 if (s.blockSize > 0) {
                     sizes.add(s.blockSize);
                 }
@@ -414,29 +413,39 @@ public final class IndexCore {
         int bs = sizes.iterator().next();
         int[] tokens = r.tokens();
         int full = tokens.length / bs;
-        int[] anyRun = new int[Residency.MAX_SOURCES];
-        int[] gpuRun = new int[Residency.MAX_SOURCES];
-        long aliveAny = alive;
-        long aliveGpu = alive;
+        int[] anyRun = new int[byId.size()];
+        int[] gpuRun = new int[byId.size()];
+        long[] aliveGpu = aliveAny.clone();
+        int pages = aliveAny.length;
+        boolean anyAlive = true;
         long prev = ctx.seed;
         long[] keys = new long[PROBE_CHUNK];
         int i = 0;
         // Keys a chunk at a time, then the lookups: independent loads overlap their cache misses.
-        while (i < full && aliveAny != 0) {
+        while (i < full && anyAlive) {
             int n = Math.min(PROBE_CHUNK, full - i);
             for (int j = 0; j < n; j++) {
                 prev = Mix.block(prev, tokens, (i + j) * bs, bs, extraFor(r, i + j));
                 keys[j] = prev;
             }
-            for (int j = 0; j < n && aliveAny != 0; j++, i++) {
-                long gpuMask = residency.gpu(keys[j]);
-                long anyMask = gpuMask | residency.offload(keys[j]);
-                aliveAny = close(aliveAny, anyMask, anyRun, i);
-                aliveGpu = close(aliveGpu, gpuMask, gpuRun, i);
+            for (int j = 0; j < n && anyAlive; j++, i++) {
+                anyAlive = false;
+                for (int p = 0; p < pages; p++) {
+                    if (aliveAny[p] == 0) {
+                        continue;
+                    }
+                    long gpuMask = residency.gpu(keys[j], p);
+                    long anyMask = gpuMask | residency.offload(keys[j], p);
+                    aliveAny[p] = close(aliveAny[p], anyMask, anyRun, p, i);
+                    aliveGpu[p] = close(aliveGpu[p], gpuMask, gpuRun, p, i);
+                    anyAlive |= aliveAny[p] != 0;
+                }
             }
         }
-        close(aliveAny, 0, anyRun, i);
-        close(aliveGpu, 0, gpuRun, i);
+        for (int p = 0; p < pages; p++) {
+            close(aliveAny[p], 0, anyRun, p, i);
+            close(aliveGpu[p], 0, gpuRun, p, i);
+        }
         List<PodMatch> matches = new ArrayList<>();
         int bestRun = 0;
         for (SourceState s : pods) {
@@ -453,12 +462,11 @@ public final class IndexCore {
         return new ProbeResult(model, r.lora(), tokens.length, bs, full, matches, best);
     }
 
-    /** Sources in {@code alive} whose bit is not in {@code mask} end their run at block {@code i}. */
-    private static long close(long alive, long mask, int[] runs, int i) {
+    /** Sources of page {@code page} in {@code alive} whose bit is not in {@code mask} end their run at block {@code i}. */
+    private static long close(long alive, long mask, int[] runs, int page, int i) {
         long ended = alive & ~mask;
         while (ended != 0) {
-            int id = Long.numberOfTrailingZeros(ended);
-            runs[id] = i;
+            runs[page * Residency.PAGE + Long.numberOfTrailingZeros(ended)] = i;
             ended &= ended - 1;
         }
         return alive & mask;

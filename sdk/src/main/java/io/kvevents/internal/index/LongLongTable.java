@@ -62,6 +62,31 @@ final class LongLongTable {
         return d < 0 ? d + capacity : d;
     }
 
+    /**
+     * The value, or 0 when the key is absent: for tables of bit masks, where {@link #MISSING} (bit 63 alone)
+     * is a mask like any other.
+     */
+    long getOrZero(long key) {
+        if (key == 0) {
+            return hasZero ? zeroValue : 0;
+        }
+        long[] s = slots;
+        for (int i = home(key); ; i = next(i)) {
+            long k = s[2 * i];
+            if (k == key) {
+                return s[2 * i + 1];
+            }
+            if (k == 0) {
+                return 0;
+            }
+        }
+    }
+
+    /** True when the key is in the table, whatever its value. */
+    boolean contains(long key) {
+        return key == 0 ? hasZero : find(key) >= 0;
+    }
+
     /** The value, or {@link #MISSING}. */
     long get(long key) {
         if (key == 0) {
