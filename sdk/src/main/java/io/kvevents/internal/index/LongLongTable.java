@@ -67,19 +67,7 @@ final class LongLongTable {
      * is a mask like any other.
      */
     long getOrZero(long key) {
-        if (key == 0) {
-            return hasZero ? zeroValue : 0;
-        }
-        long[] s = slots;
-        for (int i = home(key); ; i = next(i)) {
-            long k = s[2 * i];
-            if (k == key) {
-                return s[2 * i + 1];
-            }
-            if (k == 0) {
-                return 0;
-            }
-        }
+        return getOr(key, 0);
     }
 
     /** True when the key is in the table, whatever its value. */
@@ -89,8 +77,12 @@ final class LongLongTable {
 
     /** The value, or {@link #MISSING}. */
     long get(long key) {
+        return getOr(key, MISSING);
+    }
+
+    private long getOr(long key, long absent) {
         if (key == 0) {
-            return hasZero ? zeroValue : MISSING;
+            return hasZero ? zeroValue : absent;
         }
         // Plain linear probing finds a key of a Robin Hood table too, and asks nothing of the slots it passes.
         long[] s = slots;
@@ -100,7 +92,7 @@ final class LongLongTable {
                 return s[2 * i + 1];
             }
             if (k == 0) {
-                return MISSING;
+                return absent;
             }
         }
     }
