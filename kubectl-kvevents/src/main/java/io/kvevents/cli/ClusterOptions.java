@@ -33,7 +33,7 @@ final class ClusterOptions {
             + " --timeout makes the whole change roll back, exit 3).")
     boolean waitForRollout;
 
-    @Option(names = "--timeout", paramLabel = "D", defaultValue = "5m", converter = DurationConverter.class,
+    @Option(names = "--timeout", paramLabel = "D", defaultValue = "5m", converter = PositiveDurationConverter.class,
             description = "How long --wait waits (default: ${DEFAULT-VALUE}).")
     Duration timeout;
 

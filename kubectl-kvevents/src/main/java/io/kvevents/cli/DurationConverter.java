@@ -7,7 +7,7 @@ import picocli.CommandLine.ITypeConverter;
 import picocli.CommandLine.TypeConversionException;
 
 /** kubectl-style durations: {@code 500ms}, {@code 10s}, {@code 2m}, {@code 1h30m}; a bare number is seconds. */
-final class DurationConverter implements ITypeConverter<Duration> {
+class DurationConverter implements ITypeConverter<Duration> {
     private static final Pattern PART = Pattern.compile("(\\d+(?:\\.\\d+)?)(ms|s|m|h)");
 
     @Override

@@ -52,10 +52,11 @@ final class EnableCommand implements Callable<Integer> {
     @Option(names = "--container", paramLabel = "NAME", description = "The vLLM container (default: found by image or command).")
     String container;
 
-    @Option(names = "--pub-port", paramLabel = "PORT", defaultValue = "5557", description = "Live events port (default: ${DEFAULT-VALUE}).")
+    @Option(names = "--pub-port", paramLabel = "PORT", defaultValue = "5557", converter = PortConverter.class, description = "Live events port (default: ${DEFAULT-VALUE}).")
     int pubPort;
 
-    @Option(names = "--replay-port", paramLabel = "PORT", defaultValue = "5558", description = "Replay port (default: ${DEFAULT-VALUE}).")
+    @Option(names = "--replay-port", paramLabel = "PORT", defaultValue = "5558", converter = PortConverter.class,
+            description = "Replay port (default: ${DEFAULT-VALUE}).")
     int replayPort;
 
     @Option(names = "--vllm-args", paramLabel = "STYLE", defaultValue = "auto",

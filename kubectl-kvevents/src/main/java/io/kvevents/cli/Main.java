@@ -91,6 +91,8 @@ public final class Main {
         cli.setExecutionExceptionHandler(new ErrorHandler());
         cli.setParameterExceptionHandler(new ErrorHandler());
         cli.setCaseInsensitiveEnumValuesAllowed(true);
+        // an unknown option is an error, never the value of the option before it (tail --from F --tail 5)
+        cli.setUnmatchedOptionsAllowedAsOptionParameters(false);
         return cli;
     }
 }

@@ -88,7 +88,7 @@ final class SimulateCommand implements Callable<Integer> {
             description = "Requests per second while serving (default: as fast as possible).")
     double rate;
 
-    @Option(names = "--duration", paramLabel = "D", converter = DurationConverter.class,
+    @Option(names = "--duration", paramLabel = "D", converter = PositiveDurationConverter.class,
             description = "With --serve: keep the pods up this long after the replay (default: until interrupted).")
     Duration duration;
 

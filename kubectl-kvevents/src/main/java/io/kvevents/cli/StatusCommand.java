@@ -64,7 +64,7 @@ final class StatusCommand implements Callable<Integer> {
             + " age of its last event, whether its replay port answers, the block size it publishes.")
     boolean probe;
 
-    @Option(names = "--probe-time", paramLabel = "D", defaultValue = "3s", converter = DurationConverter.class,
+    @Option(names = "--probe-time", paramLabel = "D", defaultValue = "3s", converter = PositiveDurationConverter.class,
             description = "How long --probe looks at the pods (default: ${DEFAULT-VALUE}).")
     Duration probeTime;
 

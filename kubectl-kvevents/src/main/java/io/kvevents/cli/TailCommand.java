@@ -49,10 +49,11 @@ final class TailCommand implements Callable<Integer> {
     @Mixin
     SourceOptions sources;
 
-    @Option(names = "--max-events", paramLabel = "N", description = "Stop after N events.")
+    @Option(names = "--max-events", paramLabel = "N", converter = PositiveLongConverter.class,
+            description = "Stop after N events.")
     Long maxEvents;
 
-    @Option(names = "--timeout", paramLabel = "D", converter = DurationConverter.class,
+    @Option(names = "--timeout", paramLabel = "D", converter = PositiveDurationConverter.class,
             description = "Stop after this long (e.g. 30s, 5m).")
     Duration timeout;
 

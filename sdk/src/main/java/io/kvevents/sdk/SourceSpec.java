@@ -100,6 +100,13 @@ public record SourceSpec(String name, String liveEndpoint, String replayEndpoint
             throw new IllegalArgumentException("invalid " + what + " '" + endpoint
                     + "': expected tcp://HOST:PORT (or ipc://PATH)");
         }
+        if (endpoint.startsWith("tcp://")) {
+            int port = Integer.parseInt(endpoint.substring(endpoint.lastIndexOf(':') + 1));
+            if (port < 1 || port > 65_535) {
+                throw new IllegalArgumentException("invalid " + what + " '" + endpoint + "': port " + port
+                        + " is not between 1 and 65535");
+            }
+        }
     }
 
     @Override
