@@ -24,7 +24,8 @@ final class LocalManifests {
     @Option(names = "--local", description = "Transform the manifests given with -f instead of a cluster; print the result.")
     boolean local;
 
-    @Option(names = {"-f", "--filename"}, paramLabel = "FILE", description = "Manifests for --local (repeatable).")
+    @Option(names = {"-f", "--filename"}, paramLabel = "FILE",
+            description = "Manifests for --local (repeatable): a file, a directory, or - for standard input.")
     List<Path> files = List.of();
 
     @Option(names = {"-o", "--output"}, paramLabel = "FORMAT", defaultValue = "yaml",
@@ -39,12 +40,17 @@ final class LocalManifests {
         }
     }
 
+    /** The documents the objects came in, to print the result in them again. */
+    private Manifests.Layout layout;
+
     List<Map<String, Object>> read() {
         if (files.isEmpty()) {
-            throw CliException.usage("--local needs the manifests: -f FILE (repeatable)");
+            throw CliException.usage("--local needs the manifests: -f FILE (repeatable; a directory, or - for stdin)");
         }
         try {
-            return Manifests.read(files);
+            Manifests.Loaded loaded = Manifests.load(files);
+            layout = loaded.layout();
+            return loaded.objects();
         } catch (IllegalArgumentException e) {
             throw new CliException(ExitCodes.FAILURE, e.getMessage());
         }
@@ -79,7 +85,8 @@ final class LocalManifests {
                 }
             }
         } else {
-            out.print(Manifests.write(plans.get(plans.size() - 1).result()));
+            List<Map<String, Object>> result = plans.get(plans.size() - 1).result();
+            out.print(layout == null ? Manifests.write(result) : Manifests.write(result, layout));
         }
         out.flush();
         err.flush();

@@ -36,7 +36,7 @@ final class StatusCommand implements Callable<Integer> {
     static final String HEADER = "Show whether KV event sync is enabled, partial or off, and what is wrong.";
 
     /** Output formats. */
-    enum Format { table, wide, json, yaml }
+    enum Format { table, wide, json, yaml, name }
 
     @Spec
     CommandSpec spec;
@@ -57,8 +57,16 @@ final class StatusCommand implements Callable<Integer> {
     GatewayOptions gateway;
 
     @Option(names = {"-o", "--output"}, paramLabel = "FORMAT", defaultValue = "table",
-            description = "Output format: ${COMPLETION-CANDIDATES}.")
+            description = "Output format: ${COMPLETION-CANDIDATES} (json and yaml print a kind: List, as kubectl;"
+                    + " name prints deployment.apps/NAME).")
     Format output;
+
+    @Option(names = {"-l", "--selector"}, paramLabel = "SELECTOR",
+            description = "Only the models whose Deployment labels match (k=v, k!=v, k in (a,b), k notin (a), k, !k).")
+    String selector;
+
+    @Option(names = "--no-headers", description = "Print the tables without their header lines.")
+    boolean noHeaders;
 
     @Option(names = "--probe", description = "Also look at each ready pod through port-forward for --probe-time: the"
             + " age of its last event, whether its replay port answers, the block size it publishes.")
@@ -92,6 +100,19 @@ final class StatusCommand implements Callable<Integer> {
         } else {
             statuses = ModelStatus.of(kube.toContext(), model, options);
         }
+        if (selector != null) {
+            if (model != null) {
+                throw CliException.usage("name a MODEL or give -l SELECTOR, not both");
+            }
+            java.util.Set<String> matching;
+            try {
+                matching = java.util.Set.copyOf(local ? Manifests.deploymentsMatching(Manifests.read(files), selector)
+                        : io.kvevents.sdk.ClusterMigration.deploymentsMatching(kube.toContext(), selector));
+            } catch (IllegalArgumentException e) {
+                throw CliException.usage(e.getMessage());
+            }
+            statuses = statuses.stream().filter(s -> matching.contains(s.model())).toList();
+        }
         Map<ModelStatus, List<PodActivity>> activity = new LinkedHashMap<>();
         Map<ModelStatus, String> probeErrors = new LinkedHashMap<>();
         if (probe) {
@@ -109,8 +130,9 @@ final class StatusCommand implements Callable<Integer> {
         PrintWriter out = spec.commandLine().getOut();
         switch (output) {
             case json -> out.println(new GsonBuilder().setPrettyPrinting().disableHtmlEscaping().serializeNulls().create()
-                    .toJson(plain(statuses, activity, probeErrors)));
-            case yaml -> out.print(Manifests.write(List.of(Map.of("models", plain(statuses, activity, probeErrors)))));
+                    .toJson(list(plain(statuses, activity, probeErrors))));
+            case yaml -> out.print(Manifests.write(List.of(list(plain(statuses, activity, probeErrors)))));
+            case name -> statuses.forEach(s -> out.println("deployment.apps/" + s.model()));
             default -> {
                 Table t = new Table("MODEL", "NAMESPACE", "STATE", "PODS", "MISSING", "PROBLEMS");
                 for (ModelStatus s : statuses) {
@@ -118,7 +140,7 @@ final class StatusCommand implements Callable<Integer> {
                             s.missing().isEmpty() ? "-" : String.join("; ", s.missing()),
                             s.problems().isEmpty() ? "-" : String.join("; ", s.problems()));
                 }
-                t.print(out);
+                t.print(out, !noHeaders);
                 if (probe) {
                     out.println();
                     boolean wide = output == Format.wide;
@@ -133,7 +155,7 @@ final class StatusCommand implements Callable<Integer> {
                             pods.row(s.model(), "-", "-", "-", "-", probeErrors.get(s));
                         }
                     }
-                    pods.print(out);
+                    pods.print(out, !noHeaders);
                 }
             }
         }
@@ -173,6 +195,16 @@ final class StatusCommand implements Callable<Integer> {
             out.add(m);
         }
         return out;
+    }
+
+    /** What kubectl prints for several objects: {@code {apiVersion: v1, items: […], kind: List, metadata: {…}}}. */
+    private static Map<String, Object> list(List<Map<String, Object>> items) {
+        Map<String, Object> list = new LinkedHashMap<>();
+        list.put("apiVersion", "v1");
+        list.put("items", items);
+        list.put("kind", "List");
+        list.put("metadata", Map.of("resourceVersion", ""));
+        return list;
     }
 
     private static Map<String, Object> activity(PodActivity a) {

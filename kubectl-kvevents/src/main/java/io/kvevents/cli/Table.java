@@ -22,6 +22,11 @@ final class Table {
     }
 
     void print(PrintWriter out) {
+        print(out, true);
+    }
+
+    /** @param headers false for kubectl's {@code --no-headers} */
+    void print(PrintWriter out, boolean headers) {
         int columns = rows.get(0).length;
         int[] width = new int[columns];
         for (String[] r : rows) {
@@ -29,7 +34,7 @@ final class Table {
                 width[i] = Math.max(width[i], r[i].length());
             }
         }
-        for (String[] r : rows) {
+        for (String[] r : headers ? rows : rows.subList(1, rows.size())) {
             StringBuilder line = new StringBuilder();
             for (int i = 0; i < columns; i++) {
                 line.append(r[i]);

@@ -93,6 +93,22 @@ class EnableDisableLocalTest {
                 "--tokenizer", "http://t:8080").out());
         Result on = CliHarness.run("status", "llama-3-8b", "--local", "-f", file.toString(), "-o", "json");
         assertTrue(on.out().contains("\"state\": \"enabled\""), on.out());
+        // Issue 14: several objects print as kubectl prints them, a kind: List; -o name, --no-headers, -l as kubectl's
+        com.google.gson.JsonObject list = com.google.gson.JsonParser.parseString(on.out()).getAsJsonObject();
+        assertEquals("List", list.get("kind").getAsString());
+        assertEquals("v1", list.get("apiVersion").getAsString());
+        assertEquals("llama-3-8b", list.getAsJsonArray("items").get(0).getAsJsonObject().get("model").getAsString());
+        Result yaml = CliHarness.run("status", "--local", "-f", file.toString(), "-o", "yaml");
+        assertTrue(yaml.out().startsWith("apiVersion: v1\nitems:\n"), yaml.out());
+        assertTrue(yaml.out().contains("\nkind: List\n") && !yaml.out().contains("&id"), yaml.out());
+        assertEquals(List.of("deployment.apps/llama-3-8b"),
+                CliHarness.run("status", "--local", "-f", file.toString(), "-o", "name").outLines());
+        Result bare = CliHarness.run("status", "--local", "-f", file.toString(), "--no-headers");
+        assertTrue(bare.outLines().get(0).startsWith("llama-3-8b "), bare.out());
+        assertEquals(List.of("deployment.apps/llama-3-8b"), CliHarness.run("status", "--local", "-f", file.toString(),
+                "-l", "model.aibrix.ai/name in (llama-3-8b, other)", "-o", "name").outLines());
+        assertEquals(List.of(), CliHarness.run("status", "--local", "-f", file.toString(),
+                "-l", "model.aibrix.ai/name notin (llama-3-8b)", "-o", "name").outLines());
         Result noCluster = CliHarness.run("status", "--kubeconfig", dir.resolve("none").toString());
         assertEquals(1, noCluster.exitCode());
     }
@@ -110,7 +126,10 @@ class EnableDisableLocalTest {
         assertEquals(java.util.List.of("error: no vLLM or SGLang Deployment in the manifests matches -l app=mistral"), none.errLines());
         Result both = CliHarness.run("enable", "llama-3-8b", "-l", "app=llama-3-8b", "--local", "-f", deployment);
         assertEquals(2, both.exitCode());
-        Result setBased = CliHarness.run("enable", "-l", "app in (a)", "--local", "-f", deployment);
-        assertEquals(2, setBased.exitCode(), setBased.err());
+        Result setBased = CliHarness.run("enable", "-l", "app in (mistral, llama-3-8b)", "--local", "-f", deployment,
+                "-f", gateway);
+        assertEquals(0, setBased.exitCode(), setBased.err());
+        assertEquals(byName.out(), setBased.out());
+        assertEquals(2, CliHarness.run("enable", "-l", "app in ()", "--local", "-f", deployment).exitCode());
     }
 }

@@ -3,59 +3,93 @@ package io.kvevents.internal.kube;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 
 /**
- * kubectl's equality-based label selectors ({@code -l}): {@code k=v}, {@code k==v}, {@code k!=v},
- * {@code k} (has the label) and {@code !k} (has not), comma-separated, all of which must hold.
+ * kubectl's label selectors ({@code -l}), equality- and set-based as apimachinery's labels.Parse reads them:
+ * {@code k=v}, {@code k==v}, {@code k!=v}, {@code k in (a,b)}, {@code k notin (a,b)}, {@code k} (has the label)
+ * and {@code !k} (has not), comma-separated, all of which must hold.
  */
 public record LabelSelector(String text, List<Term> terms) {
 
-    /** One requirement. */
-    public record Term(String key, Op op, String value) {
+    /** One requirement; {@code values} is one value for the equality operators, none for the existence ones. */
+    public record Term(String key, Op op, Set<String> values) {
         boolean matches(Map<?, ?> labels) {
             Object v = labels.get(key);
+            String s = v == null ? null : String.valueOf(v);
             return switch (op) {
-                case EQUALS -> v != null && value.equals(String.valueOf(v));
-                case NOT_EQUALS -> v == null || !value.equals(String.valueOf(v));
-                case EXISTS -> v != null;
-                case NOT_EXISTS -> v == null;
+                case EQUALS, IN -> s != null && values.contains(s);
+                case NOT_EQUALS, NOT_IN -> s == null || !values.contains(s);
+                case EXISTS -> s != null;
+                case NOT_EXISTS -> s == null;
             };
         }
     }
 
     /** How a term compares. */
-    public enum Op { EQUALS, NOT_EQUALS, EXISTS, NOT_EXISTS }
+    public enum Op { EQUALS, NOT_EQUALS, IN, NOT_IN, EXISTS, NOT_EXISTS }
 
-    /** @throws IllegalArgumentException on set-based or malformed selectors, saying what is accepted */
+    private static final String KEY = "[A-Za-z0-9./_-]+";
+    private static final String VALUE = "[A-Za-z0-9._-]*";
+
+    /** @throws IllegalArgumentException on a malformed selector, saying what is accepted */
     public static LabelSelector parse(String text) {
         if (text == null || text.isBlank()) {
-            throw new IllegalArgumentException("an empty label selector: give -l KEY=VALUE[,KEY=VALUE…]");
-        }
-        if (text.contains(" in ") || text.contains(" notin ") || text.contains("(")) {
-            throw new IllegalArgumentException("set-based selectors (" + text + ") are not supported here: use KEY=VALUE,"
-                    + " KEY!=VALUE, KEY or !KEY");
+            throw new IllegalArgumentException("an empty label selector: give -l KEY=VALUE[,KEY in (A,B)…]");
         }
         List<Term> terms = new ArrayList<>();
-        for (String raw : text.split(",")) {
-            String t = raw.strip();
-            Term term;
-            if (t.contains("!=")) {
-                term = new Term(t.substring(0, t.indexOf("!=")).strip(), Op.NOT_EQUALS, t.substring(t.indexOf("!=") + 2).strip());
-            } else if (t.contains("==")) {
-                term = new Term(t.substring(0, t.indexOf("==")).strip(), Op.EQUALS, t.substring(t.indexOf("==") + 2).strip());
-            } else if (t.contains("=")) {
-                term = new Term(t.substring(0, t.indexOf('=')).strip(), Op.EQUALS, t.substring(t.indexOf('=') + 1).strip());
-            } else if (t.startsWith("!")) {
-                term = new Term(t.substring(1).strip(), Op.NOT_EXISTS, null);
-            } else {
-                term = new Term(t, Op.EXISTS, null);
-            }
-            if (term.key().isEmpty() || !term.key().matches("[A-Za-z0-9./_-]+")) {
-                throw new IllegalArgumentException("not a label selector term: '" + t + "' (use KEY=VALUE, KEY!=VALUE, KEY or !KEY)");
-            }
-            terms.add(term);
+        for (String raw : topLevel(text)) {
+            terms.add(term(raw.strip()));
         }
         return new LabelSelector(text, List.copyOf(terms));
+    }
+
+    /** The comma-separated terms, a parenthesised value list counting as part of its term. */
+    private static List<String> topLevel(String text) {
+        List<String> out = new ArrayList<>();
+        int depth = 0;
+        int start = 0;
+        for (int i = 0; i < text.length(); i++) {
+            char c = text.charAt(i);
+            if (c == '(') {
+                depth++;
+            } else if (c == ')') {
+                depth--;
+            } else if (c == ',' && depth == 0) {
+                out.add(text.substring(start, i));
+                start = i + 1;
+            }
+        }
+        out.add(text.substring(start));
+        return out;
+    }
+
+    private static Term term(String t) {
+        java.util.regex.Matcher set = java.util.regex.Pattern.compile("(" + KEY + ")\\s+(in|notin)\\s*\\((.*)\\)").matcher(t);
+        Term term;
+        if (set.matches()) {
+            List<String> values = new ArrayList<>();
+            for (String v : set.group(3).split(",")) {
+                values.add(v.strip());
+            }
+            term = new Term(set.group(1), set.group(2).equals("in") ? Op.IN : Op.NOT_IN, Set.copyOf(values));
+        } else if (t.contains("!=")) {
+            term = new Term(t.substring(0, t.indexOf("!=")).strip(), Op.NOT_EQUALS, Set.of(t.substring(t.indexOf("!=") + 2).strip()));
+        } else if (t.contains("==")) {
+            term = new Term(t.substring(0, t.indexOf("==")).strip(), Op.EQUALS, Set.of(t.substring(t.indexOf("==") + 2).strip()));
+        } else if (t.contains("=")) {
+            term = new Term(t.substring(0, t.indexOf('=')).strip(), Op.EQUALS, Set.of(t.substring(t.indexOf('=') + 1).strip()));
+        } else if (t.startsWith("!")) {
+            term = new Term(t.substring(1).strip(), Op.NOT_EXISTS, Set.of());
+        } else {
+            term = new Term(t, Op.EXISTS, Set.of());
+        }
+        if (!term.key().matches(KEY) || term.values().stream().anyMatch(v -> !v.matches(VALUE))
+                || (term.op() == Op.IN || term.op() == Op.NOT_IN) && term.values().contains("")) {
+            throw new IllegalArgumentException("not a label selector term: '" + t + "' (use KEY=VALUE, KEY!=VALUE,"
+                    + " KEY in (A,B), KEY notin (A,B), KEY or !KEY)");
+        }
+        return term;
     }
 
     /** True when every term holds for these labels (null: no labels). */

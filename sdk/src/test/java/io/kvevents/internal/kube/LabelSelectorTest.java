@@ -22,11 +22,23 @@ class LabelSelectorTest {
         assertTrue(LabelSelector.parse("app!=llama").matches(null));
     }
 
+    /** Issue 14: set-based terms as apimachinery pkg/labels/selector.go parses them (in, notin, with parentheses). */
     @Test
-    void setBasedAndMalformedSelectorsSayWhatIsAccepted() {
-        assertEquals("set-based selectors (app in (a,b)) are not supported here: use KEY=VALUE, KEY!=VALUE, KEY or !KEY",
-                assertThrows(IllegalArgumentException.class, () -> LabelSelector.parse("app in (a,b)")).getMessage());
-        assertEquals("not a label selector term: '=x' (use KEY=VALUE, KEY!=VALUE, KEY or !KEY)",
+    void setBasedTermsMatchAsKubectlsDo() {
+        assertTrue(LabelSelector.parse("app in (llama, mistral)").matches(LABELS));
+        assertTrue(LabelSelector.parse("app in (llama),tier notin (cpu,tpu)").matches(LABELS));
+        assertFalse(LabelSelector.parse("app notin (llama)").matches(LABELS));
+        assertTrue(LabelSelector.parse("env notin (prod)").matches(LABELS), "a missing label is not in any set");
+        assertFalse(LabelSelector.parse("env in (prod)").matches(LABELS));
+        assertTrue(LabelSelector.parse("tier in (gpu),app,!canary").matches(LABELS));
+    }
+
+    @Test
+    void malformedSelectorsSayWhatIsAccepted() {
+        assertEquals("not a label selector term: '=x' (use KEY=VALUE, KEY!=VALUE, KEY in (A,B), KEY notin (A,B), KEY"
+                        + " or !KEY)",
                 assertThrows(IllegalArgumentException.class, () -> LabelSelector.parse("=x")).getMessage());
+        assertThrows(IllegalArgumentException.class, () -> LabelSelector.parse("app in ()"));
+        assertThrows(IllegalArgumentException.class, () -> LabelSelector.parse("app in (a b)"));
     }
 }
