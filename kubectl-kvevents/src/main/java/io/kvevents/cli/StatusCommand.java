@@ -118,7 +118,7 @@ final class StatusCommand implements Callable<Integer> {
         if (probe) {
             for (ModelStatus s : statuses) {
                 try {
-                    KubeContext where = new KubeContext(kube.toContext().kubeconfig(), kube.context, s.namespace(), false);
+                    KubeContext where = kube.toContext().inNamespace(s.namespace());
                     try (ModelPods pods = ModelPods.find(where, s.model())) {
                         activity.put(s, pods.probe(probeTime));
                     }

@@ -24,7 +24,7 @@ class CompletionTest {
 
     @Test
     void aDashCompletesTheCommandsLongOptions() {
-        assertEquals(List.of("--timeout", "--types", ":4"), complete("tail", "--t"));
+        assertEquals(List.of("--token", "--timeout", "--types", ":4"), complete("tail", "--t"));
     }
 
     @Test

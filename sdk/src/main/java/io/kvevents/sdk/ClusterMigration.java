@@ -95,7 +95,7 @@ public final class ClusterMigration {
      */
     public static PodActivity verify(KubeContext context, String namespace, String deployment, Duration within,
             Consumer<String> progress) {
-        KubeContext where = new KubeContext(context.kubeconfig(), context.context(), namespace, false);
+        KubeContext where = context.inNamespace(namespace);
         if (ModelDeployment.read(where, deployment).replicas() == 0) {
             progress.accept("deployment.apps/" + deployment + " not verified: it is scaled to 0 replicas");
             return null;
@@ -128,7 +128,7 @@ public final class ClusterMigration {
         String name = JsonTree.name(deployment);
         Object label = JsonTree.at(deployment, "spec", "template", "metadata", "labels", "model.aibrix.ai/name");
         String model = label == null ? name : String.valueOf(label);
-        KubeContext where = new KubeContext(context.kubeconfig(), context.context(), JsonTree.namespace(deployment), false);
+        KubeContext where = context.inNamespace(JsonTree.namespace(deployment));
         try (ModelPods pods = ModelPods.find(where, name)) {
             int[] ids = pods.tokenizer().tokenize(model, "kvevents checks that the gateway can tokenize here");
             progress.accept("deployment.apps/" + name + " answers /tokenize (" + ids.length + " tokens): the gateway can"

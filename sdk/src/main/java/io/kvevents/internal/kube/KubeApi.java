@@ -4,13 +4,10 @@ import com.google.gson.reflect.TypeToken;
 import io.kubernetes.client.openapi.ApiClient;
 import io.kubernetes.client.openapi.ApiException;
 import io.kubernetes.client.util.ClientBuilder;
-import io.kubernetes.client.util.KubeConfig;
 import io.kvevents.sdk.KubeContext;
 import java.io.IOException;
 import java.io.Reader;
 import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
-import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
@@ -28,14 +25,17 @@ public final class KubeApi {
     private static final java.time.Duration STREAM_UPGRADE_TIMEOUT = java.time.Duration.ofSeconds(5);
 
     private final ApiClient client;
-    private final KubeConfig config;
+    private final Kubeconfig kubeconfig;
+    private final Map<String, String> env;
     private final String namespace;
     private final boolean allNamespaces;
     private ApiClient streaming;
 
-    private KubeApi(ApiClient client, KubeConfig config, String namespace, boolean allNamespaces) {
+    private KubeApi(ApiClient client, Kubeconfig kubeconfig, Map<String, String> env, String namespace,
+            boolean allNamespaces) {
         this.client = client;
-        this.config = config;
+        this.kubeconfig = kubeconfig;
+        this.env = env;
         this.namespace = namespace;
         this.allNamespaces = allNamespaces;
     }
@@ -46,99 +46,46 @@ public final class KubeApi {
 
     /** @param requestTimeout how long one request may take (a completion must not hang a shell) */
     public static KubeApi connect(KubeContext context, java.time.Duration requestTimeout) {
-        List<Path> files = kubeconfigs(context);
-        try {
-            KubeConfig config = merged(files);
-            config.setFile(files.get(0).toFile());
-            if (context.context() != null && !config.setContext(context.context())) {
-                throw new IllegalArgumentException("context " + context.context() + " is not in " + files);
-            }
-            if (config.getCurrentContext() == null) {
-                throw new IllegalArgumentException("no current context in " + files + ": give --context NAME");
-            }
-            String ns = context.namespace() != null ? context.namespace()
-                    : config.getNamespace() != null ? config.getNamespace() : "default";
-            // A hung API server must not hang a migration half-way: reads give up after a while.
-            ApiClient client = ClientBuilder.kubeconfig(config).setReadTimeout(requestTimeout).build();
-            // connecting gives up within the request timeout too, and never later than OkHttp's own 10 s
-            client.setConnectTimeout((int) Math.min(requestTimeout.toMillis(), 10_000));
-            return new KubeApi(client, config, ns, context.allNamespaces());
-        } catch (IOException e) {
-            throw new IllegalArgumentException("cannot read kubeconfig " + files + ": " + e.getMessage(), e);
-        } catch (IllegalArgumentException e) {
-            throw e;
-        } catch (RuntimeException e) {
-            throw new IllegalArgumentException("kubeconfig " + files + " is not usable: " + e.getMessage(), e);
-        }
+        return connect(context, requestTimeout, System.getenv());
     }
 
     /**
-     * The kubeconfig files merged as kubectl merges them: the first file to name a cluster, user or
-     * context wins, and the first current-context set is the one used.
+     * @param env the environment kubectl would read ({@code HOME}, {@code KUBECONFIG}, {@code HTTPS_PROXY},
+     *     {@code NO_PROXY}, and what exec plugins inherit)
      */
-    @SuppressWarnings("unchecked")
-    static KubeConfig merged(List<Path> files) throws IOException {
-        Map<String, Object> contexts = new java.util.LinkedHashMap<>();
-        Map<String, Object> clusters = new java.util.LinkedHashMap<>();
-        Map<String, Object> users = new java.util.LinkedHashMap<>();
-        String current = null;
-        for (Path file : files) {
-            Object doc;
-            try (Reader reader = Files.newBufferedReader(file, StandardCharsets.UTF_8)) {
-                doc = new org.yaml.snakeyaml.Yaml(new org.yaml.snakeyaml.constructor.SafeConstructor(
-                        new org.yaml.snakeyaml.LoaderOptions())).load(reader);
-            }
-            if (!(doc instanceof Map<?, ?> map)) {
-                continue;
-            }
-            for (var section : List.of(Map.entry("contexts", contexts), Map.entry("clusters", clusters),
-                    Map.entry("users", users))) {
-                if (map.get(section.getKey()) instanceof List<?> entries) {
-                    for (Object e : entries) {
-                        if (e instanceof Map<?, ?> named && named.get("name") != null) {
-                            section.getValue().putIfAbsent(String.valueOf(named.get("name")), e);
-                        }
-                    }
-                }
-            }
-            if (current == null && map.get("current-context") instanceof String c && !c.isBlank()) {
-                current = c;
-            }
-        }
-        KubeConfig config = new KubeConfig(new ArrayList<>(contexts.values()), new ArrayList<>(clusters.values()),
-                new ArrayList<>(users.values()));
-        if (current != null) {
-            config.setContext(current);
-        }
-        return config;
+    public static KubeApi connect(KubeContext context, java.time.Duration requestTimeout, Map<String, String> env) {
+        Kubeconfig kubeconfig = Kubeconfig.load(context, env);
+        // --request-timeout as kubectl reads it: 0 is no limit at all
+        java.time.Duration limit = context.access().requestTimeout() != null ? context.access().requestTimeout()
+                : requestTimeout;
+        ApiClient client = client(kubeconfig, env, limit);
+        // connecting gives up within the request timeout too, and never later than OkHttp's own 10 s
+        client.setConnectTimeout((int) Math.min(limit.toMillis(), 10_000));
+        return new KubeApi(client, kubeconfig, env, kubeconfig.namespace(), context.allNamespaces());
     }
 
-    /** The kubeconfig files kubectl would read: --kubeconfig, else every file of $KUBECONFIG, else ~/.kube/config. */
-    private static List<Path> kubeconfigs(KubeContext context) {
-        List<Path> candidates = new ArrayList<>(context.kubeconfig());
-        boolean explicit = !candidates.isEmpty();
-        if (!explicit) {
-            String env = System.getenv("KUBECONFIG");
-            if (env != null && !env.isBlank()) {
-                for (String p : env.split(java.io.File.pathSeparator)) {
-                    if (!p.isBlank()) {
-                        candidates.add(Path.of(p));
-                    }
-                }
-            } else {
-                candidates.add(Path.of(System.getProperty("user.home"), ".kube", "config"));
-            }
+    /**
+     * client-java's client for the kubeconfig (TLS, client certificates), with what it does not do as kubectl does:
+     * the proxy, per-request bearer tokens, impersonation (see {@link Kubeconfig}, {@link Credentials},
+     * {@link Proxies}).
+     */
+    private static ApiClient client(Kubeconfig kubeconfig, Map<String, String> env, java.time.Duration readTimeout) {
+        try {
+            ApiClient client = ClientBuilder.kubeconfig(kubeconfig.clientConfig()).setReadTimeout(readTimeout).build();
+            Proxies.Choice proxy = Proxies.choose(kubeconfig.server(), kubeconfig.proxyUrl(), env);
+            client.setHttpClient(client.getHttpClient().newBuilder()
+                    .proxy(proxy.proxy())
+                    .proxyAuthenticator(proxy.authenticator())
+                    .addInterceptor(Credentials.of(kubeconfig, env, java.time.Clock.systemUTC()))
+                    .build());
+            return client;
+        } catch (IOException e) {
+            throw new IllegalArgumentException("cannot use kubeconfig " + kubeconfig.files() + ": " + e.getMessage(), e);
+        } catch (IllegalArgumentException e) {
+            throw e;
+        } catch (RuntimeException e) {
+            throw new IllegalArgumentException("kubeconfig " + kubeconfig.files() + " is not usable: " + e.getMessage(), e);
         }
-        List<Path> readable = candidates.stream().filter(Files::isReadable).toList();
-        if (readable.isEmpty()) {
-            throw new IllegalArgumentException("no kubeconfig: tried " + candidates
-                    + "; give --kubeconfig FILE (or set KUBECONFIG)");
-        }
-        if (explicit && readable.size() < candidates.size()) {
-            throw new IllegalArgumentException("kubeconfig " + candidates.stream().filter(p -> !Files.isReadable(p)).toList()
-                    + " does not exist");
-        }
-        return readable;
     }
 
     public String namespace() {
@@ -156,11 +103,7 @@ public final class KubeApi {
      */
     public synchronized ApiClient streamingClient() {
         if (streaming == null) {
-            try {
-                streaming = ClientBuilder.kubeconfig(config).setReadTimeout(STREAM_UPGRADE_TIMEOUT).build();
-            } catch (IOException e) {
-                throw new IllegalStateException("cannot build a streaming client from the kubeconfig: " + e.getMessage(), e);
-            }
+            streaming = client(kubeconfig, env, STREAM_UPGRADE_TIMEOUT);
         }
         return streaming;
     }
