@@ -84,8 +84,29 @@ public final class KrewManifest {
                     .append("      sha256: ").append(sha256(archive)).append('\n')
                     .append("      bin: kubectl-kvevents\n");
         });
-        return template.replace("${VERSION}", version).replace("${PLATFORMS}\n", platforms.toString())
-                .replace("${PLATFORMS}", platforms.toString());
+        return template.replace("${VERSION}", version).replace("${CAVEATS}\n", caveats(version, byPlatform, jvm))
+                .replace("${PLATFORMS}\n", platforms.toString()).replace("${PLATFORMS}", platforms.toString());
+    }
+
+    /**
+     * What to do after {@code kubectl krew install kvevents}, for the platforms that need it: krew links only the
+     * {@code bin} into its PATH, so kubectl's completion shim needs a link of its own; the JVM build needs a Java
+     * runtime, the native builds nothing.
+     */
+    static String caveats(String version, Map<String, Path> byPlatform, Path jvm) {
+        StringBuilder c = new StringBuilder();
+        c.append("    Shell completion of `kubectl kvevents …` (kubectl 1.26+ asks a kubectl_complete-kvevents\n")
+                .append("    on PATH; krew links only kubectl-kvevents), once after each install or upgrade:\n")
+                .append("      ln -sf \"${KREW_ROOT:-$HOME/.krew}/store/kvevents/").append(version)
+                .append("/kubectl_complete-kvevents\" \"${KREW_ROOT:-$HOME/.krew}/bin/\"\n");
+        List<String> jvmPlatforms = byPlatform.entrySet().stream().filter(e -> e.getValue().equals(jvm))
+                .map(Map.Entry::getKey).toList();
+        if (!jvmPlatforms.isEmpty()) {
+            c.append("    On ").append(String.join(", ", jvmPlatforms))
+                    .append(" this is the JVM build: it needs Java 17 or newer\n")
+                    .append("    (JAVA_HOME, or java on PATH).\n");
+        }
+        return c.toString();
     }
 
     /** krew's manifest rules; archives named by the manifest that exist in {@code archives} are checked too. */

@@ -46,6 +46,21 @@ class KrewManifestTest {
         assertTrue(yaml.contains("kubectl-kvevents_v1.2.3_linux_amd64.tar.gz"), "a native archive wins for its platform");
         assertEquals(3, yaml.split("kubectl-kvevents_v1.2.3-jvm.tar.gz", -1).length - 1, "the JVM build serves the other three");
         assertTrue(yaml.contains("sha256: " + KrewManifest.sha256(archives.resolve("kubectl-kvevents_v1.2.3_linux_amd64.tar.gz"))));
+        // Issue 14: the Java caveat names the platforms the JVM build serves, never a native one; the completion
+        // shim, which krew does not link, gets its own step
+        assertTrue(yaml.contains("On linux/arm64, darwin/amd64, darwin/arm64 this is the JVM build"), yaml);
+        assertTrue(yaml.contains("/store/kvevents/v1.2.3/kubectl_complete-kvevents"), yaml);
+    }
+
+    @Test
+    void withANativeArchiveForEveryPlatformNoJavaCaveatIsLeft() throws Exception {
+        Path content = archives.resolve("content");
+        for (String platform : List.of("linux_arm64", "darwin_amd64", "darwin_arm64")) {
+            tar(archives.resolve("kubectl-kvevents_v1.2.3_" + platform + ".tar.gz"), content, "LICENSE", "kubectl-kvevents");
+        }
+        String yaml = manifest();
+        assertEquals(List.of(), KrewManifest.validate(yaml, archives, "kvevents"));
+        assertTrue(!yaml.contains("Java") && !yaml.contains("-jvm.tar.gz"), yaml);
     }
 
     @Test
