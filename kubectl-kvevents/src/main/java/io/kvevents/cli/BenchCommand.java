@@ -15,7 +15,7 @@ import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Spec;
 
-/** {@code kubectl kvevents bench}: the figures of SPEC §10 on this machine. */
+/** {@code kubectl kvevents bench}: the figures of docs/performance.md on this machine. */
 @Command(name = BenchCommand.NAME,
         mixinStandardHelpOptions = true,
         header = BenchCommand.HEADER,

@@ -17,7 +17,7 @@ import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
 import picocli.CommandLine.Spec;
 
-/** {@code kubectl kvevents enable MODEL}: turn KV event sync on for a model (SPEC §7). */
+/** {@code kubectl kvevents enable MODEL}: turn KV event sync on for a model (docs/migration-guide.md). */
 @Command(name = EnableCommand.NAME,
         mixinStandardHelpOptions = true,
         header = EnableCommand.HEADER,

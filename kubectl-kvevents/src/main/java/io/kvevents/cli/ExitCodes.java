@@ -1,6 +1,6 @@
 package io.kvevents.cli;
 
-/** The exit codes of every command (SPEC §6). */
+/** The exit codes of every command (docs/cli.md). */
 final class ExitCodes {
     static final int OK = 0;
     static final int FAILURE = 1;

@@ -9,7 +9,7 @@ import java.util.List;
 import java.util.stream.Stream;
 import org.junit.jupiter.api.Test;
 
-/** The CLI depends only on the SDK's public package (SPEC §2), never on its internals. */
+/** The CLI depends only on the SDK's public package (docs/architecture.md), never on its internals. */
 class ApiBoundaryTest {
     @Test
     void theCliImportsOnlyTheSdkFacade() throws IOException {

@@ -11,7 +11,7 @@ import org.junit.jupiter.params.provider.MethodSource;
 
 /**
  * Issue 14: values no command can run with are refused when the command line is parsed, with one line that says
- * why, and exit code 2 (SPEC §6's usage code, the one documented exception to kubectl, which exits 1); a typo of a
+ * why, and exit code 2 (docs/cli.md's usage code, the one documented exception to kubectl, which exits 1); a typo of a
  * command gets the suggestion cobra gives kubectl users (a prefix, or at most two edits away).
  */
 class UsageErrorsTest {

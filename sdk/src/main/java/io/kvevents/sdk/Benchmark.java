@@ -10,7 +10,7 @@ import java.util.Random;
 import org.zeromq.ZContext;
 
 /**
- * The numbers of SPEC §10 on this machine: ingest (decode + apply, one thread), probe latency of a
+ * The numbers of docs/performance.md on this machine: ingest (decode + apply, one thread), probe latency of a
  * 2,048-block prompt against the resident index, memory per resident entry, and recovery of a
  * 10,000-batch replay over ZeroMQ. Medians over {@code repeat} runs.
  */

@@ -3,7 +3,7 @@ package io.kvevents.sdk;
 import java.util.Objects;
 
 /**
- * What {@code enable} writes (SPEC §7).
+ * What {@code enable} writes (docs/migration-guide.md).
  *
  * @param container the vLLM container's name, or null to find it by image or command
  * @param vllmArgs {@link VllmArgs#AUTO} and {@link VllmArgs#CONFIG} write {@code --kv-events-config};

@@ -13,7 +13,7 @@ import java.util.List;
 import java.util.Map;
 
 /**
- * The JSON Lines form of an event (SPEC §6, {@code tail -o json}):
+ * The JSON Lines form of an event (docs/cli.md, {@code tail -o json}):
  * {@code {"source","seq","ts","data_parallel_rank","type", every field of the event under its wire
  * name in {@link EventSchema}'s order (absent ones null)}}, block hashes and parents as unsigned decimal strings. An unknown tag
  * prints {@code {"type": TAG, "unknown": true, …its own fields}}.

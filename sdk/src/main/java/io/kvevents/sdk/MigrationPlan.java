@@ -10,7 +10,7 @@ import java.util.Set;
 import java.util.stream.Collectors;
 
 /**
- * The changes that turn KV event sync on (or off) for a model (SPEC §7), computed on manifests: one
+ * The changes that turn KV event sync on (or off) for a model (docs/migration-guide.md), computed on manifests: one
  * {@link PlanStep} per object, each with its JSON patch, and the objects as they will be. Enable records
  * exactly which fields it wrote and what they held on the object itself; disable undoes those fields
  * only, and keeps every change made since.

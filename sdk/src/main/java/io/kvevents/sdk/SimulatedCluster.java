@@ -43,7 +43,7 @@ public final class SimulatedCluster implements AutoCloseable {
             int replay = basePort == 0 ? 0 : basePort + 2 * i + 1;
             publishers.add(new ZmqPublisher(context, "kv@" + names.get(i) + "@" + model, topicFrame, pub, replay));
         }
-        this.router = new Router(policy, names, config.seed(), index);
+        this.router = new Router(policy, names, config.seed(), index::probe);
     }
 
     /** Starts the pods on free loopback ports; replay replies carry the topic frame (vLLM ≥ 0.26). */

@@ -88,7 +88,7 @@ public final class Simulation {
             engines.add(new SimulatedEngine(config.blockSize(), config.capacityBlocks(), salts.nextLong()));
         }
         PrefixIndex index = PrefixIndex.create();
-        Router router = new Router(policy, names, config.seed(), index);
+        Router router = new Router(policy, names, config.seed(), index::probe);
         long prompt = 0;
         long hit = 0;
         long stored = 0;

@@ -284,7 +284,7 @@ class ClusterMigrationTest {
         assertEquals(before, deploymentYaml());
     }
 
-    // ---- migration safety: what enable and disable must never break (SPEC §7 "What enable owns") ----
+    // ---- migration safety: what enable and disable must never break (docs/migration-guide.md) ----
 
     /** A second model, qwen2-7b, in namespace ml, sharing the gateway. */
     private KubeContext createQwenInMl() {

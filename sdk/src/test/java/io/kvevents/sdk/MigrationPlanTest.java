@@ -12,7 +12,7 @@ import java.util.Map;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
-/** The offline migration plan: the changes of SPEC §7, each JSON patch checked by the real kubectl. */
+/** The offline migration plan: the changes of docs/migration-guide.md, each JSON patch checked by the real kubectl. */
 class MigrationPlanTest {
     static final Path MANIFESTS = Path.of(System.getProperty("kvevents.examples", "../examples")).resolve("manifests");
     static final EnableOptions OPTIONS = EnableOptions.defaults().withTokenizer("http://tokenizer-service.default:8080");

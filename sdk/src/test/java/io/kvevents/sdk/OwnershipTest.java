@@ -14,7 +14,7 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
- * What enable owns and what disable keeps (SPEC §7 "What enable owns"), on manifests: a three-way undo
+ * What enable owns and what disable keeps (docs/migration-guide.md), on manifests: a three-way undo
  * that removes what enable added, restores what it replaced and keeps every change made since.
  */
 class OwnershipTest {

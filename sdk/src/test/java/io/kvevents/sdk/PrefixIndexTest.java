@@ -13,7 +13,7 @@ import java.util.stream.IntStream;
 import java.util.stream.LongStream;
 import org.junit.jupiter.api.Test;
 
-/** Every rule of SPEC §5, including where other gateways go wrong. */
+/** Every rule of docs/architecture.md (the prefix index), including where other gateways go wrong. */
 class PrefixIndexTest {
     private final PrefixIndex index = PrefixIndex.create();
 

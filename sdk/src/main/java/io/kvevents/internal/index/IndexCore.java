@@ -18,7 +18,7 @@ import java.util.Set;
 import java.util.TreeMap;
 
 /**
- * The prefix index (SPEC §5): our own chain keys over each full block's tokens, per-source
+ * The prefix index (docs/architecture.md (the prefix index)): our own chain keys over each full block's tokens, per-source
  * engine-hash → key maps, and residency per (key, source, tier). Engine hashes are only ever
  * resolved within the source that sent them.
  *

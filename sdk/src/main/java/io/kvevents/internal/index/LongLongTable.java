@@ -11,7 +11,7 @@ package io.kvevents.internal.index;
  * most, are the slowest to find; here every key is about as near home as the average (1.8 for the same
  * probe). A deletion shifts the entries after the hole back until one is at home, not to the cluster's end.
  *
- * <p>Memory is the index's budget (SPEC §10: ≤ 40 bytes per resident entry over two tables), so
+ * <p>Memory is the index's budget (docs/performance.md: ≤ 40 bytes per resident entry over two tables), so
  * the capacity is not a power of two: a key's home slot is the high half of a 64×32-bit product
  * (Lemire's fast range reduction), the table fills to 80 % and large tables grow by a quarter, which
  * keeps a grown table at least 64 % full instead of the 40 % a doubling can leave.

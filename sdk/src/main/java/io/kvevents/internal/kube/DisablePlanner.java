@@ -10,7 +10,7 @@ import java.util.Set;
 import java.util.TreeSet;
 
 /**
- * Plans disable (SPEC §7 "What enable owns"): a three-way undo of what enable recorded on each object,
+ * Plans disable (docs/migration-guide.md): a three-way undo of what enable recorded on each object,
  * and the shared gateway's settings undone only when no model anywhere still uses sync. Also undoes one
  * failed run's writes ({@link #rollBack}).
  */

@@ -18,7 +18,7 @@ import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
 /**
- * Plans enable (SPEC §7) on object trees: the vLLM flag, ports, labels, Service ports and gateway env,
+ * Plans enable (docs/migration-guide.md) on object trees: the vLLM flag, ports, labels, Service ports and gateway env,
  * each write recorded in the object's {@link Ownership} so that disable can undo exactly that.
  */
 public final class EnablePlanner {

@@ -11,7 +11,7 @@ import java.util.Map;
 import java.util.Objects;
 import java.util.TreeMap;
 
-/** Reads a model's KV-event state off its manifests (SPEC §6 {@code status}). */
+/** Reads a model's KV-event state off its manifests (docs/cli.md {@code status}). */
 public final class StatusCheck {
     /** The gateway's prefix-cache block size, in bytes of 4-byte tokens. */
     private static final String BLOCK_SIZE = "AIBRIX_PREFIX_CACHE_BLOCK_SIZE";

@@ -11,7 +11,7 @@ import java.util.Map;
 import java.util.stream.Collectors;
 
 /**
- * The pre-flight check of the remote tokenizer the gateway will call (SPEC §7): its URL names a Service
+ * The pre-flight check of the remote tokenizer the gateway will call (docs/migration-guide.md): its URL names a Service
  * by cluster DNS ({@code http://NAME.NAMESPACE[.svc[.cluster.local]]:PORT}), which a machine outside
  * the cluster cannot resolve, so {@code /health} is asked of one of the Service's ready pods through
  * port-forward, on the port the Service sends that URL's port to.

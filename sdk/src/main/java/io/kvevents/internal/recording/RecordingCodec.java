@@ -13,7 +13,7 @@ import java.time.format.DateTimeParseException;
 import java.util.Base64;
 
 /**
- * One recording line per received message (SPEC §8):
+ * One recording line per received message (docs/cli.md (recordings)):
  * {@code {"source":…,"topic":…,"seq":…,"received":ISO-8601,"payload":base64}}.
  */
 public final class RecordingCodec {

@@ -1,11 +1,11 @@
 package io.kvevents.internal.sim;
 
 import io.kvevents.sdk.PodMatch;
-import io.kvevents.sdk.PrefixIndex;
 import io.kvevents.sdk.ProbeResult;
 import io.kvevents.sdk.Simulation.Policy;
 import java.util.List;
 import java.util.Random;
+import java.util.function.Function;
 
 /** Picks the pod for each request, by policy. */
 public final class Router {
@@ -13,17 +13,17 @@ public final class Router {
     private final List<String> pods;
     private final long[] routed;
     private final Random random;
-    private final PrefixIndex index;
+    private final Function<int[], ProbeResult> probe;
     private long total;
     private int next;
 
-    /** @param index the prefix index the PREFIX policy consults (fed with every pod's events) */
-    public Router(Policy policy, List<String> pods, long seed, PrefixIndex index) {
+    /** @param probe the prefix index the PREFIX policy consults (fed with every pod's events) */
+    public Router(Policy policy, List<String> pods, long seed, Function<int[], ProbeResult> probe) {
         this.policy = policy;
         this.pods = List.copyOf(pods);
         this.routed = new long[pods.size()];
         this.random = new Random(seed);
-        this.index = index;
+        this.probe = probe;
     }
 
     public int pick(int[] prompt) {
@@ -48,7 +48,7 @@ public final class Router {
         long bestScore = -1;
         ProbeResult r;
         try {
-            r = index.probe(prompt);
+            r = probe.apply(prompt);
         } catch (IllegalStateException | IllegalArgumentException empty) {
             r = null; // nothing indexed yet
         }

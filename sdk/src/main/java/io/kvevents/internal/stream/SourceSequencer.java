@@ -14,7 +14,7 @@ import java.util.ArrayDeque;
 import java.util.Arrays;
 
 /**
- * The ordering rules of one source (SPEC §4), free of I/O so that live sockets and recordings share
+ * The ordering rules of one source (docs/architecture.md (ordering)), free of I/O so that live sockets and recordings share
  * them: every batch is applied once, in sequence order; gaps are replayed; a live sequence that goes
  * back is a publisher restart; what cannot be recovered is reported, never skipped silently.
  *

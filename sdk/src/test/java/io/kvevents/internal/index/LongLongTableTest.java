@@ -60,7 +60,7 @@ class LongLongTableTest {
             table.put(random.nextLong() | 1, n);
             if (n > 10_000) {
                 double bytesPerEntry = (double) table.memoryBytes() / table.size();
-                // 16-byte slots at ≥ 64 % load, the residency budget of SPEC §10
+                // 16-byte slots at ≥ 64 % load, the residency budget of docs/performance.md
                 assertTrue(bytesPerEntry <= 16 / 0.64 + 0.01, n + " entries take " + bytesPerEntry + " bytes each");
             }
         }

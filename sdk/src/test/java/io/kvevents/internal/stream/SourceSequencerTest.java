@@ -19,7 +19,7 @@ import java.util.ArrayList;
 import java.util.List;
 import org.junit.jupiter.api.Test;
 
-/** The ordering rules of SPEC §4, driven message by message (the libzmq peer tests drive them over sockets). */
+/** The ordering rules of docs/architecture.md (ordering), driven message by message (the libzmq peer tests drive them over sockets). */
 class SourceSequencerTest {
     private static final long MS = 1_000_000L;
     private final List<StreamItem> items = new ArrayList<>();
