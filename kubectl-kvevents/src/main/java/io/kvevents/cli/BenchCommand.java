@@ -19,10 +19,17 @@ import picocli.CommandLine.Spec;
 @Command(name = BenchCommand.NAME,
         mixinStandardHelpOptions = true,
         header = BenchCommand.HEADER,
-        description = {"Measure ingest, probe latency, memory per entry and replay recovery on a workload trace",
-            "(medians over --repeat runs)."},
+        description = "Measure ingest, probe latency, memory per entry and replay recovery on a workload trace"
+            + " (medians over --repeat runs).",
         sortOptions = false,
-        usageHelpAutoWidth = true)
+        abbreviateSynopsis = true,
+        usageHelpAutoWidth = true,
+        footerHeading = "%nExamples:%n",
+        footer = {"  # the default figures (16 pods, the conversation trace), as one JSON object",
+            "  kubectl kvevents bench -o json",
+            "",
+            "  # a fleet: 1,024 pods of 8,192 blocks",
+            "  kubectl kvevents bench --pods 1024 --blocks 8192 --repeat 3"})
 final class BenchCommand implements Callable<Integer> {
     static final String NAME = "bench";
     static final String HEADER = "Measure ingest, probe, memory and recovery on this machine.";

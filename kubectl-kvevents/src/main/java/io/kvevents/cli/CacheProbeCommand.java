@@ -26,10 +26,17 @@ import picocli.CommandLine.Spec;
 @Command(name = CacheProbeCommand.NAME,
         mixinStandardHelpOptions = true,
         header = CacheProbeCommand.HEADER,
-        description = {"Rebuild the prefix index from the pods' events (replay, then live for --settle) and show",
-            "which pod holds how much of each prompt."},
+        description = "Rebuild the prefix index from the pods' events (replay, then live for --settle) and show which"
+            + " pod holds how much of each prompt.",
         sortOptions = false,
-        usageHelpAutoWidth = true)
+        abbreviateSynopsis = true,
+        usageHelpAutoWidth = true,
+        footerHeading = "%nExamples:%n",
+        footer = {"  # which pod of the model holds most of a prompt, tokenized on one of its pods",
+            "  kubectl kvevents cache-probe llama-3-8b -n ml --prompt \"Once upon a time\" --tokenizer pod",
+            "",
+            "  # token ids against publishers, one JSON object per prompt of the file",
+            "  kubectl kvevents cache-probe --endpoint pod-a=tcp://10.0.0.7:5557,model=llama --tokens-file prompts.txt -o json"})
 final class CacheProbeCommand implements Callable<Integer> {
     static final String NAME = "cache-probe";
     static final String HEADER = "Show which pod holds how much of a prompt.";

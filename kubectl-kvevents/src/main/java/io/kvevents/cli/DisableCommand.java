@@ -15,11 +15,19 @@ import picocli.CommandLine.Spec;
 @Command(name = DisableCommand.NAME,
         mixinStandardHelpOptions = true,
         header = DisableCommand.HEADER,
-        description = {"Turn KV event sync off for a model: what enable added is removed, what it replaced is put back,",
-            "and every change made since is kept (a replaced field changed since is reported; --force puts it back).",
-            "The gateway's settings go off only when no model in any namespace still uses sync.",
-            "--gateway-only: the immediate rollback (sync off in the gateway; the engines keep publishing)."},
-        sortOptions = false)
+        description = "Turn KV event sync off for a model: what enable added is removed, what it replaced is put back,"
+            + " and every change made since is kept (a replaced field changed since is reported; --force puts"
+            + " it back). The gateway's settings go off only when no model in any namespace still uses sync."
+            + " --gateway-only: the immediate rollback (sync off in the gateway; the engines keep publishing).",
+        sortOptions = false,
+        abbreviateSynopsis = true,
+        usageHelpAutoWidth = true,
+        footerHeading = "%nExamples:%n",
+        footer = {"  # undo what enable wrote, keeping every later change",
+            "  kubectl kvevents disable llama-3-8b -n ml",
+            "",
+            "  # the guide's immediate rollback: sync off at the gateway only",
+            "  kubectl kvevents disable llama-3-8b -n ml --gateway-only"})
 final class DisableCommand implements Callable<Integer> {
     static final String NAME = "disable";
     static final String HEADER = "Turn KV event sync off for a model (undo what enable wrote, keep later edits).";

@@ -21,10 +21,22 @@ import picocli.CommandLine.Spec;
 @Command(name = EnableCommand.NAME,
         mixinStandardHelpOptions = true,
         header = EnableCommand.HEADER,
-        description = {"Turn KV event sync on for a model Deployment: vLLM's --kv-events-config, the kv-events and",
-            "kv-replay ports, the labels the gateway watches (Deployment and pod template), the Service ports and",
-            "the gateway settings. Enable twice changes nothing; disable undoes what enable wrote and keeps later edits."},
-        sortOptions = false)
+        description = "Turn KV event sync on for a model Deployment: vLLM's --kv-events-config, the kv-events and"
+            + " kv-replay ports, the labels the gateway watches (Deployment and pod template), the Service"
+            + " ports and the gateway settings. Enable twice changes nothing; disable undoes what enable wrote"
+            + " and keeps later edits.",
+        sortOptions = false,
+        abbreviateSynopsis = true,
+        usageHelpAutoWidth = true,
+        footerHeading = "%nExamples:%n",
+        footer = {"  # turn sync on for a model, wait for its rollout and check that it publishes",
+            "  kubectl kvevents enable llama-3-8b -n ml --tokenizer http://tokenizer.ml:8080 --wait",
+            "",
+            "  # every model a selector matches, on manifests (GitOps): manifests in, manifests out",
+            "  kubectl kvevents enable -l 'tier in (gpu)' --local -f manifests/ > enabled.yaml",
+            "",
+            "  # what would change, without writing anything",
+            "  kubectl kvevents enable llama-3-8b -n ml --dry-run=client"})
 final class EnableCommand implements Callable<Integer> {
     static final String NAME = "enable";
     static final String HEADER = "Turn KV event sync on for a model.";

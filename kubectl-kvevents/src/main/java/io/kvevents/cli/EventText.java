@@ -6,18 +6,37 @@ import io.kvevents.sdk.BlockStored;
 import io.kvevents.sdk.KvEvent;
 import io.kvevents.sdk.ReceivedBatch;
 import io.kvevents.sdk.UnknownEvent;
+import java.time.ZoneOffset;
+import java.time.format.DateTimeFormatter;
 
-/** One line per event: time, source, seq, type, hashes, token count, medium. */
+/**
+ * One line per event: time, source, seq, type, hashes, token count, medium. Times are UTC to the millisecond,
+ * always as wide (columns line up); with colour, each source gets its own, as stern colours pods.
+ */
 final class EventText {
     private static final int HASHES_SHOWN = 3;
+    private static final DateTimeFormatter TIME = DateTimeFormatter.ofPattern("yyyy-MM-dd'T'HH:mm:ss.SSS'Z'")
+            .withZone(ZoneOffset.UTC);
+    /** Bright ANSI colours that read on dark and light terminals alike (stern's set, less blue on black). */
+    private static final int[] COLOURS = {31, 32, 33, 35, 36, 91, 92, 93, 95, 96};
 
     private EventText() {
     }
 
     static String line(ReceivedBatch batch, KvEvent event) {
+        return line(batch, event, false);
+    }
+
+    /** @param colour colour the source name (ANSI), for a terminal that wants it */
+    static String line(ReceivedBatch batch, KvEvent event, boolean colour) {
+        String source = batch.source();
+        if (colour) {
+            int c = COLOURS[Math.floorMod(source.hashCode(), COLOURS.length)];
+            source = "\u001b[" + c + "m" + source + "\u001b[0m";
+        }
         StringBuilder s = new StringBuilder(160)
-                .append(batch.batch().time()).append("  ")
-                .append(batch.source()).append("  ")
+                .append(TIME.format(batch.batch().time())).append("  ")
+                .append(source).append("  ")
                 .append("seq=").append(batch.seq()).append("  ")
                 .append(event.type());
         if (event instanceof BlockStored e) {

@@ -30,11 +30,18 @@ import picocli.CommandLine.Spec;
 @Command(name = SimulateCommand.NAME,
         mixinStandardHelpOptions = true,
         header = SimulateCommand.HEADER,
-        description = {"Replay a Mooncake workload trace over simulated vLLM pods (an LRU prefix cache each) and",
-            "report the hit rate of each routing policy; with --serve, publish their events on loopback exactly",
-            "as vLLM does, for tail and cache-probe."},
+        description = "Replay a Mooncake workload trace over simulated vLLM pods (an LRU prefix cache each) and report"
+            + " the hit rate of each routing policy; with --serve, publish their events on loopback exactly as"
+            + " vLLM does, for tail and cache-probe.",
         sortOptions = false,
-        usageHelpAutoWidth = true)
+        abbreviateSynopsis = true,
+        usageHelpAutoWidth = true,
+        footerHeading = "%nExamples:%n",
+        footer = {"  # the hit rate of each routing policy on 4 simulated pods",
+            "  kubectl kvevents simulate --pods 4 --requests 3000",
+            "",
+            "  # publish on loopback, as vLLM does, for tail and cache-probe",
+            "  kubectl kvevents simulate --serve --policy prefix --endpoints-file eps.txt"})
 final class SimulateCommand implements Callable<Integer> {
     static final String NAME = "simulate";
     static final String HEADER = "Simulated vLLM pods driven by a workload trace.";

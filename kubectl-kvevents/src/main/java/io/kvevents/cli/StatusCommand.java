@@ -26,11 +26,22 @@ import picocli.CommandLine.Spec;
 @Command(name = StatusCommand.NAME,
         mixinStandardHelpOptions = true,
         header = StatusCommand.HEADER,
-        description = {"Show, per model, whether KV event sync is enabled, partial (and what is missing) or off, and",
-            "the problems that keep it from working: seed-style vLLM flags, gateway settings that disagree;",
-            "with --probe, what each ready pod publishes, seen through port-forward (each data-parallel rank",
-            "on its own row with -o wide)."},
-        sortOptions = false)
+        description = "Show, per model, whether KV event sync is enabled, partial (and what is missing) or off, and"
+            + " the problems that keep it from working: seed-style vLLM flags, gateway settings that disagree;"
+            + " with --probe, what each ready pod publishes, seen through port-forward (each data-parallel rank"
+            + " on its own row with -o wide).",
+        sortOptions = false,
+        abbreviateSynopsis = true,
+        usageHelpAutoWidth = true,
+        footerHeading = "%nExamples:%n",
+        footer = {"  # every model of every namespace",
+            "  kubectl kvevents status -A",
+            "",
+            "  # one model, and what each ready pod publishes",
+            "  kubectl kvevents status llama-3-8b -n ml --probe",
+            "",
+            "  # the Deployments a selector picks, for a script",
+            "  kubectl kvevents status -l 'app in (llama,mistral)' -o name"})
 final class StatusCommand implements Callable<Integer> {
     static final String NAME = "status";
     static final String HEADER = "Show whether KV event sync is enabled, partial or off, and what is wrong.";

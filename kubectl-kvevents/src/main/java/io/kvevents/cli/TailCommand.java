@@ -29,10 +29,20 @@ import picocli.CommandLine.Spec;
 @Command(name = TailCommand.NAME,
         mixinStandardHelpOptions = true,
         header = TailCommand.HEADER,
-        description = {"Print KV-cache events: each publisher's replayed history first, then live.",
-            "Gaps, replays and restarts are announced on stderr; a recording (--from) plays back the same way."},
+        description = "Print KV-cache events: each publisher's replayed history first, then live. Gaps, replays and"
+            + " restarts are announced on stderr; a recording (--from) plays back the same way.",
         sortOptions = false,
-        usageHelpAutoWidth = true)
+        abbreviateSynopsis = true,
+        usageHelpAutoWidth = true,
+        footerHeading = "%nExamples:%n",
+        footer = {"  # every event of a model's ready pods (and their data-parallel ranks), as JSON Lines",
+            "  kubectl kvevents tail llama-3-8b -n ml -o json",
+            "",
+            "  # two publishers, no cluster needed",
+            "  kubectl kvevents tail --endpoint pod-a=tcp://10.0.0.7:5557,replay=tcp://10.0.0.7:5558 --endpoint pod-b=tcp://10.0.0.8:5557",
+            "",
+            "  # a recording, with per-source counters at the end",
+            "  kubectl kvevents tail --from rec.jsonl --stats"})
 final class TailCommand implements Callable<Integer> {
     static final String NAME = "tail";
     static final String HEADER = "Print the KV-cache events the engines publish.";
@@ -64,6 +74,26 @@ final class TailCommand implements Callable<Integer> {
     @Option(names = "--record", paramLabel = "FILE", description = "Also write every received message to FILE (JSON Lines).")
     Path record;
 
+    /** When to colour the source names. */
+    enum Colour { auto, always, never }
+
+    /** Whether this run colours: set once {@link #call} starts. */
+    private boolean colour;
+
+    /** https://no-color.org: any non-empty NO_COLOR turns auto off; so do a dumb terminal and a pipe. */
+    static boolean colour(Colour when, java.util.Map<String, String> env, boolean terminal) {
+        return switch (when) {
+            case always -> true;
+            case never -> false;
+            case auto -> terminal && (env.get("NO_COLOR") == null || env.get("NO_COLOR").isEmpty())
+                    && !"dumb".equals(env.get("TERM"));
+        };
+    }
+
+    @Option(names = "--color", paramLabel = "WHEN", defaultValue = "auto",
+            description = "Colour each source's name: auto (a terminal, unless NO_COLOR is set), always or never.")
+    Colour color;
+
     @Option(names = "--stats", description = "Print per-source counters on stderr at the end.")
     boolean stats;
 
@@ -75,6 +105,7 @@ final class TailCommand implements Callable<Integer> {
 
     @Override
     public Integer call() {
+        colour = colour(color, System.getenv(), System.console() != null);
         PrintWriter out = spec.commandLine().getOut();
         PrintWriter err = spec.commandLine().getErr();
         NoticePrinter notices = new NoticePrinter(err, KvEventsCommand.verbose(spec),
@@ -144,7 +175,7 @@ final class TailCommand implements Callable<Integer> {
                         EventJson.write(out, batch.source(), batch.seq(), batch.batch(), event);
                         out.println();
                     } else {
-                        out.println(EventText.line(batch, event));
+                        out.println(EventText.line(batch, event, colour));
                     }
                     n++;
                 }

@@ -61,4 +61,29 @@ class RootCommandTest {
     private static PrintWriter quiet() {
         return new PrintWriter(new StringWriter());
     }
+
+    /**
+     * Issue 14: each command's help reads as kubectl's: a one-line synopsis ({@code [OPTIONS]}), a description
+     * filled to the width instead of broken where the source broke it, and Examples.
+     */
+    @org.junit.jupiter.params.ParameterizedTest
+    @org.junit.jupiter.params.provider.ValueSource(strings = {"enable", "disable", "status", "tail", "cache-probe",
+        "simulate", "bench"})
+    void helpHasASynopsisAFilledDescriptionAndExamples(String command) {
+        CliHarness.Result r = CliHarness.run(command, "--help");
+        java.util.List<String> lines = r.outLines();
+        org.junit.jupiter.api.Assertions.assertTrue(lines.get(1).matches("Usage: kubectl kvevents " + command
+                + " \\[OPTIONS\\].*"), lines.get(1));
+        java.util.List<String> description = new java.util.ArrayList<>();
+        for (int i = 2; i < lines.size() && !lines.get(i).startsWith(" "); i++) {
+            description.add(lines.get(i));
+        }
+        org.junit.jupiter.api.Assertions.assertFalse(description.isEmpty(), r.out());
+        for (int i = 0; i < description.size() - 1; i++) {
+            org.junit.jupiter.api.Assertions.assertTrue(description.get(i).length() > 60,
+                    "filled, not ragged: '" + description.get(i) + "' in\n" + r.out());
+        }
+        org.junit.jupiter.api.Assertions.assertTrue(r.out().contains("\nExamples:\n  # "), r.out());
+        org.junit.jupiter.api.Assertions.assertTrue(r.out().contains("\n  kubectl kvevents " + command), r.out());
+    }
 }

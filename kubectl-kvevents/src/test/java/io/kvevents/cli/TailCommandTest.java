@@ -77,6 +77,31 @@ class TailCommandTest {
                 + "  hashes=3236607068019569386,2758186210834249151  parent=-  tokens=32  medium=GPU", r.out().strip());
     }
 
+    /** Issue 14: every time has the same width (milliseconds always), so the columns line up. */
+    @Test
+    void textTimesAreAllAsWide() {
+        Result r = CliHarness.run("tail", "--from", TWO_PODS, "--types", "stored");
+        assertTrue(r.outLines().size() > 10);
+        assertEquals(1, r.outLines().stream().map(l -> l.indexOf("  ")).distinct().count(), r.out());
+        assertTrue(r.outLines().get(0).startsWith("2025-09-10T10:26:40.000Z  pod-a  "), r.outLines().get(0));
+    }
+
+    /** Issue 14: sources coloured as stern colours pods, on a terminal only, never with NO_COLOR (no-color.org). */
+    @Test
+    void sourcesAreColouredOnATerminalUnlessNoColorSaysOtherwise() {
+        assertTrue(TailCommand.colour(TailCommand.Colour.auto, java.util.Map.of("TERM", "xterm"), true));
+        assertFalse(TailCommand.colour(TailCommand.Colour.auto, java.util.Map.of("TERM", "xterm"), false), "a pipe");
+        assertFalse(TailCommand.colour(TailCommand.Colour.auto, java.util.Map.of("NO_COLOR", "1"), true));
+        assertTrue(TailCommand.colour(TailCommand.Colour.auto, java.util.Map.of("NO_COLOR", ""), true), "empty: unset");
+        assertFalse(TailCommand.colour(TailCommand.Colour.auto, java.util.Map.of("TERM", "dumb"), true));
+        assertTrue(TailCommand.colour(TailCommand.Colour.always, java.util.Map.of("NO_COLOR", "1"), false));
+        Result plain = CliHarness.run("tail", "--from", TWO_PODS, "--max-events", "1");
+        assertFalse(plain.out().contains("\u001b["), "CliHarness is no terminal");
+        Result coloured = CliHarness.run("tail", "--from", TWO_PODS, "--max-events", "3", "--color", "always");
+        assertTrue(coloured.outLines().get(0).contains("\u001b[") && coloured.outLines().get(0).contains("pod-a\u001b[0m"),
+                coloured.out());
+    }
+
     @Test
     void gapsAndRestartsInARecordingAreAnnouncedAndCounted() {
         Result r = CliHarness.run("tail", "--from", TWO_PODS, "--stats", "--types", "stored");
