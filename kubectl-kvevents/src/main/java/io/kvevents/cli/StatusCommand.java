@@ -47,7 +47,32 @@ final class StatusCommand implements Callable<Integer> {
     static final String HEADER = "Show whether KV event sync is enabled, partial or off, and what is wrong.";
 
     /** Output formats. */
-    enum Format { table, wide, json, yaml, name }
+    enum Format { table, wide, json, yaml, name, jsonpath }
+
+    /** {@code -o FORMAT}, or {@code -o jsonpath=TEMPLATE} as kubectl takes it. */
+    record Output(Format format, JsonPathTemplate template) {
+    }
+
+    /** Reads {@code -o}: a format's name, or {@code jsonpath=TEMPLATE} (the template checked at parse time). */
+    static final class OutputConverter implements picocli.CommandLine.ITypeConverter<Output> {
+        @Override
+        public Output convert(String value) {
+            if (value.startsWith("jsonpath=")) {
+                try {
+                    return new Output(Format.jsonpath, JsonPathTemplate.parse(value.substring("jsonpath=".length())));
+                } catch (IllegalArgumentException e) {
+                    throw new picocli.CommandLine.TypeConversionException(e.getMessage());
+                }
+            }
+            for (Format f : Format.values()) {
+                if (f != Format.jsonpath && f.name().equalsIgnoreCase(value)) {
+                    return new Output(f, null);
+                }
+            }
+            throw new picocli.CommandLine.TypeConversionException("'" + value + "' is not an output format: use table,"
+                    + " wide, json, yaml, name or jsonpath=TEMPLATE");
+        }
+    }
 
     @Spec
     CommandSpec spec;
@@ -67,10 +92,18 @@ final class StatusCommand implements Callable<Integer> {
     @Mixin
     GatewayOptions gateway;
 
-    @Option(names = {"-o", "--output"}, paramLabel = "FORMAT", defaultValue = "table",
-            description = "Output format: ${COMPLETION-CANDIDATES} (json and yaml print a kind: List, as kubectl;"
-                    + " name prints deployment.apps/NAME).")
-    Format output;
+    @Option(names = {"-o", "--output"}, paramLabel = "FORMAT", defaultValue = "table", converter = OutputConverter.class,
+            completionCandidates = OutputNames.class,
+            description = "Output format: table, wide, json, yaml (a kind: List, as kubectl), name (deployment.apps/NAME)"
+                    + " or jsonpath=TEMPLATE (kubectl's, e.g. '{.items[*].model}').")
+    Output output;
+
+    /** The -o values, for completion. */
+    static final class OutputNames extends java.util.ArrayList<String> {
+        OutputNames() {
+            super(List.of("table", "wide", "json", "yaml", "name", "jsonpath="));
+        }
+    }
 
     @Option(names = {"-l", "--selector"}, paramLabel = "SELECTOR",
             description = "Only the models whose Deployment labels match (k=v, k!=v, k in (a,b), k notin (a), k, !k).")
@@ -139,11 +172,13 @@ final class StatusCommand implements Callable<Integer> {
             }
         }
         PrintWriter out = spec.commandLine().getOut();
-        switch (output) {
+        switch (output.format()) {
             case json -> out.println(new GsonBuilder().setPrettyPrinting().disableHtmlEscaping().serializeNulls().create()
                     .toJson(list(plain(statuses, activity, probeErrors))));
             case yaml -> out.print(Manifests.write(List.of(list(plain(statuses, activity, probeErrors)))));
             case name -> statuses.forEach(s -> out.println("deployment.apps/" + s.model()));
+            case jsonpath -> out.print(output.template().apply(new com.google.gson.GsonBuilder().serializeNulls().create()
+                    .toJsonTree(list(plain(statuses, activity, probeErrors)))));
             default -> {
                 Table t = new Table("MODEL", "NAMESPACE", "STATE", "PODS", "MISSING", "PROBLEMS");
                 for (ModelStatus s : statuses) {
@@ -154,7 +189,7 @@ final class StatusCommand implements Callable<Integer> {
                 t.print(out, !noHeaders);
                 if (probe) {
                     out.println();
-                    boolean wide = output == Format.wide;
+                    boolean wide = output.format() == Format.wide;
                     Table pods = new Table("MODEL", wide ? "SOURCE" : "POD", "LAST-EVENT", "BATCHES", "BLOCK-SIZE", "PROBLEM");
                     for (ModelStatus s : statuses) {
                         List<PodActivity> rows = activity.getOrDefault(s, List.of());

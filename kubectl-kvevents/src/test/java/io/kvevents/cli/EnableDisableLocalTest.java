@@ -109,6 +109,16 @@ class EnableDisableLocalTest {
                 "-l", "model.aibrix.ai/name in (llama-3-8b, other)", "-o", "name").outLines());
         assertEquals(List.of(), CliHarness.run("status", "--local", "-f", file.toString(),
                 "-l", "model.aibrix.ai/name notin (llama-3-8b)", "-o", "name").outLines());
+        // kubectl's -o jsonpath templates (k8s.io/client-go/util/jsonpath): paths, filters, range, literals
+        assertEquals("llama-3-8b", CliHarness.run("status", "--local", "-f", file.toString(),
+                "-o", "jsonpath={.items[*].model}").out());
+        assertEquals("llama-3-8b\tenabled\n", CliHarness.run("status", "--local", "-f", file.toString(),
+                "-o", "jsonpath={range .items[*]}{.model}{\"\\t\"}{.state}{\"\\n\"}{end}").out());
+        assertEquals("", CliHarness.run("status", "--local", "-f", file.toString(),
+                "-o", "jsonpath={.items[?(@.state==\"off\")].model}").out());
+        Result unclosed = CliHarness.run("status", "--local", "-f", file.toString(), "-o", "jsonpath={.items");
+        assertEquals(2, unclosed.exitCode());
+        assertTrue(unclosed.err().contains("unclosed {"), unclosed.err());
         Result noCluster = CliHarness.run("status", "--kubeconfig", dir.resolve("none").toString());
         assertEquals(1, noCluster.exitCode());
     }
