@@ -120,42 +120,32 @@ final class StatusCommand implements Callable<Integer> {
             description = "How long --probe looks at the pods (default: ${DEFAULT-VALUE}).")
     Duration probeTime;
 
+    @Option(names = {"-w", "--watch"}, description = "After the table, print a model's row again each time its state"
+            + " changes, until interrupted or --request-timeout (as kubectl get -w).")
+    boolean watch;
+
+    /** How often -w looks again. */
+    private static final Duration WATCH_EVERY = Duration.ofSeconds(1);
+
     @Override
     public Integer call() {
         EnableOptions options = EnableOptions.defaults().withGateway(gateway.namespace, gateway.deployment);
-        List<ModelStatus> statuses;
         if (local && probe) {
             throw CliException.usage("--probe looks at running pods: it needs a cluster, not --local");
         }
         if (!local && !files.isEmpty()) {
             throw CliException.usage("-f FILE reads manifests and needs --local (without it status reads the cluster)");
         }
-        if (local) {
-            if (files.isEmpty()) {
-                throw CliException.usage("--local needs the manifests: -f FILE (repeatable)");
-            }
-            List<Map<String, Object>> manifests;
-            try {
-                manifests = Manifests.read(files);
-            } catch (IllegalArgumentException e) {
-                throw new CliException(ExitCodes.FAILURE, e.getMessage());
-            }
-            statuses = ModelStatus.of(manifests, model, options);
-        } else {
-            statuses = ModelStatus.of(kube.toContext(), model, options);
+        if (selector != null && model != null) {
+            throw CliException.usage("name a MODEL or give -l SELECTOR, not both");
         }
-        if (selector != null) {
-            if (model != null) {
-                throw CliException.usage("name a MODEL or give -l SELECTOR, not both");
-            }
-            java.util.Set<String> matching;
-            try {
-                matching = java.util.Set.copyOf(local ? Manifests.deploymentsMatching(Manifests.read(files), selector)
-                        : io.kvevents.sdk.ClusterMigration.deploymentsMatching(kube.toContext(), selector));
-            } catch (IllegalArgumentException e) {
-                throw CliException.usage(e.getMessage());
-            }
-            statuses = statuses.stream().filter(s -> matching.contains(s.model())).toList();
+        if (watch && (probe || output.format() != Format.table && output.format() != Format.wide)) {
+            throw CliException.usage("-w prints table rows as they change: it takes neither --probe nor -o "
+                    + output.format());
+        }
+        List<ModelStatus> statuses = statuses(options);
+        if (watch) {
+            return watch(statuses, options);
         }
         Map<ModelStatus, List<PodActivity>> activity = new LinkedHashMap<>();
         Map<ModelStatus, String> probeErrors = new LinkedHashMap<>();
@@ -180,11 +170,9 @@ final class StatusCommand implements Callable<Integer> {
             case jsonpath -> out.print(output.template().apply(new com.google.gson.GsonBuilder().serializeNulls().create()
                     .toJsonTree(list(plain(statuses, activity, probeErrors)))));
             default -> {
-                Table t = new Table("MODEL", "NAMESPACE", "STATE", "PODS", "MISSING", "PROBLEMS");
+                Table t = table();
                 for (ModelStatus s : statuses) {
-                    t.row(s.model(), s.namespace() == null ? "-" : s.namespace(), s.state().name().toLowerCase(), s.pods(),
-                            s.missing().isEmpty() ? "-" : String.join("; ", s.missing()),
-                            s.problems().isEmpty() ? "-" : String.join("; ", s.problems()));
+                    t.row(row(s).toArray());
                 }
                 t.print(out, !noHeaders);
                 if (probe) {
@@ -207,6 +195,85 @@ final class StatusCommand implements Callable<Integer> {
         }
         out.flush();
         return ExitCodes.OK;
+    }
+
+    /** The models' statuses now, read from the cluster or the manifests, filtered by -l. */
+    private List<ModelStatus> statuses(EnableOptions options) {
+        List<ModelStatus> statuses;
+        if (local) {
+            if (files.isEmpty()) {
+                throw CliException.usage("--local needs the manifests: -f FILE (repeatable)");
+            }
+            List<Map<String, Object>> manifests;
+            try {
+                manifests = Manifests.read(files);
+            } catch (IllegalArgumentException e) {
+                throw new CliException(ExitCodes.FAILURE, e.getMessage());
+            }
+            statuses = ModelStatus.of(manifests, model, options);
+        } else {
+            statuses = ModelStatus.of(kube.toContext(), model, options);
+        }
+        if (selector != null) {
+            java.util.Set<String> matching;
+            try {
+                matching = java.util.Set.copyOf(local ? Manifests.deploymentsMatching(Manifests.read(files), selector)
+                        : io.kvevents.sdk.ClusterMigration.deploymentsMatching(kube.toContext(), selector));
+            } catch (IllegalArgumentException e) {
+                throw CliException.usage(e.getMessage());
+            }
+            statuses = statuses.stream().filter(s -> matching.contains(s.model())).toList();
+        }
+        return statuses;
+    }
+
+    /** kubectl get -w: the table, then a model's row whenever it changes; ends at --request-timeout or interrupt. */
+    private int watch(List<ModelStatus> first, EnableOptions options) {
+        PrintWriter out = spec.commandLine().getOut();
+        Map<String, List<Object>> shown = new LinkedHashMap<>();
+        Table t = table();
+        for (ModelStatus s : first) {
+            shown.put(s.namespace() + "/" + s.model(), row(s));
+            t.row(row(s).toArray());
+        }
+        t.print(out, !noHeaders);
+        long end = kube.requestTimeout == null || kube.requestTimeout.isZero() ? Long.MAX_VALUE
+                : System.nanoTime() + kube.requestTimeout.toNanos();
+        while (System.nanoTime() < end) {
+            try {
+                Thread.sleep(Math.min(WATCH_EVERY.toMillis(), Math.max(1, (end - System.nanoTime()) / 1_000_000)));
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                break;
+            }
+            if (System.nanoTime() >= end) {
+                break;
+            }
+            Table changed = table();
+            boolean any = false;
+            for (ModelStatus s : statuses(options)) {
+                List<Object> row = row(s);
+                if (!row.equals(shown.put(s.namespace() + "/" + s.model(), row))) {
+                    changed.row(row.toArray());
+                    any = true;
+                }
+            }
+            if (any) {
+                changed.print(out, false);
+            }
+        }
+        out.flush();
+        return ExitCodes.OK;
+    }
+
+    private static Table table() {
+        return new Table("MODEL", "NAMESPACE", "STATE", "PODS", "MISSING", "PROBLEMS");
+    }
+
+    private static List<Object> row(ModelStatus s) {
+        return List.of(s.model(), s.namespace() == null ? "-" : s.namespace(), s.state().name().toLowerCase(), s.pods(),
+                s.missing().isEmpty() ? "-" : String.join("; ", s.missing()),
+                s.problems().isEmpty() ? "-" : String.join("; ", s.problems()));
     }
 
     private List<Map<String, Object>> plain(List<ModelStatus> statuses, Map<ModelStatus, List<PodActivity>> activity,

@@ -142,4 +142,34 @@ class EnableDisableLocalTest {
         assertEquals(byName.out(), setBased.out());
         assertEquals(2, CliHarness.run("enable", "-l", "app in ()", "--local", "-f", deployment).exitCode());
     }
+
+    /** Issue 14: status -w as kubectl get -w: the table, then a row each time a model changes, until --request-timeout. */
+    @Test
+    void statusWatchPrintsARowWhenAModelChanges() throws Exception {
+        String deployment = MANIFESTS.resolve("llama-deployment.yaml").toString();
+        String gateway = MANIFESTS.resolve("gateway-deployment.yaml").toString();
+        Path file = dir.resolve("watched.yaml");
+        Files.writeString(file, Files.readString(Path.of(deployment)) + "\n---\n" + Files.readString(Path.of(gateway)));
+        String enabled = CliHarness.run("enable", "llama-3-8b", "--local", "-f", file.toString(), "--tokenizer",
+                "http://t:8080").out();
+        CliHarness.SharedText out = new CliHarness.SharedText();
+        CliHarness.SharedText err = new CliHarness.SharedText();
+        java.util.concurrent.CompletableFuture<Result> watching = java.util.concurrent.CompletableFuture.supplyAsync(
+                () -> CliHarness.run(out, err, "status", "--local", "-f", file.toString(), "-w", "--request-timeout", "5s"));
+        long until = System.nanoTime() + 5_000_000_000L;
+        while (!out.toString().contains(" off ") && System.nanoTime() < until) {
+            Thread.sleep(50);
+        }
+        Path next = dir.resolve("watched.next");
+        Files.writeString(next, enabled);
+        Files.move(next, file, java.nio.file.StandardCopyOption.REPLACE_EXISTING, java.nio.file.StandardCopyOption.ATOMIC_MOVE);
+        Result r = watching.get(20, java.util.concurrent.TimeUnit.SECONDS);
+        assertEquals(0, r.exitCode(), r.err());
+        List<String> lines = r.outLines();
+        assertEquals(3, lines.size(), r.out());
+        assertTrue(lines.get(0).startsWith("MODEL "), r.out());
+        assertTrue(lines.get(1).matches("llama-3-8b +default +off .*"), r.out());
+        assertTrue(lines.get(2).matches("llama-3-8b +default +enabled .*"), r.out());
+        assertEquals(2, CliHarness.run("status", "--local", "-f", file.toString(), "-w", "-o", "json").exitCode());
+    }
 }
