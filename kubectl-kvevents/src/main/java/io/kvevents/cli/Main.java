@@ -24,6 +24,7 @@ public final class Main {
             new Subcommand(CacheProbeCommand.NAME, CacheProbeCommand.HEADER, CacheProbeCommand.class),
             new Subcommand(SimulateCommand.NAME, SimulateCommand.HEADER, SimulateCommand.class),
             new Subcommand(BenchCommand.NAME, BenchCommand.HEADER, BenchCommand.class),
+            new Subcommand(MonitoringCommand.NAME, MonitoringCommand.HEADER, MonitoringCommand.class),
             new Subcommand(CompletionCommand.NAME, CompletionCommand.HEADER, CompletionCommand.class),
             new Subcommand(VersionCommand.NAME, VersionCommand.HEADER, VersionCommand.class));
 
