@@ -50,6 +50,11 @@ final class CacheProbeCommand implements Callable<Integer> {
     @Mixin
     SourceOptions sources;
 
+    @Option(names = "--metrics-addr", paramLabel = "HOST:PORT",
+            description = "While it settles, serve Prometheus metrics of every source and the index's resident blocks at"
+                    + " http://HOST:PORT/metrics.")
+    String metricsAddr;
+
     @Option(names = "--settle", paramLabel = "D", defaultValue = "2s", converter = DurationConverter.class,
             description = "Keep applying live events this long before probing (default: ${DEFAULT-VALUE}).")
     Duration settle;
@@ -110,7 +115,9 @@ final class CacheProbeCommand implements Callable<Integer> {
                 sources.endpoints);
         PrefixIndex index = served.map(PrefixIndex::forModel).orElseGet(PrefixIndex::create);
         index.declareModels(sources.endpoints);
-        try (EventStream stream = sources.open("probe")) {
+        try (EventStream stream = sources.open("probe");
+                MetricsServer metrics = metricsAddr == null ? null
+                        : MetricsServer.start(metricsAddr, stream::stats, index::stats)) {
             index.follow(stream, sources.recordings.isEmpty() ? settle : Duration.ofDays(1), item -> {
                 notices.print(item);
                 notices.checkConnections();

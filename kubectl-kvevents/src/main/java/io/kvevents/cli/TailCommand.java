@@ -94,6 +94,10 @@ final class TailCommand implements Callable<Integer> {
             description = "Colour each source's name: auto (a terminal, unless NO_COLOR is set), always or never.")
     Colour color;
 
+    @Option(names = "--metrics-addr", paramLabel = "HOST:PORT",
+            description = "Serve Prometheus metrics of every source at http://HOST:PORT/metrics (docs/cli.md names them).")
+    String metricsAddr;
+
     @Option(names = "--stats", description = "Print per-source counters on stderr at the end.")
     boolean stats;
 
@@ -123,6 +127,7 @@ final class TailCommand implements Callable<Integer> {
         }, "kvevents-tail-shutdown");
         Runtime.getRuntime().addShutdownHook(onInterrupt);
         try (EventStream stream = sources.open("tail");
+                MetricsServer metrics = metricsAddr == null ? null : MetricsServer.start(metricsAddr, stream::stats, null);
                 Recording.Writer recorder = record == null ? null : Recording.writer(record)) {
             while (!interrupted && (maxEvents == null || printed < maxEvents)) {
                 long left = deadline - System.nanoTime();
