@@ -42,7 +42,7 @@ final class CacheProbeCommand implements Callable<Integer> {
     static final String HEADER = "Show which pod holds how much of a prompt.";
 
     /** Output formats. */
-    enum Format { table, wide, json }
+    enum Format { table, wide, json, heatmap }
 
     @Spec
     CommandSpec spec;
@@ -92,7 +92,8 @@ final class CacheProbeCommand implements Callable<Integer> {
 
     @Option(names = {"-o", "--output"}, paramLabel = "FORMAT", defaultValue = "table",
             description = "Output format: ${COMPLETION-CANDIDATES} (wide: a row per data-parallel rank, where the others"
-                    + " show a pod's best rank; json: JSON Lines, one object per prompt).")
+                    + " show a pod's best rank; json: JSON Lines, one object per prompt; heatmap: prompts × pods, each cell"
+                    + " the hit ratio as a shade).")
     Format output;
 
     @Override
@@ -133,6 +134,8 @@ final class CacheProbeCommand implements Callable<Integer> {
         }
         if (output == Format.json) {
             results.forEach(r -> out.println(json(r)));
+        } else if (output == Format.heatmap) {
+            Heatmap.print(results, out);
         } else {
             table(results, out);
         }

@@ -52,6 +52,19 @@ class CacheProbeCommandTest {
     }
 
     @Test
+    void aHeatmapShadesEachPromptAndPodByItsHitRatio() throws IOException {
+        // Issue 16: prompts down, pods across; pod-a holds 1 of 3 blocks of the first prompt (33 %: ▒), pod-b all (█)
+        Path prompts = dir.resolve("prompts.txt");
+        Files.writeString(prompts, ids(0, 48) + "\n" + ids(5000, 48) + "\n");
+        Result r = CliHarness.run("cache-probe", "--from", TWO_PODS, "--tokens-file", prompts.toString(), "-o", "heatmap");
+        assertEquals(0, r.exitCode(), r.err());
+        assertEquals(List.of("         A  B", "prompt 1 ▒ [█]", "prompt 2 ·  ·", "",
+                "· 0 %   ░ ≤ 25 %   ▒ ≤ 50 %   ▓ ≤ 75 %   █ ≤ 100 %   [ ] the prompt's best pod",
+                "A   pod-a                          mean hit ratio  16.7%",
+                "B   pod-b                          mean hit ratio  50.0%"), r.outLines());
+    }
+
+    @Test
     void jsonLinesGiveOneObjectPerPromptOfTheTokensFile() throws IOException {
         Path prompts = dir.resolve("prompts.txt");
         Files.writeString(prompts, ids(0, 48) + "\n\n" + ids(0, 40).replace(',', ' ') + "\n");
