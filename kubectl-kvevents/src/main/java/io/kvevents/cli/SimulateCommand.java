@@ -69,6 +69,10 @@ final class SimulateCommand implements Callable<Integer> {
     @Option(names = "--seed", defaultValue = "42", description = "Seed of the random policy and the hash salts.")
     long seed;
 
+    @Option(names = "--plot", paramLabel = "FILE",
+            description = "Also write each policy's hit rate over the trace as an SVG line chart.")
+    java.nio.file.Path plot;
+
     @Option(names = "--serve", description = "Publish the pods' events on loopback (PUB + replay ROUTER per pod).")
     boolean serve;
 
@@ -138,12 +142,23 @@ final class SimulateCommand implements Callable<Integer> {
     private int report(Simulation.Config config, List<TraceRequest> workload) {
         PrintWriter out = spec.commandLine().getOut();
         Table t = new Table("POLICY", "HIT-RATE", "REQUESTS", "PROMPT-BLOCKS", "HIT-BLOCKS", "STORED", "EVICTED");
+        List<Simulation.PolicyResult> results = new java.util.ArrayList<>();
         for (Policy p : policies()) {
             Simulation.PolicyResult r = Simulation.hitRates(workload, config, p);
+            results.add(r);
             t.row(p.label(), String.format(Locale.ROOT, "%.1f%%", 100 * r.hitRate()), r.requests(), r.promptBlocks(),
                     r.hitBlocks(), r.storedBlocks(), r.evictedBlocks());
         }
         t.print(out);
+        if (plot != null) {
+            try {
+                java.nio.file.Files.writeString(plot, HitRatePlot.svg(results, "Prefix cache hit rate, " + config.pods()
+                        + " pods of " + config.capacityBlocks() + " blocks"));
+            } catch (java.io.IOException e) {
+                throw new CliException(ExitCodes.FAILURE, "cannot write " + plot + ": " + e.getMessage());
+            }
+            spec.commandLine().getErr().println("wrote " + plot);
+        }
         return ExitCodes.OK;
     }
 

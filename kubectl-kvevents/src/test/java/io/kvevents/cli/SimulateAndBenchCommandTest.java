@@ -35,6 +35,31 @@ class SimulateAndBenchCommandTest {
         assertTrue(prefix >= roundRobin, "prefix routing should reuse at least as much: " + lines);
     }
 
+    /** Issue 16: --plot writes each policy's hit rate along the trace as SVG, ending at the rate the table prints. */
+    @Test
+    void simulatePlotsEachPolicysHitRateCurveAsSvg() throws Exception {
+        Path svg = dir.resolve("hit-rates.svg");
+        Result r = CliHarness.run("simulate", "--trace", TRACE, "--requests", "300", "--pods", "3", "--blocks", "20000",
+                "--plot", svg.toString());
+        assertEquals(0, r.exitCode(), r.err());
+        org.w3c.dom.Document doc = javax.xml.parsers.DocumentBuilderFactory.newInstance().newDocumentBuilder()
+                .parse(svg.toFile());
+        assertEquals("svg", doc.getDocumentElement().getTagName());
+        org.w3c.dom.NodeList lines = doc.getElementsByTagName("polyline");
+        assertEquals(3, lines.getLength());
+        for (int i = 0; i < lines.getLength(); i++) {
+            org.w3c.dom.Element line = (org.w3c.dom.Element) lines.item(i);
+            String policy = line.getAttribute("data-policy");
+            String[] points = line.getAttribute("points").split(" ");
+            assertEquals(100, points.length, policy);
+            double y = Double.parseDouble(points[points.length - 1].split(",")[1]);
+            double rate = (30 + 340 - y) / 340; // the plot's frame: top 30, height 340
+            String row = r.outLines().stream().filter(l -> l.startsWith(policy + " ")).findFirst().orElseThrow();
+            double printed = Double.parseDouble(row.split("\\s+")[1].replace("%", "")) / 100;
+            assertEquals(printed, rate, 0.001, policy + ": the curve ends at the overall rate");
+        }
+    }
+
     @Test
     void simulateServesEndpointsThatTailReads() throws Exception {
         Path endpoints = dir.resolve("endpoints.txt");

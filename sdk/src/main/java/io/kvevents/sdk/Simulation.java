@@ -64,9 +64,14 @@ public final class Simulation {
         }
     }
 
-    /** What one policy achieved. */
+    /**
+     * What one policy achieved.
+     *
+     * @param curve the hit rate so far after each hundredth of the trace (at least one request each): how the
+     *     policy warms up and where it settles
+     */
     public record PolicyResult(Policy policy, long requests, long promptBlocks, long hitBlocks, long storedBlocks,
-            long evictedBlocks) {
+            long evictedBlocks, double[] curve) {
         /** Cached blocks reused / full prompt blocks. */
         public double hitRate() {
             return promptBlocks == 0 ? 0 : (double) hitBlocks / promptBlocks;
@@ -93,12 +98,18 @@ public final class Simulation {
         long hit = 0;
         long stored = 0;
         long evicted = 0;
+        int window = Math.max(1, trace.size() / 100);
+        List<Double> curve = new ArrayList<>();
+        int n = 0;
         for (TraceRequest request : trace) {
             int[] tokens = request.tokens();
             int pod = router.pick(tokens);
             SimulatedEngine.Served served = engines.get(pod).serve(tokens);
             prompt += served.fullBlocks();
             hit += served.hitBlocks();
+            if (++n % window == 0 || n == trace.size()) {
+                curve.add(prompt == 0 ? 0 : (double) hit / prompt);
+            }
             for (KvEvent e : served.events()) {
                 if (e instanceof BlockStored s) {
                     stored += s.blockHashes().length;
@@ -110,6 +121,7 @@ public final class Simulation {
                 index.apply(names.get(pod), "", new EventBatch(request.timestampMs() / 1000.0, served.events(), 0));
             }
         }
-        return new PolicyResult(policy, trace.size(), prompt, hit, stored, evicted);
+        return new PolicyResult(policy, trace.size(), prompt, hit, stored, evicted,
+                curve.stream().mapToDouble(Double::doubleValue).toArray());
     }
 }
