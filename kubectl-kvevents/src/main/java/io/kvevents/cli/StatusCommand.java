@@ -197,34 +197,47 @@ final class StatusCommand implements Callable<Integer> {
         return ExitCodes.OK;
     }
 
+    /** Reads the cluster's statuses over one connection; null until the first look (and for --local). */
+    private java.util.function.Supplier<List<ModelStatus>> cluster;
+    /** Manifests from standard input, read once: it cannot be read again. */
+    private List<Map<String, Object>> stdin;
+
     /** The models' statuses now, read from the cluster or the manifests, filtered by -l. */
     private List<ModelStatus> statuses(EnableOptions options) {
-        List<ModelStatus> statuses;
-        if (local) {
-            if (files.isEmpty()) {
-                throw CliException.usage("--local needs the manifests: -f FILE (repeatable)");
+        if (!local) {
+            if (cluster == null) {
+                try {
+                    cluster = ModelStatus.reader(kube.toContext(), model, selector, options);
+                } catch (IllegalArgumentException e) {
+                    if (selector != null && e.getMessage().contains("label selector")) {
+                        throw CliException.usage(e.getMessage());
+                    }
+                    throw e;
+                }
             }
-            List<Map<String, Object>> manifests;
-            try {
-                manifests = Manifests.read(files);
-            } catch (IllegalArgumentException e) {
-                throw new CliException(ExitCodes.FAILURE, e.getMessage());
-            }
-            statuses = ModelStatus.of(manifests, model, options);
-        } else {
-            statuses = ModelStatus.of(kube.toContext(), model, options);
+            return cluster.get();
         }
-        if (selector != null) {
-            java.util.Set<String> matching;
-            try {
-                matching = java.util.Set.copyOf(local ? Manifests.deploymentsMatching(Manifests.read(files), selector)
-                        : io.kvevents.sdk.ClusterMigration.deploymentsMatching(kube.toContext(), selector));
-            } catch (IllegalArgumentException e) {
-                throw CliException.usage(e.getMessage());
-            }
-            statuses = statuses.stream().filter(s -> matching.contains(s.model())).toList();
+        if (files.isEmpty()) {
+            throw CliException.usage("--local needs the manifests: -f FILE (repeatable)");
         }
-        return statuses;
+        List<Map<String, Object>> manifests;
+        try {
+            boolean fromStdin = files.stream().anyMatch(f -> f.toString().equals("-"));
+            if (fromStdin && stdin == null) {
+                stdin = Manifests.read(files);
+            }
+            manifests = fromStdin ? stdin : Manifests.read(files);
+        } catch (IllegalArgumentException e) {
+            throw new CliException(ExitCodes.FAILURE, e.getMessage());
+        }
+        if (selector == null) {
+            return ModelStatus.of(manifests, model, options);
+        }
+        try {
+            return ModelStatus.matching(manifests, selector, options);
+        } catch (IllegalArgumentException e) {
+            throw CliException.usage(e.getMessage());
+        }
     }
 
     /** kubectl get -w: the table, then a model's row whenever it changes; ends at --request-timeout or interrupt. */

@@ -80,6 +80,22 @@ final class TailCommand implements Callable<Integer> {
     /** Whether this run colours: set once {@link #call} starts. */
     private boolean colour;
 
+    /**
+     * Whether standard output is a terminal. Up to JDK 21 a Console exists only then; from JDK 22 one exists even
+     * for a pipe, and {@code Console.isTerminal()} (JDK 22+) says (called reflectively: this code runs on JDK 17).
+     */
+    static boolean terminal() {
+        java.io.Console console = System.console();
+        if (console == null) {
+            return false;
+        }
+        try {
+            return (Boolean) java.io.Console.class.getMethod("isTerminal").invoke(console);
+        } catch (ReflectiveOperationException before22) {
+            return true;
+        }
+    }
+
     /** https://no-color.org: any non-empty NO_COLOR turns auto off; so do a dumb terminal and a pipe. */
     static boolean colour(Colour when, java.util.Map<String, String> env, boolean terminal) {
         return switch (when) {
@@ -109,7 +125,7 @@ final class TailCommand implements Callable<Integer> {
 
     @Override
     public Integer call() {
-        colour = colour(color, System.getenv(), System.console() != null);
+        colour = colour(color, System.getenv(), terminal());
         PrintWriter out = spec.commandLine().getOut();
         PrintWriter err = spec.commandLine().getErr();
         NoticePrinter notices = new NoticePrinter(err, KvEventsCommand.verbose(spec),

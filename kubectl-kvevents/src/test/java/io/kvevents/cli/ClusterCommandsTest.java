@@ -38,6 +38,13 @@ class ClusterCommandsTest {
             assertEquals(0, disabled.exitCode(), disabled.err());
             Result off = CliHarness.run("status", "--kubeconfig", kubeconfig, "-n", "default");
             assertTrue(off.outLines().get(1).contains(" off "), off.out());
+            // -l with -A: the selector is matched on each Deployment of every namespace, by namespace and name
+            Result selected = CliHarness.run("status", "--kubeconfig", kubeconfig, "-A", "-l", "app in (llama-3-8b)",
+                    "-o", "name");
+            assertEquals(List.of("deployment.apps/llama-3-8b"), selected.outLines(), selected.err());
+            Result unselected = CliHarness.run("status", "--kubeconfig", kubeconfig, "-A", "-l", "app notin (llama-3-8b)",
+                    "-o", "name");
+            assertEquals(List.of(), unselected.outLines(), unselected.err());
             Result none = CliHarness.run("status", "--kubeconfig", kubeconfig, "-n", "elsewhere");
             assertEquals(List.of("error: no vLLM or SGLang Deployment in namespace elsewhere"), none.errLines());
             assertEquals(1, none.exitCode());

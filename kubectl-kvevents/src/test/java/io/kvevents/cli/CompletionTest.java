@@ -30,7 +30,7 @@ class CompletionTest {
     @Test
     void anOptionValueCompletesFromItsCandidates() {
         assertEquals(List.of("text", "json", ":4"), complete("tail", "-o", ""));
-        assertEquals(List.of("table", "wide", "json", ":4"), complete("cache-probe", "--output", ""));
+        assertEquals(List.of("table", "wide", "json", "heatmap", ":4"), complete("cache-probe", "--output", ""));
         assertEquals(List.of("bash", "zsh", ":4"), complete("completion", ""));
     }
 

@@ -15,7 +15,8 @@ public record KubeContext(List<Path> kubeconfig, String context, String namespac
     /**
      * kubectl's flags that override the kubeconfig: {@code --server}, {@code --token}, {@code --user},
      * {@code --cluster}, {@code --as}, {@code --as-group}, {@code --as-uid}, {@code --insecure-skip-tls-verify},
-     * {@code --certificate-authority}, {@code --request-timeout} (null or zero: the command's own limits).
+     * {@code --certificate-authority}, {@code --request-timeout} (null: the command's own limits; zero: no limit,
+     * as kubectl).
      */
     public record Access(String server, String token, String user, String cluster, String as, List<String> asGroups,
             String asUid, boolean insecureSkipTlsVerify, Path certificateAuthority, Duration requestTimeout) {

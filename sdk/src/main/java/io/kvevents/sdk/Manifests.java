@@ -11,6 +11,7 @@ import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import java.util.regex.Pattern;
 import java.util.stream.Stream;
 import org.yaml.snakeyaml.DumperOptions;
@@ -51,7 +52,7 @@ public final class Manifests {
      * How the objects sat in their documents: a document is one object, or a {@code kind: List} around several.
      * {@link #write(List, Layout)} puts a result back into the same documents.
      */
-    public record Layout(List<Document> documents) {
+    public record Layout(List<Document> documents, Set<Object> plain) {
         /**
          * One document: {@code list} is the List object around the objects (null for a plain object), {@code text}
          * the document as written (comments included) and {@code original} its objects as read.
@@ -79,13 +80,14 @@ public final class Manifests {
     public static Loaded load(List<Path> files) {
         List<Map<String, Object>> out = new ArrayList<>();
         List<Layout.Document> docs = new ArrayList<>();
+        Set<Object> plain = identitySet();
         for (Path file : expand(files)) {
             for (String text : documents(text(file))) {
                 Object doc;
                 Object again;
                 try {
-                    doc = yaml().load(text);
-                    again = doc == null ? null : yaml().load(text); // kept apart from what plans may edit
+                    doc = reader(plain).load(text);
+                    again = doc == null ? null : reader(identitySet()).load(text); // kept apart from what plans edit
                 } catch (YAMLException e) {
                     throw new IllegalArgumentException(file + " is not valid YAML: "
                             + e.getMessage().lines().findFirst().orElse(""), e);
@@ -107,7 +109,7 @@ public final class Manifests {
                 }
             }
         }
-        return new Loaded(out, new Layout(List.copyOf(docs)));
+        return new Loaded(out, new Layout(List.copyOf(docs), plain));
     }
 
     /** The documents of a YAML stream, as written: split at the {@code ---} lines that start each one. */
@@ -165,7 +167,7 @@ public final class Manifests {
     /** The objects as YAML documents separated by {@code ---}. */
     public static String write(List<Map<String, Object>> objects) {
         StringBuilder s = new StringBuilder();
-        Yaml yaml = yaml();
+        Yaml yaml = writer(identitySet());
         for (Map<String, Object> o : objects) {
             if (s.length() > 0) {
                 s.append("---\n");
@@ -181,7 +183,7 @@ public final class Manifests {
      */
     public static String write(List<Map<String, Object>> objects, Layout layout) {
         StringBuilder s = new StringBuilder();
-        Yaml yaml = yaml();
+        Yaml yaml = writer(layout.plain());
         int i = 0;
         for (Layout.Document d : layout.documents()) {
             if (i + d.objects() > objects.size()) {
@@ -212,6 +214,54 @@ public final class Manifests {
         return s.toString();
     }
 
+    /**
+     * A set of objects by identity: the plain scalars of one load that YAML 1.1 would read as something other than
+     * text ({@code 2024-01-01}, {@code on}, {@code 0.5}) are written back plain, where a string that came in quoted
+     * (an arg {@code "0.9"}) or that a plan wrote is quoted as YAML 1.1 needs it (kubectl reads YAML 1.1).
+     */
+    private static Set<Object> identitySet() {
+        return java.util.Collections.newSetFromMap(new java.util.IdentityHashMap<>());
+    }
+
+    /** SafeConstructor, remembering in {@code plain} the plain scalars read as text that YAML 1.1 would not. */
+    private static final class Remembering extends SafeConstructor {
+        private static final Resolver YAML_1_1 = new Resolver();
+
+        Remembering(LoaderOptions options, Set<Object> plain) {
+            super(options);
+            this.yamlConstructors.put(Tag.STR, new ConstructYamlStr() {
+                @Override
+                public Object construct(org.yaml.snakeyaml.nodes.Node node) {
+                    Object value = super.construct(node);
+                    if (node instanceof org.yaml.snakeyaml.nodes.ScalarNode scalar
+                            && scalar.getScalarStyle() == DumperOptions.ScalarStyle.PLAIN
+                            && !Tag.STR.equals(YAML_1_1.resolve(org.yaml.snakeyaml.nodes.NodeId.scalar, scalar.getValue(), true))) {
+                        value = new String((String) value); // an instance of its own, to be told apart by identity
+                        plain.add(value);
+                    }
+                    return value;
+                }
+            });
+        }
+    }
+
+    /** Writes as YAML 1.1 resolves, except that the plain scalars read as text ({@code plain}) stay plain. */
+    private static final class Writing extends Resolver {
+        private final Set<Object> plain;
+
+        Writing(Set<Object> plain) {
+            this.plain = plain;
+        }
+
+        @Override
+        public Tag resolve(org.yaml.snakeyaml.nodes.NodeId kind, String value, boolean implicit) {
+            if (implicit && kind == org.yaml.snakeyaml.nodes.NodeId.scalar && value != null && plain.contains(value)) {
+                return Tag.STR;
+            }
+            return super.resolve(kind, value, implicit);
+        }
+    }
+
     /** Only null, true/false and decimal integers are more than text (see the class comment). */
     private static final class AsWritten extends Resolver {
         @Override
@@ -222,7 +272,16 @@ public final class Manifests {
         }
     }
 
-    private static Yaml yaml() {
+    private static Yaml reader(Set<Object> plain) {
+        return yaml(new AsWritten(), plain);
+    }
+
+    /** The YAML that writes: YAML 1.1's quoting, the plain scalars of {@code plain} left plain. */
+    private static Yaml writer(Set<Object> plain) {
+        return yaml(new Writing(plain), plain);
+    }
+
+    private static Yaml yaml(Resolver resolver, Set<Object> plain) {
         DumperOptions dump = new DumperOptions();
         dump.setDefaultFlowStyle(DumperOptions.FlowStyle.BLOCK);
         dump.setIndicatorIndent(2);
@@ -232,7 +291,7 @@ public final class Manifests {
         LoaderOptions load = new LoaderOptions();
         load.setCodePointLimit(MAX_CODE_POINTS);
         load.setMaxAliasesForCollections(1_000);
-        return new Yaml(new SafeConstructor(load), new Representer(dump), dump, load, new AsWritten());
+        return new Yaml(new Remembering(load, plain), new Representer(dump), dump, load, resolver);
     }
 
     /**

@@ -30,12 +30,48 @@ public record ModelStatus(String model, String namespace, State state, String po
         return StatusCheck.check(manifests, model, options);
     }
 
+    /** The status of the Deployments among the manifests whose labels match a kubectl label selector. */
+    public static List<ModelStatus> matching(List<Map<String, Object>> manifests, String selector, EnableOptions options) {
+        return filter(StatusCheck.check(manifests, null, options), manifests, selector);
+    }
+
     /** The status of the model Deployments of a cluster's namespace (or of every namespace), read from its API server. */
     public static List<ModelStatus> of(KubeContext context, String model, EnableOptions options) {
+        return reader(context, model, null, options).get();
+    }
+
+    /**
+     * Reads the statuses again at each {@code get()} over one connection to the API server (one client, one set of
+     * credentials: {@code status -w} does not start an exec plugin at every look).
+     *
+     * @param selector a kubectl label selector the Deployments must match, or null
+     */
+    public static java.util.function.Supplier<List<ModelStatus>> reader(KubeContext context, String model, String selector,
+            EnableOptions options) {
+        if (selector != null) {
+            io.kvevents.internal.kube.LabelSelector.parse(selector); // a clear error before any request
+        }
         KubeApi kube = KubeApi.connect(context);
-        List<Map<String, Object>> objects = kube.modelObjects(options.gatewayNamespace(), options.gatewayDeployment());
-        return StatusCheck.check(objects, model, options,
-                kube.namespace() == null ? "any namespace" : "namespace " + kube.namespace(), true);
+        return () -> {
+            List<Map<String, Object>> objects = kube.modelObjects(options.gatewayNamespace(), options.gatewayDeployment());
+            List<ModelStatus> all = StatusCheck.check(objects, model, options,
+                    kube.namespace() == null ? "any namespace" : "namespace " + kube.namespace(), true);
+            return selector == null ? all : filter(all, objects, selector);
+        };
+    }
+
+    /** The statuses of the Deployments (by namespace and name) whose labels match the selector. */
+    private static List<ModelStatus> filter(List<ModelStatus> statuses, List<Map<String, Object>> objects, String selector) {
+        io.kvevents.internal.kube.LabelSelector s = io.kvevents.internal.kube.LabelSelector.parse(selector);
+        java.util.Set<String> keep = new java.util.HashSet<>();
+        for (Map<String, Object> o : objects) {
+            if ("Deployment".equals(o.get("kind"))
+                    && s.matches((Map<?, ?>) io.kvevents.internal.kube.JsonTree.at(o, "metadata", "labels"))) {
+                keep.add(io.kvevents.internal.kube.JsonTree.at(o, "metadata", "namespace") + "/"
+                        + io.kvevents.internal.kube.JsonTree.at(o, "metadata", "name"));
+            }
+        }
+        return statuses.stream().filter(st -> keep.contains(st.namespace() + "/" + st.model())).toList();
     }
 
     @Override

@@ -74,16 +74,27 @@ public final class PrefixIndex {
         core.apply(source, topic, batch);
     }
 
+    /** How much longer than {@code settle} {@link #follow} waits for replays still under way. */
+    private static final Duration REPLAY_GRACE = Duration.ofSeconds(10);
+
     /**
      * Applies a stream's items until it finishes (recordings) or, for live sources, until {@code settle}
-     * has passed; every item is also handed to {@code observer} (to show notices).
+     * has passed and no replay is still under way (for at most 10 s more: the history is what a probe is for);
+     * every item is also handed to {@code observer} (to show notices).
      */
     public PrefixIndex follow(EventStream stream, Duration settle, Consumer<StreamItem> observer) {
-        long deadline = System.nanoTime() + settle.toNanos();
+        long start = System.nanoTime();
+        long deadline = start + settle.toNanos();
+        long grace = deadline + REPLAY_GRACE.toNanos();
         while (true) {
             long left = deadline - System.nanoTime();
             if (left <= 0) {
-                return this;
+                boolean replaying = stream.stats().stream().anyMatch(s -> s.replays() > s.replaysAnswered());
+                if (!replaying || System.nanoTime() >= grace) {
+                    return this;
+                }
+                deadline = Math.min(grace, System.nanoTime() + 100_000_000L);
+                continue;
             }
             StreamItem item = stream.poll(Duration.ofNanos(Math.min(left, 100_000_000L)));
             if (item != null) {

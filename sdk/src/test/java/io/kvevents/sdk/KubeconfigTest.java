@@ -2,6 +2,7 @@ package io.kvevents.sdk;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNull;
+import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.sun.net.httpserver.HttpsConfigurator;
@@ -295,13 +296,37 @@ class KubeconfigTest {
                 Map.of("HTTPS_PROXY", "proxy:3128")).proxy().type() == java.net.Proxy.Type.DIRECT, "http uses HTTP_PROXY");
     }
 
+    /** Review findings: what kubectl refuses or would send safely, we refuse too; passwords with '+' survive. */
+    @Test
+    void proxiesWeCannotSpeakSafelyAreRefusedAndCredentialsSurvive() throws IOException {
+        IllegalArgumentException tls = org.junit.jupiter.api.Assertions.assertThrows(IllegalArgumentException.class,
+                () -> io.kvevents.internal.kube.Proxies.choose("https://api:6443", "https://u:p@proxy:443", Map.of()));
+        assertTrue(tls.getMessage().contains("https proxy"), tls.getMessage());
+        IllegalArgumentException socks = org.junit.jupiter.api.Assertions.assertThrows(IllegalArgumentException.class,
+                () -> io.kvevents.internal.kube.Proxies.choose("https://api:6443", "socks5://u:p@proxy:1080", Map.of()));
+        assertTrue(socks.getMessage().contains("credentials") && !socks.getMessage().contains("u:p"), socks.getMessage());
+        var plus = io.kvevents.internal.kube.Proxies.choose("https://api:6443", "http://user:a+b%21@proxy:3128", Map.of());
+        assertEquals("Basic " + java.util.Base64.getEncoder().encodeToString("user:a+b!".getBytes(StandardCharsets.UTF_8)),
+                plus.authorization());
+        assertTrue(io.kvevents.internal.kube.Proxies.choose("https://[fd00::1]:6443", null,
+                Map.of("HTTPS_PROXY", "proxy:3128", "NO_PROXY", "[fd00::1]:6443")).proxy().type() == java.net.Proxy.Type.DIRECT);
+        KubeContext.Access both = new KubeContext.Access(null, null, null, null, null, List.of(), null, true,
+                certs.resolve("ca.crt"), null);
+        Path file = dir.resolve("config");
+        Files.writeString(file, kubeconfig(certs.resolve("ca.crt").toString(), "    token: t\n", ""));
+        IllegalArgumentException conflict = assertThrows(IllegalArgumentException.class,
+                () -> io.kvevents.internal.kube.Kubeconfig.load(new KubeContext(List.of(file), null, null, false, both), env()));
+        assertTrue(conflict.getMessage().contains("contradict"), conflict.getMessage());
+    }
+
     @Test
     void noCredentialsGoOverPlainHttp() throws Exception {
         com.sun.net.httpserver.HttpServer plain = com.sun.net.httpserver.HttpServer.create(
                 new InetSocketAddress("127.0.0.1", 0), 0);
         List<String> authorizations = new CopyOnWriteArrayList<>();
         plain.createContext("/", exchange -> {
-            authorizations.add(String.valueOf(exchange.getRequestHeaders().getFirst("Authorization")));
+            authorizations.add(String.valueOf(exchange.getRequestHeaders().getFirst("Authorization"))
+                    + (exchange.getRequestHeaders().containsKey("Impersonate-User") ? " as someone" : ""));
             byte[] body = "{\"kind\":\"PodList\",\"apiVersion\":\"v1\",\"items\":[]}".getBytes(StandardCharsets.UTF_8);
             exchange.sendResponseHeaders(200, body.length);
             exchange.getResponseBody().write(body);
@@ -313,9 +338,10 @@ class KubeconfigTest {
             Files.writeString(file, kubeconfig("unused", "    token: secret\n", "")
                     .replace("    certificate-authority: unused\n", "")
                     .replace(url, "http://127.0.0.1:" + plain.getAddress().getPort()));
-            KubeApi.connect(new KubeContext(List.of(file), null, null, false), Duration.ofSeconds(20), env())
+            KubeContext.Access as = new KubeContext.Access(null, null, null, null, "jane", List.of(), null, false, null, null);
+            KubeApi.connect(new KubeContext(List.of(file), null, null, false, as), Duration.ofSeconds(20), env())
                     .pods("default", "app=x");
-            assertEquals(List.of("null"), authorizations);
+            assertEquals(List.of("null"), authorizations, "neither token nor impersonation over http");
             if (KubectlPatchCheck.available()) {
                 ProcessBuilder pb = new ProcessBuilder("kubectl", "get", "--raw", PODS, "--kubeconfig", file.toString());
                 pb.environment().put("HOME", dir.toString());

@@ -95,6 +95,19 @@ class ManifestsFidelityTest {
         assertTrue(!out.contains("&id0") && !out.contains("*id0"), "no YAML anchors:\n" + out);
     }
 
+    /**
+     * A string that came in quoted stays quoted where YAML 1.1 (kubectl's) would read it plain as a number or a bool:
+     * args must be strings, and an apply would fail on {@code - 0.9}.
+     */
+    @Test
+    void quotedStringsThatLookLikeNumbersOrBoolsStayQuoted() throws IOException {
+        String out = enable(MODEL.replace("args: [m]", "args: [m, --gpu-memory-utilization, \"0.9\", \"yes\", \"on\", \"0x1F\"]")
+                + "---\n" + GATEWAY);
+        for (String line : List.of("- '0.9'\n", "- 'yes'\n", "- 'on'\n", "- '0x1F'\n", "legacy: on\n", "ratio: 1.50\n")) {
+            assertTrue(out.contains(line), line + " in\n" + out);
+        }
+    }
+
     @Test
     void documentsThePlanLeftAloneComeBackVerbatimCommentsIncluded() throws IOException {
         String out = enable(UNTOUCHED + "---\n" + MODEL + "---\n" + GATEWAY);

@@ -4,7 +4,6 @@ import com.google.gson.JsonObject;
 import com.google.gson.JsonParser;
 import io.kvevents.sdk.KubeContext;
 import java.io.IOException;
-import java.io.InputStream;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -29,7 +28,8 @@ import okhttp3.Response;
  *       run again after that or when the server answers 401 (the request is then sent once more) — client-java
  *       runs it once, so a long {@code tail} outlived a 15-minute EKS token;</li>
  *   <li>{@code --as}, {@code --as-group}, {@code --as-uid} as Impersonate-* headers;</li>
- *   <li>nothing on plain http: client-go reads no credentials for a server that is not https.</li>
+ *   <li>nothing on plain http, neither credentials nor impersonation: client-go reads none of them for a server
+ *       that is not https.</li>
  * </ul>
  */
 public final class Credentials implements Interceptor {
@@ -37,10 +37,12 @@ public final class Credentials implements Interceptor {
 
     private final TokenSource source;
     private final KubeContext.Access access;
+    private final boolean secure;
 
-    private Credentials(TokenSource source, KubeContext.Access access) {
+    private Credentials(TokenSource source, KubeContext.Access access, boolean secure) {
         this.source = source;
         this.access = access;
+        this.secure = secure;
     }
 
     /** The interceptor for a loaded kubeconfig. */
@@ -56,12 +58,15 @@ public final class Credentials implements Interceptor {
                 source = new Exec(exec, k.server(), env, clock);
             }
         }
-        return new Credentials(source, k.access());
+        return new Credentials(source, k.access(), k.secure());
     }
 
     @Override
     public Response intercept(Chain chain) throws IOException {
         Request request = chain.request();
+        if (!secure) {
+            return chain.proceed(request); // client-go sends no identity to a server that is not https
+        }
         Request.Builder b = request.newBuilder();
         if (access.as() != null) {
             b.header("Impersonate-User", access.as());
@@ -204,8 +209,7 @@ public final class Credentials implements Interceptor {
                 args.forEach(a -> argv.add(String.valueOf(a)));
             }
             String apiVersion = exec.get("apiVersion") instanceof String v ? v : "client.authentication.k8s.io/v1";
-            ProcessBuilder pb = new ProcessBuilder(argv).redirectInput(ProcessBuilder.Redirect.from(new java.io.File("/dev/null")))
-                    .redirectError(ProcessBuilder.Redirect.PIPE);
+            ProcessBuilder pb = new ProcessBuilder(argv).redirectInput(ProcessBuilder.Redirect.from(new java.io.File("/dev/null")));
             pb.environment().clear();
             pb.environment().putAll(env);
             if (exec.get("env") instanceof List<?> vars) {
@@ -227,26 +231,36 @@ public final class Credentials implements Interceptor {
             }
             info.add("spec", spec);
             pb.environment().put("KUBERNETES_EXEC_INFO", info.toString());
+            java.io.File out = java.io.File.createTempFile("kvevents-exec", ".out");
+            java.io.File errFile = java.io.File.createTempFile("kvevents-exec", ".err");
+            String stdout;
+            String err;
             Process p;
             try {
-                p = pb.start();
-            } catch (IOException e) {
-                throw new IOException("cannot run the kubeconfig's exec plugin " + command + ": " + e.getMessage()
-                        + " (is it installed and on PATH?)", e);
-            }
-            String out;
-            String err;
-            try (InputStream stdout = p.getInputStream(); InputStream stderr = p.getErrorStream()) {
-                out = new String(stdout.readAllBytes(), StandardCharsets.UTF_8);
-                err = new String(stderr.readAllBytes(), StandardCharsets.UTF_8);
-                if (!p.waitFor(60, TimeUnit.SECONDS)) {
-                    p.destroyForcibly();
-                    throw new IOException("the kubeconfig's exec plugin " + command + " ran for more than 60 s");
+                // files, not pipes: a plugin that writes much to stderr cannot block, and the deadline holds even when
+                // it never closes its output (a login waiting for a browser)
+                pb.redirectOutput(out).redirectError(errFile);
+                try {
+                    p = pb.start();
+                } catch (IOException e) {
+                    throw new IOException("cannot run the kubeconfig's exec plugin " + command + ": " + e.getMessage()
+                            + " (is it installed and on PATH?)", e);
                 }
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-                p.destroyForcibly();
-                throw new IOException("interrupted while the exec plugin " + command + " ran", e);
+                try {
+                    if (!p.waitFor(60, TimeUnit.SECONDS)) {
+                        p.destroyForcibly();
+                        throw new IOException("the kubeconfig's exec plugin " + command + " ran for more than 60 s");
+                    }
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                    p.destroyForcibly();
+                    throw new IOException("interrupted while the exec plugin " + command + " ran", e);
+                }
+                stdout = Files.readString(out.toPath(), StandardCharsets.UTF_8);
+                err = Files.readString(errFile.toPath(), StandardCharsets.UTF_8);
+            } finally {
+                Files.deleteIfExists(out.toPath());
+                Files.deleteIfExists(errFile.toPath());
             }
             if (p.exitValue() != 0) {
                 String last = err.strip().lines().reduce((a, b) -> b).orElse("");
@@ -255,7 +269,7 @@ public final class Credentials implements Interceptor {
             }
             JsonObject status;
             try {
-                status = JsonParser.parseString(out).getAsJsonObject().getAsJsonObject("status");
+                status = JsonParser.parseString(stdout).getAsJsonObject().getAsJsonObject("status");
             } catch (RuntimeException e) {
                 throw new IOException("the kubeconfig's exec plugin " + command + " printed no ExecCredential JSON", e);
             }

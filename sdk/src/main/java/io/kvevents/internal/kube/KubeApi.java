@@ -27,15 +27,17 @@ public final class KubeApi {
     private final ApiClient client;
     private final Kubeconfig kubeconfig;
     private final Map<String, String> env;
+    private final Credentials credentials;
     private final String namespace;
     private final boolean allNamespaces;
     private ApiClient streaming;
 
-    private KubeApi(ApiClient client, Kubeconfig kubeconfig, Map<String, String> env, String namespace,
-            boolean allNamespaces) {
+    private KubeApi(ApiClient client, Kubeconfig kubeconfig, Map<String, String> env, Credentials credentials,
+            String namespace, boolean allNamespaces) {
         this.client = client;
         this.kubeconfig = kubeconfig;
         this.env = env;
+        this.credentials = credentials;
         this.namespace = namespace;
         this.allNamespaces = allNamespaces;
     }
@@ -58,10 +60,12 @@ public final class KubeApi {
         // --request-timeout as kubectl reads it: 0 is no limit at all
         java.time.Duration limit = context.access().requestTimeout() != null ? context.access().requestTimeout()
                 : requestTimeout;
-        ApiClient client = client(kubeconfig, env, limit);
+        // one Credentials for every client of this connection: the streaming client shares its token cache
+        Credentials credentials = Credentials.of(kubeconfig, env, java.time.Clock.systemUTC());
+        ApiClient client = client(kubeconfig, env, credentials, limit);
         // connecting gives up within the request timeout too, and never later than OkHttp's own 10 s
         client.setConnectTimeout((int) Math.min(limit.toMillis(), 10_000));
-        return new KubeApi(client, kubeconfig, env, kubeconfig.namespace(), context.allNamespaces());
+        return new KubeApi(client, kubeconfig, env, credentials, kubeconfig.namespace(), context.allNamespaces());
     }
 
     /**
@@ -69,14 +73,15 @@ public final class KubeApi {
      * the proxy, per-request bearer tokens, impersonation (see {@link Kubeconfig}, {@link Credentials},
      * {@link Proxies}).
      */
-    private static ApiClient client(Kubeconfig kubeconfig, Map<String, String> env, java.time.Duration readTimeout) {
+    private static ApiClient client(Kubeconfig kubeconfig, Map<String, String> env, Credentials credentials,
+            java.time.Duration readTimeout) {
         try {
             ApiClient client = ClientBuilder.kubeconfig(kubeconfig.clientConfig()).setReadTimeout(readTimeout).build();
             Proxies.Choice proxy = Proxies.choose(kubeconfig.server(), kubeconfig.proxyUrl(), env);
             client.setHttpClient(client.getHttpClient().newBuilder()
                     .proxy(proxy.proxy())
                     .proxyAuthenticator(proxy.authenticator())
-                    .addInterceptor(Credentials.of(kubeconfig, env, java.time.Clock.systemUTC()))
+                    .addInterceptor(credentials)
                     .build());
             return client;
         } catch (IOException e) {
@@ -103,7 +108,7 @@ public final class KubeApi {
      */
     public synchronized ApiClient streamingClient() {
         if (streaming == null) {
-            streaming = client(kubeconfig, env, STREAM_UPGRADE_TIMEOUT);
+            streaming = client(kubeconfig, env, credentials, STREAM_UPGRADE_TIMEOUT);
         }
         return streaming;
     }

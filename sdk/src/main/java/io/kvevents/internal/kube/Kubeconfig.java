@@ -120,6 +120,10 @@ public final class Kubeconfig {
 
     /** kubectl's flags over the kubeconfig (client-go clientcmd overrides). */
     private static void override(Map<String, Object> cluster, Map<String, Object> user, KubeContext.Access a) {
+        if (a.insecureSkipTlsVerify() && a.certificateAuthority() != null) {
+            throw new IllegalArgumentException("--insecure-skip-tls-verify and --certificate-authority contradict each"
+                    + " other: give one (kubectl refuses both too)");
+        }
         if (a.server() != null) {
             cluster.put("server", a.server());
             cluster.remove("tls-server-name");

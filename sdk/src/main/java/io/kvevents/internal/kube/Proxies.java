@@ -12,7 +12,8 @@ import okhttp3.Authenticator;
 
 /**
  * The proxy kubectl would use to reach an API server (client-go v0.34.1 tools/clientcmd/client_config.go and
- * transport/cache.go; golang.org/x/net/http/httpproxy): the cluster's {@code proxy-url} (http, https or socks5),
+ * transport/cache.go; golang.org/x/net/http/httpproxy): the cluster's {@code proxy-url} (http or socks5; an https
+ * proxy is refused, since OkHttp would send it CONNECT in cleartext),
  * else {@code HTTPS_PROXY} for an https server and {@code HTTP_PROXY} for http (upper case first), unless
  * {@code NO_PROXY} excludes the host; localhost and loopback addresses are never proxied. client-java reads none
  * of these.
@@ -66,18 +67,24 @@ public final class Proxies {
         URI u = URI.create(url.contains("://") ? url : "http://" + url);
         String scheme = u.getScheme().toLowerCase(Locale.ROOT);
         Proxy.Type type = switch (scheme) {
-            case "http", "https" -> Proxy.Type.HTTP;
+            case "http" -> Proxy.Type.HTTP;
             case "socks5" -> Proxy.Type.SOCKS;
+            // OkHttp speaks plain HTTP to a proxy: a TLS proxy would get CONNECT, and its credentials, in cleartext
+            case "https" -> throw new IllegalArgumentException(what + " " + url + " is an https proxy, which this client"
+                    + " cannot speak TLS to: use its http:// address");
             default -> throw new IllegalArgumentException(what + " " + url + " has the unsupported scheme " + scheme
-                    + ": it must be http, https, or socks5");
+                    + ": it must be http or socks5");
         };
         if (u.getHost() == null) {
             throw new IllegalArgumentException(what + " " + url + " names no host");
         }
-        int port = u.getPort() > 0 ? u.getPort() : scheme.equals("https") ? 443 : scheme.equals("socks5") ? 1080 : 80;
-        String auth = u.getRawUserInfo() == null ? null : "Basic " + Base64.getEncoder().encodeToString(
-                java.net.URLDecoder.decode(u.getRawUserInfo(), java.nio.charset.StandardCharsets.UTF_8)
-                        .getBytes(java.nio.charset.StandardCharsets.UTF_8));
+        int port = u.getPort() > 0 ? u.getPort() : scheme.equals("socks5") ? 1080 : 80;
+        if (type == Proxy.Type.SOCKS && u.getUserInfo() != null) {
+            throw new IllegalArgumentException(what + " " + url.replace(u.getRawUserInfo() + "@", "…@") + " carries"
+                    + " credentials, which this client cannot give a SOCKS proxy: use one that needs none");
+        }
+        String auth = u.getUserInfo() == null ? null : "Basic " + Base64.getEncoder().encodeToString(
+                u.getUserInfo().getBytes(java.nio.charset.StandardCharsets.UTF_8)); // percent-decoded, '+' kept
         return new Choice(new Proxy(type, InetSocketAddress.createUnresolved(u.getHost(), port)), auth);
     }
 
@@ -122,7 +129,11 @@ public final class Proxies {
             }
             int entryPort = -1;
             int colon = entry.lastIndexOf(':');
-            if (colon > 0 && entry.indexOf(':') == colon && entry.substring(colon + 1).matches("\\d+")) {
+            boolean bracketed = entry.startsWith("[") && entry.indexOf(']') > 0;
+            if (bracketed && colon > entry.indexOf(']') && entry.substring(colon + 1).matches("\\d+")) {
+                entryPort = Integer.parseInt(entry.substring(colon + 1)); // [::1]:6443
+                entry = entry.substring(0, colon);
+            } else if (!bracketed && colon > 0 && entry.indexOf(':') == colon && entry.substring(colon + 1).matches("\\d+")) {
                 entryPort = Integer.parseInt(entry.substring(colon + 1));
                 entry = entry.substring(0, colon);
             }
