@@ -139,6 +139,13 @@ final class StatusCommand implements Callable<Integer> {
         if (selector != null && model != null) {
             throw CliException.usage("name a MODEL or give -l SELECTOR, not both");
         }
+        if (selector != null) {
+            try {
+                Manifests.deploymentsMatching(List.of(), selector); // parses it: a wrong selector is a usage error
+            } catch (IllegalArgumentException e) {
+                throw CliException.usage(e.getMessage());
+            }
+        }
         if (watch && (probe || output.format() != Format.table && output.format() != Format.wide)) {
             throw CliException.usage("-w prints table rows as they change: it takes neither --probe nor -o "
                     + output.format());
@@ -206,14 +213,7 @@ final class StatusCommand implements Callable<Integer> {
     private List<ModelStatus> statuses(EnableOptions options) {
         if (!local) {
             if (cluster == null) {
-                try {
-                    cluster = ModelStatus.reader(kube.toContext(), model, selector, options);
-                } catch (IllegalArgumentException e) {
-                    if (selector != null && e.getMessage().contains("label selector")) {
-                        throw CliException.usage(e.getMessage());
-                    }
-                    throw e;
-                }
+                cluster = ModelStatus.reader(kube.toContext(), model, selector, options);
             }
             return cluster.get();
         }
@@ -230,14 +230,8 @@ final class StatusCommand implements Callable<Integer> {
         } catch (IllegalArgumentException e) {
             throw new CliException(ExitCodes.FAILURE, e.getMessage());
         }
-        if (selector == null) {
-            return ModelStatus.of(manifests, model, options);
-        }
-        try {
-            return ModelStatus.matching(manifests, selector, options);
-        } catch (IllegalArgumentException e) {
-            throw CliException.usage(e.getMessage());
-        }
+        return selector == null ? ModelStatus.of(manifests, model, options)
+                : ModelStatus.matching(manifests, selector, options);
     }
 
     /** kubectl get -w: the table, then a model's row whenever it changes; ends at --request-timeout or interrupt. */

@@ -38,13 +38,21 @@ class ClusterCommandsTest {
             assertEquals(0, disabled.exitCode(), disabled.err());
             Result off = CliHarness.run("status", "--kubeconfig", kubeconfig, "-n", "default");
             assertTrue(off.outLines().get(1).contains(" off "), off.out());
-            // -l with -A: the selector is matched on each Deployment of every namespace, by namespace and name
+            // -l with -A: the selector is matched on each Deployment of every namespace, by namespace and name (a
+            // namespace-scoped listing matched by bare name dropped the model of another namespace)
+            cluster.fabric8.apps().deployments().inNamespace("ml").resource(new io.fabric8.kubernetes.api.model.apps
+                    .DeploymentBuilder(cluster.fabric8.apps().deployments().inNamespace("default").withName("llama-3-8b")
+                    .get()).editMetadata().withNamespace("ml").withResourceVersion(null).withUid(null).endMetadata()
+                    .build()).create();
             Result selected = CliHarness.run("status", "--kubeconfig", kubeconfig, "-A", "-l", "app in (llama-3-8b)",
                     "-o", "name");
-            assertEquals(List.of("deployment.apps/llama-3-8b"), selected.outLines(), selected.err());
+            assertEquals(List.of("deployment.apps/llama-3-8b", "deployment.apps/llama-3-8b"), selected.outLines(),
+                    selected.err());
+            assertEquals(2, CliHarness.run("status", "--kubeconfig", kubeconfig, "-l", "app in ()").exitCode());
             Result unselected = CliHarness.run("status", "--kubeconfig", kubeconfig, "-A", "-l", "app notin (llama-3-8b)",
                     "-o", "name");
             assertEquals(List.of(), unselected.outLines(), unselected.err());
+            cluster.fabric8.apps().deployments().inNamespace("ml").withName("llama-3-8b").delete();
             Result none = CliHarness.run("status", "--kubeconfig", kubeconfig, "-n", "elsewhere");
             assertEquals(List.of("error: no vLLM or SGLang Deployment in namespace elsewhere"), none.errLines());
             assertEquals(1, none.exitCode());

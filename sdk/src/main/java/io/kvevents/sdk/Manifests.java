@@ -87,7 +87,7 @@ public final class Manifests {
                 Object again;
                 try {
                     doc = reader(plain).load(text);
-                    again = doc == null ? null : reader(identitySet()).load(text); // kept apart from what plans edit
+                    again = doc == null ? null : io.kvevents.internal.kube.JsonTree.copy(doc); // apart from what plans edit
                 } catch (YAMLException e) {
                     throw new IllegalArgumentException(file + " is not valid YAML: "
                             + e.getMessage().lines().findFirst().orElse(""), e);
@@ -164,7 +164,11 @@ public final class Manifests {
         }
     }
 
-    /** The objects as YAML documents separated by {@code ---}. */
+    /**
+     * The objects as YAML documents separated by {@code ---}, every string quoted where YAML 1.1 (kubectl's) would
+     * read it as something else. To write manifests back as they were read, plain scalars included, use
+     * {@link #load} and {@link #write(List, Layout)}.
+     */
     public static String write(List<Map<String, Object>> objects) {
         StringBuilder s = new StringBuilder();
         Yaml yaml = writer(identitySet());

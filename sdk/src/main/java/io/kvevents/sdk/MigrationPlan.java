@@ -16,10 +16,11 @@ import java.util.stream.Collectors;
  * only, and keeps every change made since.
  *
  * <pre>{@code
- * var plan = MigrationPlan.enable(Manifests.read(List.of(Path.of("examples/manifests/llama-deployment.yaml"))),
- *         "llama-3-8b", EnableOptions.defaults().withTokenizer("http://tokenizer-service.default:8080"));
+ * var in = Manifests.load(List.of(Path.of("examples/manifests/llama-deployment.yaml")));
+ * var plan = MigrationPlan.enable(in.objects(), "llama-3-8b",
+ *         EnableOptions.defaults().withTokenizer("http://tokenizer-service.default:8080"));
  * plan.steps()
- * Manifests.write(plan.result())
+ * Manifests.write(plan.result(), in.layout())   // what the plan did not change comes back as written
  * }</pre>
  */
 public final class MigrationPlan {

@@ -237,6 +237,25 @@ class KubeconfigTest {
         }
     }
 
+    /**
+     * Review finding: an exec plugin that writes more to stderr than a pipe holds before its token (a chatty login
+     * helper) hung the command, stdout being read to its end first; now its output goes to files.
+     */
+    @Test
+    void anExecPluginThatWritesMuchToStderrDoesNotHang() throws Exception {
+        Path bin = Files.createDirectories(dir.resolve("bin"));
+        Files.writeString(bin.resolve("chatty"), "#!/bin/sh\nhead -c 300000 /dev/zero | tr '\\0' x >&2\n"
+                + "echo '{\"apiVersion\":\"client.authentication.k8s.io/v1\",\"kind\":\"ExecCredential\","
+                + "\"status\":{\"token\":\"chatty-token\"}}'\n");
+        assertTrue(bin.resolve("chatty").toFile().setExecutable(true));
+        Path file = dir.resolve("config");
+        Files.writeString(file, kubeconfig(certs.resolve("ca.crt").toString(), "    exec:\n      apiVersion:"
+                + " client.authentication.k8s.io/v1\n      command: " + bin.resolve("chatty") + "\n", ""));
+        Map<String, List<String>> h = org.junit.jupiter.api.Assertions.assertTimeoutPreemptively(Duration.ofSeconds(30),
+                () -> ours(new KubeContext(List.of(file), null, null, false), env()));
+        assertEquals("Bearer chatty-token", auth(h));
+    }
+
     @Test
     void homeIsTheEnvironmentsAndFlagsOverrideTheKubeconfig() throws Exception {
         Path kube = Files.createDirectories(dir.resolve(".kube"));
