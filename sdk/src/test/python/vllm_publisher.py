@@ -253,21 +253,27 @@ class Publisher:
         self.stored_events[seq] = stored
         return events
 
+    def ts(self, seq):
+        if self.args.clock == "wall":
+            return time.time() - self.args.lag
+        return 1757500000.0 + seq / 1000.0
+
     def payload(self, seq):
         events = self.events(seq)
-        self.truth.append((seq, events))
-        return encode_batch(1757500000.0 + seq / 1000.0, events, self.args.rank, self.args.profile, self.args.hashes)
+        ts = self.ts(seq)
+        self.truth.append((seq, events, ts))
+        return encode_batch(ts, events, self.args.rank, self.args.profile, self.args.hashes)
 
     def json_truth(self, source):
         """Every buffered batch's events in tail -o json's form (EventSchema's fields, absent ones null)."""
         lines = []
         held = {seq for seq, _ in self.buffer}
-        for seq, events in self.truth:
+        for seq, events, ts in self.truth:
             if seq not in held:
                 continue
             for e in events:
                 fields = STORED_JSON if e["type"] == "BlockStored" else REMOVED_JSON
-                line = {"source": source, "seq": seq, "ts": 1757500000.0 + seq / 1000.0,
+                line = {"source": source, "seq": seq, "ts": ts,
                         "data_parallel_rank": self.args.rank if PROFILES[self.args.profile]["rank"] else None,
                         "type": e["type"]}
                 for k in fields:
@@ -285,7 +291,7 @@ class Publisher:
     def resident_prefix(self):
         """How many leading blocks of tokens 0, 1, 2, ... the engine holds in its full-attention group."""
         copies = {}
-        for _, events in self.truth:
+        for _, events, _ in self.truth:
             for e in events:
                 if e.get("group_idx") not in (None, 0):
                     continue
@@ -402,6 +408,10 @@ def main():
     p.add_argument("--topic", default="kv@pod-a@demo-model")
     p.add_argument("--topic-frame", action="store_true", default=None,
                    help="replay replies carry the topic (vLLM >= 0.26; default: the profile's)")
+    p.add_argument("--clock", choices=["fixed", "wall"], default="fixed",
+                   help="batch timestamps: fixed (1757500000 + seq/1000, for byte-exact truths) or wall, time.time()"
+                        " as vLLM v0.11.0 vllm/v1/core/sched/scheduler.py stamps KVEventBatch")
+    p.add_argument("--lag", type=float, default=0, help="with --clock wall: stamp batches this many seconds late")
     p.add_argument("--buffer", type=int, default=10000)
     p.add_argument("--router-hwm", type=int, default=1000)
     p.add_argument("--host", default="127.0.0.1", help="the address to bind: 127.0.0.1, or ::1 for IPv6")

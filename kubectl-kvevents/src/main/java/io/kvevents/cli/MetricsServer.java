@@ -23,7 +23,7 @@ import java.util.function.ToLongFunction;
  * index's) own counters at each scrape. Names (docs/cli.md): {@code kvevents_batches_total},
  * {@code kvevents_events_total{type}}, {@code kvevents_decode_errors_total}, {@code kvevents_gaps_total},
  * {@code kvevents_replays_total}, {@code kvevents_lost_batches_total}, {@code kvevents_restarts_total},
- * {@code kvevents_last_seq}, {@code kvevents_lag_seconds} and, with an index, {@code kvevents_resident_blocks{tier}};
+ * {@code kvevents_last_seq}, {@code kvevents_lag_seconds}, {@code kvevents_last_event_timestamp_seconds} and, with an index, {@code kvevents_resident_blocks{tier}};
  * every one labelled by {@code source}.
  */
 final class MetricsServer implements AutoCloseable {
@@ -83,15 +83,10 @@ final class MetricsServer implements AutoCloseable {
                 SourceStats::lostBatches));
         out.add(counter("kvevents_restarts", "Publisher restarts seen.", stats, SourceStats::restarts));
         out.add(gauge("kvevents_last_seq", "The last applied sequence number.", stats, s -> (double) s.lastSeq()));
-        GaugeSnapshot.Builder lag = GaugeSnapshot.builder().name("kvevents_lag_seconds")
-                .help("Now minus the engine timestamp of the last applied batch.");
-        for (SourceStats s : stats) {
-            if (s.lag() != null) {
-                lag.dataPoint(GaugeSnapshot.GaugeDataPointSnapshot.builder().labels(Labels.of("source", s.source()))
-                        .value(s.lag().toNanos() / 1e9).build());
-            }
-        }
-        out.add(lag.build());
+        out.add(optionalGauge("kvevents_lag_seconds", "The event lag: the arrival of the last batch that came live minus"
+                + " its engine timestamp.", stats, s -> s.delay() == null ? null : s.delay().toNanos() / 1e9));
+        out.add(optionalGauge("kvevents_last_event_timestamp_seconds", "The engine timestamp of the last applied batch"
+                + " (time() minus it is the age of the source's last event).", stats, SourceStats::lastEventTs));
         if (index != null) {
             GaugeSnapshot.Builder resident = GaugeSnapshot.builder().name("kvevents_resident_blocks")
                     .help("Blocks the index holds for each source, per tier.");
@@ -104,6 +99,18 @@ final class MetricsServer implements AutoCloseable {
             out.add(resident.build());
         }
         return new MetricSnapshots(out);
+    }
+
+    /** A gauge with a point for each source whose value is known (not null). */
+    private static GaugeSnapshot optionalGauge(String name, String help, List<SourceStats> stats, Function<SourceStats, Double> f) {
+        GaugeSnapshot.Builder b = GaugeSnapshot.builder().name(name).help(help);
+        for (SourceStats s : stats) {
+            Double value = f.apply(s);
+            if (value != null) {
+                b.dataPoint(GaugeSnapshot.GaugeDataPointSnapshot.builder().labels(Labels.of("source", s.source())).value(value).build());
+            }
+        }
+        return b.build();
     }
 
     private static CounterSnapshot.CounterDataPointSnapshot point(String source, String type, long value) {

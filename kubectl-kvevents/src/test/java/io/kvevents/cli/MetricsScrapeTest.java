@@ -31,7 +31,7 @@ import org.junit.jupiter.api.io.TempDir;
 class MetricsScrapeTest {
     private static final List<String> METRICS = List.of("kvevents_batches_total", "kvevents_events_total",
             "kvevents_decode_errors_total", "kvevents_gaps_total", "kvevents_replays_total", "kvevents_lost_batches_total",
-            "kvevents_restarts_total", "kvevents_last_seq", "kvevents_lag_seconds");
+            "kvevents_restarts_total", "kvevents_last_seq", "kvevents_lag_seconds", "kvevents_last_event_timestamp_seconds");
 
     @TempDir
     Path dir;
@@ -53,38 +53,53 @@ class MetricsScrapeTest {
                   - job_name: kvevents
                     static_configs: [{targets: ['127.0.0.1:%d']}]
                 """.formatted(metricsPort));
-        try (VllmPeer peer = VllmPeer.start()) {
+        try (VllmPeer peer = VllmPeer.start("--clock", "wall")) { // stamps batches as vLLM does: time.time()
             peer.publish(5);
             CompletableFuture<Result> tail = CompletableFuture.supplyAsync(() -> CliHarness.run("tail", "--endpoint",
-                    peer.endpointSpec("pod-a"), "--metrics-addr", "127.0.0.1:" + metricsPort, "--timeout", "12s", "-o",
+                    peer.endpointSpec("pod-a"), "--metrics-addr", "127.0.0.1:" + metricsPort, "--timeout", "20s", "-o",
                     "json"));
             Process prometheus = new ProcessBuilder("/usr/bin/prometheus", "--config.file=" + dir.resolve("prometheus.yml"),
                     "--storage.tsdb.path=" + dir.resolve("data"), "--web.listen-address=127.0.0.1:" + prometheusPort)
                     .redirectErrorStream(true).redirectOutput(dir.resolve("prometheus.log").toFile()).start();
             try {
                 HttpClient http = HttpClient.newHttpClient();
-                long until = System.nanoTime() + TimeUnit.SECONDS.toNanos(15);
-                double batches = -1;
-                while (System.nanoTime() < until && batches < 5) {
-                    Thread.sleep(500);
-                    JsonArray r = query(http, prometheusPort, "kvevents_batches_total{source=\"pod-a\"}");
-                    if (r != null && !r.isEmpty()) {
-                        batches = r.get(0).getAsJsonObject().getAsJsonArray("value").get(1).getAsDouble();
-                    }
-                }
+                long until = System.nanoTime() + TimeUnit.SECONDS.toNanos(20);
+                double batches = waitFor(http, prometheusPort, 5, until);
                 assertEquals(5.0, batches, Files.readString(dir.resolve("prometheus.log")));
+                peer.publish(2); // these come live: the lag is measured on them, not on the replayed five
+                batches = waitFor(http, prometheusPort, 7, until);
+                assertEquals(7.0, batches, Files.readString(dir.resolve("prometheus.log")));
                 for (String metric : METRICS) {
                     JsonArray r = query(http, prometheusPort, metric + "{source=\"pod-a\"}");
                     assertTrue(r != null && !r.isEmpty(), metric + " was scraped");
                 }
                 JsonArray stored = query(http, prometheusPort, "kvevents_events_total{source=\"pod-a\",type=\"stored\"}");
-                assertEquals(5.0, stored.get(0).getAsJsonObject().getAsJsonArray("value").get(1).getAsDouble());
+                assertEquals(7.0, stored.get(0).getAsJsonObject().getAsJsonArray("value").get(1).getAsDouble());
+                double lag = query(http, prometheusPort, "kvevents_lag_seconds{source=\"pod-a\"}").get(0).getAsJsonObject()
+                        .getAsJsonArray("value").get(1).getAsDouble();
+                assertTrue(lag >= 0 && lag < 5, "a live batch on loopback arrives within seconds of its timestamp: " + lag);
+                double age = query(http, prometheusPort, "time() - kvevents_last_event_timestamp_seconds{source=\"pod-a\"}")
+                        .get(0).getAsJsonObject().getAsJsonArray("value").get(1).getAsDouble();
+                assertTrue(age >= 0 && age < 60, "the last event is seconds old: " + age);
             } finally {
                 prometheus.destroy();
                 prometheus.waitFor(10, TimeUnit.SECONDS);
             }
             assertEquals(0, tail.get(40, TimeUnit.SECONDS).exitCode());
         }
+    }
+
+    /** The batches Prometheus has scraped for pod-a once they reach {@code want}, or the last value seen at the deadline. */
+    private static double waitFor(HttpClient http, int port, double want, long until) throws InterruptedException {
+        double batches = -1;
+        while (System.nanoTime() < until && batches < want) {
+            Thread.sleep(500);
+            JsonArray r = query(http, port, "kvevents_batches_total{source=\"pod-a\"}");
+            if (r != null && !r.isEmpty()) {
+                batches = r.get(0).getAsJsonObject().getAsJsonArray("value").get(1).getAsDouble();
+            }
+        }
+        return batches;
     }
 
     private static JsonArray query(HttpClient http, int port, String promql) {

@@ -24,7 +24,7 @@ import org.junit.jupiter.api.io.TempDir;
 
 /**
  * Issue 16: {@code monitoring rules} and {@code monitoring dashboard}, checked by the real promtool (Debian's
- * prometheus package, which {@code .ci/run} installs): the rules parse, each of the four alerts fires on synthetic
+ * prometheus package, which {@code .ci/run} installs): the rules parse, each of the six alerts (the guide's four and two on our own metrics) fires on synthetic
  * series that break it and clears when they recover ({@code promtool test rules}), and every dashboard query is
  * valid PromQL. Metric names: vLLM vllm/v1/metrics/loggers.py (v0.11.0, v0.23.0), AIBrix e3e10f9
  * pkg/cache/kvcache/metrics.go, cAdvisor.
@@ -58,7 +58,7 @@ class MonitoringTest {
         Files.writeString(dir.resolve("kvevents.rules.yaml"), rules.out());
         Ran check = run(List.of("promtool", "check", "rules", "kvevents.rules.yaml"));
         assertEquals(0, check.exitCode, check.output);
-        assertTrue(check.output.contains("SUCCESS: 4 rules found"), check.output);
+        assertTrue(check.output.contains("SUCCESS: 6 rules found"), check.output);
         Files.writeString(dir.resolve("test.yaml"), """
                 rule_files: [kvevents.rules.yaml]
                 evaluation_interval: 1m
@@ -89,6 +89,12 @@ class MonitoringTest {
                         values: '900x30 500x30'
                       - series: 'container_spec_memory_limit_bytes{namespace="aibrix-system",container="gateway-plugin",pod="gw-0"}'
                         values: '1000x60'
+                      # ours: live batches arriving 3 s late for 20 minutes, then 0.05 s
+                      - series: 'kvevents_lag_seconds{source="llama-2"}'
+                        values: '3x20 0.05x40'
+                      # four batches lost at minute 10, none after
+                      - series: 'kvevents_lost_batches_total{source="llama-3"}'
+                        values: '0x10 4x50'
                     alert_rule_test:
                       - eval_time: 25m
                         alertname: KVCacheHitRateLow
@@ -129,6 +135,26 @@ class MonitoringTest {
                               description: The prefix index grows with the blocks the pods hold; raise the limit before the gateway is killed.
                       - eval_time: 50m
                         alertname: KVEventGatewayMemoryHigh
+                        exp_alerts: []
+                      - eval_time: 10m
+                        alertname: KVEventLagObserved
+                        exp_alerts:
+                          - exp_labels: {severity: warning, source: llama-2}
+                            exp_annotations:
+                              summary: Events of llama-2 arrive over 1 s after the engine sent them
+                              description: The last live batch arrived 3s after its engine timestamp (clock skew included).
+                      - eval_time: 30m
+                        alertname: KVEventLagObserved
+                        exp_alerts: []
+                      - eval_time: 12m
+                        alertname: KVEventBatchesLost
+                        exp_alerts:
+                          - exp_labels: {severity: warning, source: llama-3}
+                            exp_annotations:
+                              summary: Batches of llama-3 were lost for good
+                              description: 'The publisher no longer held them when a gap was replayed: a subscriber''s index misses blocks until the pod clears or restarts (raise buffer_steps in --kv-events-config).'
+                      - eval_time: 30m
+                        alertname: KVEventBatchesLost
                         exp_alerts: []
                 """);
         Ran test = run(List.of("promtool", "test", "rules", "test.yaml"));

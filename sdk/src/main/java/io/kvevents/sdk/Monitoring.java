@@ -86,6 +86,14 @@ public final class Monitoring {
                         + "max by (namespace, pod) (container_spec_memory_limit_bytes" + gw + " > 0) > 0.8",
                 "10m", "critical", "The gateway {{ $labels.pod }} uses over 80 % of its memory limit",
                 "The prefix index grows with the blocks the pods hold; raise the limit before the gateway is killed."));
+        // ours, from a long-running tail, top or cache-probe with --metrics-addr: what the event path itself saw
+        rules.add(alert("KVEventLagObserved", "max by (source) (kvevents_lag_seconds) > 1", "5m", "warning",
+                "Events of {{ $labels.source }} arrive over 1 s after the engine sent them",
+                "The last live batch arrived {{ $value | humanizeDuration }} after its engine timestamp (clock skew included)."));
+        rules.add(alert("KVEventBatchesLost", "sum by (source) (increase(kvevents_lost_batches_total[10m])) > 0", "0m",
+                "warning", "Batches of {{ $labels.source }} were lost for good",
+                "The publisher no longer held them when a gap was replayed: a subscriber's index misses blocks until the"
+                        + " pod clears or restarts (raise buffer_steps in --kv-events-config)."));
         Map<String, Object> group = new LinkedHashMap<>();
         group.put("name", "kvevents");
         group.put("rules", rules);

@@ -8,7 +8,10 @@ import java.time.Duration;
  * @param replays replays requested
  * @param replaysAnswered replays the publisher ended with its end marker: its replay endpoint answers
  * @param lastSeq last applied sequence number, -1 before the first
- * @param lag now minus the engine timestamp of the last applied batch, null before the first
+ * @param lag now minus the engine timestamp of the last applied batch (the age of its last event), null before the first
+ * @param delay the last batch that came live: its arrival minus its engine timestamp (the event lag, clock skew
+ *     between the engine's host and this one included), null before the first live batch
+ * @param lastEventTs the engine timestamp of the last applied batch, in seconds since the epoch, null before the first
  */
 public record SourceStats(
         String source,
@@ -25,7 +28,9 @@ public record SourceStats(
         long lostBatches,
         long restarts,
         long lastSeq,
-        Duration lag) {
+        Duration lag,
+        Duration delay,
+        Double lastEventTs) {
 
     /** Events of every type. */
     public long events() {
@@ -38,7 +43,7 @@ public record SourceStats(
                 + " removed=" + removed + " cleared=" + cleared + " unknown=" + unknown + ") decodeErrors="
                 + decodeErrors + " gaps=" + gaps + " replays=" + replays + " answered=" + replaysAnswered + " unrecoverable=" + unrecoverableGaps
                 + " lost=" + lostBatches + " restarts=" + restarts + " lastSeq=" + lastSeq
-                + " lag=" + lagText() + "]";
+                + " lag=" + lagText() + (delay == null ? "" : " delay=" + delay.toMillis() + "ms") + "]";
     }
 
     /** The lag for people: {@code 850ms}, {@code 42s}, {@code 7m}, {@code 3h}, {@code 12d}; {@code -} before the first batch. */

@@ -25,15 +25,20 @@ final class SourceCounters {
     private long restarts;
     private long lastSeq = -1;
     private double lastTs = Double.NaN;
+    private Duration delay;
 
     SourceCounters(String source) {
         this.source = source;
     }
 
-    synchronized void applied(long seq, EventBatch batch) {
+    /** @param arrived when it arrived on the live stream, null for a replayed batch (old by nature) */
+    synchronized void applied(long seq, EventBatch batch, java.time.Instant arrived) {
         batches++;
         lastSeq = seq;
         lastTs = batch.ts();
+        if (arrived != null) {
+            delay = Duration.ofNanos(Math.max(0, (long) ((arrived.getEpochSecond() + arrived.getNano() / 1e9 - batch.ts()) * 1e9)));
+        }
         for (KvEvent e : batch.events()) {
             if (e instanceof BlockStored) {
                 stored++;
@@ -80,6 +85,7 @@ final class SourceCounters {
         Duration lag = Double.isNaN(lastTs) ? null
                 : Duration.ofNanos(Math.max(0, (long) ((System.currentTimeMillis() / 1000.0 - lastTs) * 1e9)));
         return new SourceStats(source, batches, stored, removed, cleared, unknown, decodeErrors, gaps, replays, replaysAnswered,
-                unrecoverableGaps, lostBatches, restarts, lastSeq, lag);
+                unrecoverableGaps, lostBatches, restarts, lastSeq, lag, delay,
+                Double.isNaN(lastTs) ? null : lastTs);
     }
 }

@@ -173,7 +173,7 @@ public final class SourceSequencer {
             // The first answer starts later than asked: the publisher's buffer no longer holds the start.
             lost(last + 1, seq - 1, "older than the publisher's replay buffer");
         }
-        apply(m);
+        apply(m, false);
         progressSinceRequest = true;
         silentAttempts = 0;
     }
@@ -406,6 +406,11 @@ public final class SourceSequencer {
     }
 
     private void apply(RawMessage m) {
+        apply(m, true);
+    }
+
+    /** @param live it came on the live stream (its arrival time against its engine timestamp is the delay) */
+    private void apply(RawMessage m, boolean live) {
         last = m.seq();
         lastPayload = m.payload();
         EventBatch batch;
@@ -416,7 +421,7 @@ public final class SourceSequencer {
             sink.emit(new MalformedMessage(source, m, "seq " + m.seq() + ": malformed payload: " + e.getMessage()));
             return;
         }
-        counters.applied(m.seq(), batch);
+        counters.applied(m.seq(), batch, live ? m.received() : null);
         sink.emit(new ReceivedBatch(m, batch));
     }
 
