@@ -20,6 +20,7 @@ public final class Main {
             new Subcommand(EnableCommand.NAME, EnableCommand.HEADER, EnableCommand.class),
             new Subcommand(DisableCommand.NAME, DisableCommand.HEADER, DisableCommand.class),
             new Subcommand(StatusCommand.NAME, StatusCommand.HEADER, StatusCommand.class),
+            new Subcommand(DoctorCommand.NAME, DoctorCommand.HEADER, DoctorCommand.class),
             new Subcommand(TailCommand.NAME, TailCommand.HEADER, TailCommand.class),
             new Subcommand(CacheProbeCommand.NAME, CacheProbeCommand.HEADER, CacheProbeCommand.class),
             new Subcommand(SimulateCommand.NAME, SimulateCommand.HEADER, SimulateCommand.class),

@@ -129,7 +129,7 @@ public final class ModelPods implements AutoCloseable {
         List<PodActivity> out = new ArrayList<>();
         for (String pod : pods) {
             SourceStats s = stats.stream().filter(x -> x.source().equals(pod)).findFirst().orElse(null);
-            out.add(new PodActivity(pod, s == null ? 0 : s.batches(), s == null ? null : s.lag(),
+            out.add(new PodActivity(pod, s == null ? 0 : s.batches(), s == null ? null : s.lag(), s == null ? null : s.delay(),
                     s != null && s.replaysAnswered() > 0, blockSizes.get(pod), problems.get(pod)));
         }
         return out;

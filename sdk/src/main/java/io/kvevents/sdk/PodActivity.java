@@ -12,11 +12,13 @@ import java.util.Map;
  * endpoint answered, the block size its events carry, and what kept it from being read.
  *
  * @param lastEventAge now minus the engine timestamp of its last batch; null when it sent none
+ * @param delay its event lag: the arrival of its last live batch minus that batch's engine timestamp; null when no
+ *     batch came live
  * @param blockSize tokens per block of its last BlockStored; null when it stored nothing meanwhile
  * @param problem why it could not be read (a refused port-forward, …); null when nothing went wrong
  */
-public record PodActivity(String pod, long batches, Duration lastEventAge, boolean replayAnswered, Integer blockSize,
-        String problem) {
+public record PodActivity(String pod, long batches, Duration lastEventAge, Duration delay, boolean replayAnswered,
+        Integer blockSize, String problem) {
 
     /** The pod this activity belongs to: a data-parallel rank's source {@code POD/dpR} belongs to POD. */
     public String podName() {
@@ -25,7 +27,7 @@ public record PodActivity(String pod, long batches, Duration lastEventAge, boole
     }
 
     /**
-     * One row per pod from one per data-parallel rank: batches summed, the freshest last event, replay
+     * One row per pod from one per data-parallel rank: batches summed, the freshest last event, the worst delay, replay
      * answered when every rank's did, the first block size seen, every rank's problem.
      */
     public static List<PodActivity> perPod(List<PodActivity> perRank) {
@@ -42,6 +44,7 @@ public record PodActivity(String pod, long batches, Duration lastEventAge, boole
             }
             long batches = 0;
             Duration freshest = null;
+            Duration worstDelay = null;
             boolean replay = true;
             Integer blockSize = null;
             List<String> problems = new ArrayList<>();
@@ -50,13 +53,16 @@ public record PodActivity(String pod, long batches, Duration lastEventAge, boole
                 if (a.lastEventAge != null && (freshest == null || a.lastEventAge.compareTo(freshest) < 0)) {
                     freshest = a.lastEventAge;
                 }
+                if (a.delay != null && (worstDelay == null || a.delay.compareTo(worstDelay) > 0)) {
+                    worstDelay = a.delay;
+                }
                 replay &= a.replayAnswered;
                 blockSize = blockSize != null ? blockSize : a.blockSize;
                 if (a.problem != null) {
                     problems.add(a.pod + ": " + a.problem);
                 }
             }
-            out.add(new PodActivity(e.getKey(), batches, freshest, replay, blockSize,
+            out.add(new PodActivity(e.getKey(), batches, freshest, worstDelay, replay, blockSize,
                     problems.isEmpty() ? null : String.join("; ", problems)));
         }
         return out;

@@ -40,6 +40,9 @@ public final class FakeApiServer implements AutoCloseable {
     /** Where each pod's ports really listen on loopback: namespace/name → (pod port → local port). */
     private final Map<String, Map<Integer, Integer>> podPorts = new ConcurrentHashMap<>();
     private final Set<String> denied = ConcurrentHashMap.newKeySet();
+    /** Container logs: namespace/pod/container/previous → text. */
+    private final Map<String, String> logs = new ConcurrentHashMap<>();
+    private final List<io.fabric8.kubernetes.api.model.Event> events = new CopyOnWriteArrayList<>();
     private volatile Function<RecordedRequest, MockResponse> fault = r -> null;
     /** Every request line seen, e.g. {@code GET /api/v1/namespaces/ml/pods/x/portforward?ports=5557}. */
     public final List<String> requests = new CopyOnWriteArrayList<>();
@@ -96,6 +99,12 @@ public final class FakeApiServer implements AutoCloseable {
                 }
                 if (path.contains("/portforward")) {
                     return portForward(path);
+                }
+                if (path.matches("/api/v1/namespaces/[^/]+/pods/[^/]+/log(\\?.*)?")) {
+                    return log(path);
+                }
+                if ("GET".equals(request.getMethod()) && path.matches("/api/v1/namespaces/[^/]+/events(\\?.*)?")) {
+                    return events(path);
                 }
                 return super.dispatch(request);
             }
@@ -179,6 +188,121 @@ public final class FakeApiServer implements AutoCloseable {
                 .endContainer().endSpec()
                 .withNewStatus().withPhase("Running").addNewCondition().withType("Ready").withStatus(pod.ready() ? "True" : "False")
                 .endCondition().endStatus().build()).create();
+        return this;
+    }
+
+    /**
+     * A container's log, as {@code GET …/pods/NAME/log?container=C[&previous=true]} serves it (text/plain, the last
+     * {@code tailLines} lines); a previous log that was never set is answered as the API server answers it, 400.
+     */
+    public FakeApiServer log(String namespace, String pod, String container, boolean previous, String text) {
+        logs.put(namespace + "/" + pod + "/" + container + "/" + previous, text);
+        return this;
+    }
+
+    /**
+     * Puts a pod's container in a crash loop, as the kubelet reports one: not ready, waiting in CrashLoopBackOff after
+     * {@code restarts} restarts, its last instance terminated with {@code exitCode} ({@code reason} Error, OOMKilled).
+     */
+    public FakeApiServer crashLoop(String namespace, String pod, String container, int restarts, int exitCode, String reason) {
+        var p = client.pods().inNamespace(namespace).withName(pod).get();
+        p.setStatus(new io.fabric8.kubernetes.api.model.PodStatusBuilder().withPhase("Running")
+                .addNewCondition().withType("Ready").withStatus("False").endCondition()
+                .addNewContainerStatus().withName(container).withReady(false).withRestartCount(restarts)
+                .withImage(p.getSpec().getContainers().get(0).getImage())
+                .withNewState().withNewWaiting().withReason("CrashLoopBackOff")
+                .withMessage("back-off 5m0s restarting failed container=" + container + " pod=" + pod).endWaiting().endState()
+                .withNewLastState().withNewTerminated().withExitCode(exitCode).withReason(reason)
+                .withFinishedAt("2026-12-01T05:00:00Z").endTerminated().endLastState()
+                .endContainerStatus().build());
+        client.pods().inNamespace(namespace).resource(p).updateStatus();
+        return this;
+    }
+
+    /**
+     * A core/v1 Event about a pod, as the kubelet records one ({@code Warning BackOff "Back-off restarting failed
+     * container"}).
+     */
+    public FakeApiServer podEvent(String namespace, String pod, String type, String reason, String message) {
+        events.add(new io.fabric8.kubernetes.api.model.EventBuilder()
+                .withNewMetadata().withName(pod + "." + Long.toHexString(System.nanoTime())).withNamespace(namespace).endMetadata()
+                .withNewInvolvedObject().withApiVersion("v1").withKind("Pod").withName(pod).withNamespace(namespace)
+                .endInvolvedObject().withType(type).withReason(reason).withMessage(message).build());
+        return this;
+    }
+
+    /**
+     * {@code GET …/events?fieldSelector=involvedObject.…}: the events of {@link #podEvent} selected as the API server
+     * selects them (k8s.io/kubernetes pkg/registry/core/event/strategy.go ToSelectableFields); fabric8's CRUD mode
+     * would read those keys as the event's own name and kind.
+     */
+    private MockResponse events(String path) {
+        String ns = path.split("/")[4];
+        String selector = path.contains("fieldSelector=") ? java.net.URLDecoder.decode(
+                path.replaceAll(".*fieldSelector=([^&]*).*", "$1"), StandardCharsets.UTF_8) : "";
+        List<io.fabric8.kubernetes.api.model.Event> items = events.stream().filter(e -> ns.equals(e.getMetadata().getNamespace()))
+                .filter(e -> {
+                    for (String term : selector.isEmpty() ? new String[0] : selector.split(",")) {
+                        String[] kv = term.split("=", 2);
+                        var o = e.getInvolvedObject();
+                        String actual = switch (kv[0]) {
+                            case "involvedObject.kind" -> o.getKind();
+                            case "involvedObject.name" -> o.getName();
+                            case "involvedObject.namespace" -> o.getNamespace();
+                            default -> throw new IllegalArgumentException("field " + kv[0] + " is not selectable here");
+                        };
+                        if (!kv[1].equals(actual)) {
+                            return false;
+                        }
+                    }
+                    return true;
+                }).toList();
+        String body = io.fabric8.kubernetes.client.utils.Serialization.asJson(new io.fabric8.kubernetes.api.model.EventListBuilder()
+                .withItems(items).build());
+        return new MockResponse().setResponseCode(200).setBody(body.getBytes(StandardCharsets.UTF_8));
+    }
+
+    private MockResponse log(String path) {
+        String[] p = path.split("\\?")[0].split("/");
+        String query = path.contains("?") ? path.substring(path.indexOf('?') + 1) : "";
+        Map<String, String> q = new HashMap<>();
+        for (String pair : query.split("&")) {
+            int eq = pair.indexOf('=');
+            if (eq > 0) {
+                q.put(pair.substring(0, eq), java.net.URLDecoder.decode(pair.substring(eq + 1), StandardCharsets.UTF_8));
+            }
+        }
+        boolean previous = "true".equals(q.get("previous"));
+        String container = q.getOrDefault("container", "engine");
+        String text = logs.get(p[4] + "/" + p[6] + "/" + container + "/" + previous);
+        if (text == null && previous) {
+            return new MockResponse().setResponseCode(400).setBody(("{\"kind\":\"Status\",\"apiVersion\":\"v1\",\"status\":"
+                    + "\"Failure\",\"message\":\"previous terminated container \\\"" + container + "\\\" in pod \\\"" + p[6]
+                    + "\\\" not found\",\"reason\":\"BadRequest\",\"code\":400}").getBytes(StandardCharsets.UTF_8));
+        }
+        List<String> lines = text == null ? List.of() : text.lines().toList();
+        if (q.containsKey("tailLines")) {
+            int n = Integer.parseInt(q.get("tailLines"));
+            lines = lines.subList(Math.max(0, lines.size() - n), lines.size());
+        }
+        return new MockResponse().setResponseCode(200).setHeader("Content-Type", "text/plain")
+                .setBody(String.join("\n", lines).getBytes(StandardCharsets.UTF_8));
+    }
+
+    /**
+     * A pod as the Deployment's ReplicaSet would make it now: the template's labels, annotations and spec, Running and
+     * (when {@code ready}) Ready, its ports forwarded to where they really listen on loopback.
+     */
+    public FakeApiServer podOf(String namespace, String deployment, String name, boolean ready, Map<Integer, Integer> ports) {
+        var template = client.apps().deployments().inNamespace(namespace).withName(deployment).get().getSpec().getTemplate();
+        deletePod(namespace, name);
+        podPorts.put(namespace + "/" + name, ports);
+        client.pods().inNamespace(namespace).resource(new PodBuilder()
+                .withNewMetadata().withName(name).withNamespace(namespace).withLabels(template.getMetadata().getLabels())
+                .withAnnotations(template.getMetadata().getAnnotations()).endMetadata()
+                .withSpec(template.getSpec())
+                .withNewStatus().withPhase("Running").withPodIP("10.0.0.7").addNewCondition().withType("Ready")
+                .withStatus(ready ? "True" : "False").endCondition().endStatus().build()).create();
         return this;
     }
 

@@ -130,6 +130,43 @@ public final class KubeApi {
         return getOrNull("/api/v1/namespaces/" + ns + "/pods/" + name, "pods " + name + " in namespace " + ns);
     }
 
+    /**
+     * The last {@code tailLines} lines a container logged (its previous instance's with {@code previous}, as
+     * {@code kubectl logs --previous}); null when there is none (a container that never restarted has no previous
+     * log: the server answers 400 "previous terminated container … not found").
+     *
+     * @throws IllegalStateException when the logs cannot be read (forbidden: RBAC on pods/log)
+     */
+    public String podLog(String ns, String pod, String container, boolean previous, int tailLines) {
+        List<io.kubernetes.client.openapi.Pair> query = new ArrayList<>();
+        query.add(new io.kubernetes.client.openapi.Pair("container", container));
+        query.add(new io.kubernetes.client.openapi.Pair("tailLines", String.valueOf(tailLines)));
+        if (previous) {
+            query.add(new io.kubernetes.client.openapi.Pair("previous", "true"));
+        }
+        try {
+            var call = client.buildCall(client.getBasePath(), "/api/v1/namespaces/" + ns + "/pods/" + pod + "/log", "GET",
+                    query, new ArrayList<>(), null, new HashMap<>(), new HashMap<>(), new HashMap<>(),
+                    new String[] {"BearerToken"}, null);
+            return send(call);
+        } catch (ApiException e) {
+            if (e.getCode() == 400 || e.getCode() == 404) {
+                return null;
+            }
+            throw failure("get pods/log of " + pod + " in namespace " + ns, e);
+        }
+    }
+
+    /** The events about one object of a namespace (core/v1 Events whose involvedObject is it), oldest first. */
+    public List<Map<String, Object>> eventsAbout(String ns, String kind, String name) {
+        List<Map<String, Object>> events = list("/api/v1/namespaces/" + ns + "/events",
+                List.of(new io.kubernetes.client.openapi.Pair("fieldSelector", "involvedObject.kind=" + kind
+                        + ",involvedObject.name=" + name)), "list events in namespace " + ns);
+        // a server that ignores the field selector still gives the right answer
+        return events.stream().filter(e -> name.equals(JsonTree.at(e, "involvedObject", "name"))
+                && kind.equals(JsonTree.at(e, "involvedObject", "kind"))).toList();
+    }
+
     /** Deployments (apps/v1) of the namespace, or of every namespace. */
     public List<Map<String, Object>> deployments() {
         return list("/apis/apps/v1" + scope() + "/deployments", "list deployments.apps");

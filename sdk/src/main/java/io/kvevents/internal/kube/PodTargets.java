@@ -144,7 +144,7 @@ public final class PodTargets {
     }
 
     /** Running, Ready, and not being deleted. */
-    static boolean isReady(Map<String, Object> pod) {
+    public static boolean isReady(Map<String, Object> pod) {
         if (JsonTree.at(pod, "metadata", "deletionTimestamp") != null
                 || !"Running".equals(JsonTree.at(pod, "status", "phase"))) {
             return false;
@@ -159,8 +159,13 @@ public final class PodTargets {
         return false;
     }
 
-    @SuppressWarnings("unchecked")
     private Pod pod(String name, Object spec) {
+        return engine(namespace, name, spec);
+    }
+
+    /** The engine of a pod spec (or a pod template's) and the ports it publishes and serves on. */
+    @SuppressWarnings("unchecked")
+    public static Pod engine(String namespace, String name, Object spec) {
         Map<String, Object> container = null;
         if (spec instanceof Map<?, ?> s && s.get("containers") instanceof List<?> containers) {
             for (Object c : containers) {

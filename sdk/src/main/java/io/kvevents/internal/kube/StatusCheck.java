@@ -29,11 +29,28 @@ public final class StatusCheck {
      */
     public static List<ModelStatus> check(List<Map<String, Object>> manifests, String model, EnableOptions o,
             String where, boolean gatewayExpected) {
+        return examine(manifests, model, o, where, gatewayExpected).stream().map(Examined::status).toList();
+    }
+
+    /**
+     * A model's status and the topic of each of its problems ({@code flags}, {@code compatibility},
+     * {@code block-size}, {@code gateway-settings}), for {@code doctor}.
+     */
+    public record Examined(ModelStatus status, Map<String, String> topicOfProblem) {
+        /** The problems of one topic. */
+        public List<String> problems(String topic) {
+            return status.problems().stream().filter(p -> topic.equals(topicOfProblem.get(p))).toList();
+        }
+    }
+
+    /** See {@link #check(List, String, EnableOptions, String, boolean)}. */
+    public static List<Examined> examine(List<Map<String, Object>> manifests, String model, EnableOptions o,
+            String where, boolean gatewayExpected) {
         GatewayConfig gateway = gateway(manifests, o);
         Map<String, Object> gatewayObject = Workloads.find(manifests, "Deployment", o.gatewayNamespace(), o.gatewayDeployment());
         String gatewayImage = gatewayObject == null || JsonTree.containers(gatewayObject).isEmpty() ? null
                 : String.valueOf(Workloads.gatewayContainer(gatewayObject).get("image"));
-        List<ModelStatus> out = new ArrayList<>();
+        List<Examined> out = new ArrayList<>();
         for (Map<String, Object> d : manifests) {
             if (!"Deployment".equals(d.get("kind"))) {
                 continue;
@@ -53,27 +70,34 @@ public final class StatusCheck {
     }
 
     /** @param expected the gateway's options when its absence is something missing, else null */
-    private static ModelStatus status(Map<String, Object> d, String name, GatewayConfig gateway, String gatewayImage,
+    private static Examined status(Map<String, Object> d, String name, GatewayConfig gateway, String gatewayImage,
             EnableOptions expected) {
         List<String> missing = new ArrayList<>();
         List<String> problems = new ArrayList<>();
+        Map<String, String> topics = new java.util.LinkedHashMap<>();
         Map<String, Object> c = Workloads.findEngineContainer(d);
         Engine engine = c == null ? Engine.VLLM : Engine.of(c);
         List<Object> args = new ArrayList<>();
         if (c != null) {
             args.addAll(vllmWords(c, problems));
+            problems.forEach(p -> topics.put(p, "flags"));
         }
         boolean flag = kvEventsEnabled(args, engine);
         if (c != null && flag && engine == Engine.VLLM) {
-            problems.addAll(compatibility(String.valueOf(c.get("image")), gatewayImage, args));
+            for (String p : compatibility(String.valueOf(c.get("image")), gatewayImage, args)) {
+                problems.add(p);
+                topics.put(p, p.contains("not a JSON object") ? "flags" : "compatibility");
+            }
         }
         if (!flag) {
             missing.add("--kv-events-config flag");
         }
         if (args.stream().anyMatch(a -> String.valueOf(a).startsWith("--enable-kv-cache-events")
                 || String.valueOf(a).startsWith("--kv-events-publisher") || String.valueOf(a).startsWith("--kv-events-endpoint"))) {
-            problems.add("seed-style flags (--enable-kv-cache-events, --kv-events-…) make vLLM exit with"
-                    + " \"unrecognized arguments\": run enable to replace them");
+            String seed = "seed-style flags (--enable-kv-cache-events, --kv-events-…) make vLLM exit with"
+                    + " \"unrecognized arguments\": run enable to replace them";
+            problems.add(seed);
+            topics.put(seed, "flags");
         }
         boolean ports = c != null && hasPort(c.get("ports"), "kv-events") && hasPort(c.get("ports"), "kv-replay");
         if (!ports) {
@@ -95,15 +119,20 @@ public final class StatusCheck {
             missing.add("gateway sync");
         }
         if (gateway != null) {
-            problems.addAll(gateway.problems());
+            for (String p : gateway.problems()) {
+                problems.add(p);
+                topics.put(p, "gateway-settings");
+            }
         }
         ModelStatus.State state = flag && ports && podLabel ? (missing.isEmpty() ? ModelStatus.State.ENABLED : ModelStatus.State.PARTIAL)
                 : !flag && !ports && !podLabel ? ModelStatus.State.OFF : ModelStatus.State.PARTIAL;
         int tokens = engine.blockSize(strings(args));
         if (gateway != null && gateway.blockSize() != null && gateway.blockSize() != 4 * tokens) {
-            problems.add("the gateway's " + BLOCK_SIZE + "=" + gateway.blockSize() + " does not line up with the pods'"
+            String p = "the gateway's " + BLOCK_SIZE + "=" + gateway.blockSize() + " does not line up with the pods'"
                     + " blocks of " + tokens + " tokens: the AIBrix sync indexer counts it in bytes of 4-byte tokens, set "
-                    + 4 * tokens);
+                    + 4 * tokens;
+            problems.add(p);
+            topics.put(p, "block-size");
         }
         Map<String, String> shown = new TreeMap<>();
         if (gateway != null) {
@@ -113,8 +142,8 @@ public final class StatusCheck {
                 }
             });
         }
-        return new ModelStatus(name, (String) JsonTree.at(d, "metadata", "namespace"), state, pods(d), missing,
-                problems, shown);
+        return new Examined(new ModelStatus(name, (String) JsonTree.at(d, "metadata", "namespace"), state, pods(d), missing,
+                problems, shown), topics);
     }
 
     /**

@@ -27,13 +27,36 @@ public final class TokenizerCheck {
     }
 
     /**
-     * @param gatewayNamespace where a bare Service name resolves: the gateway calls the URL from there
-     * @return that it answers /health, or why it could not be checked (a host that is no Service of the
-     *     cluster may well be reachable from the gateway)
+     * What a look at the tokenizer found.
+     *
+     * @param answered null when it could not be asked (the URL names no Service of the cluster), else whether it
+     *     answered {@code /health} and {@code /tokenize} as the gateway calls it
+     */
+    public record Probe(Boolean answered, String message) {
+    }
+
+    /**
+     * Enable's pre-flight: see {@link #probe}.
+     *
      * @throws IllegalStateException when the Service exists and its tokenizer does not answer
      */
-    @SuppressWarnings("unchecked")
     public static Outcome check(KubeApi api, String url, String gatewayNamespace) {
+        Probe p = probe(api, url, gatewayNamespace);
+        if (Boolean.FALSE.equals(p.answered())) {
+            throw new IllegalStateException(p.message() + ": the gateway could not tokenize (give --force to enable anyway)");
+        }
+        return new Outcome(p.answered() != null, p.message());
+    }
+
+    /**
+     * Asks the tokenizer the gateway will call: {@code /health}, then {@code /tokenize} with a prompt, as AIBrix
+     * e3e10f9 pkg/utils/tokenizer/adapter_vllm.go sends it ({@code {"prompt": …, "add_special_tokens": true}}), on
+     * one of the Service's ready pods through port-forward.
+     *
+     * @param gatewayNamespace where a bare Service name resolves: the gateway calls the URL from there
+     */
+    @SuppressWarnings("unchecked")
+    public static Probe probe(KubeApi api, String url, String gatewayNamespace) {
         URI uri = URI.create(url);
         String host = uri.getHost();
         if (host == null) {
@@ -45,38 +68,49 @@ public final class TokenizerCheck {
         boolean clusterName = labels.length <= 2 || host.endsWith(".svc") || host.endsWith(".svc.cluster.local");
         Map<String, Object> service = clusterName ? api.service(namespace, name) : null;
         if (service == null) {
-            return new Outcome(false, "tokenizer " + url + " not checked: no Service " + name + " in namespace " + namespace
+            return new Probe(null, "tokenizer " + url + " not checked: no Service " + name + " in namespace " + namespace
                     + " (the gateway may still reach it)");
         }
         int port = uri.getPort() > 0 ? uri.getPort() : "https".equals(uri.getScheme()) ? 443 : 80;
         if (!(JsonTree.at(service, "spec", "selector") instanceof Map<?, ?> selector) || selector.isEmpty()) {
-            return new Outcome(false, "tokenizer " + url + " not checked: Service " + namespace + "/" + name
+            return new Probe(null, "tokenizer " + url + " not checked: Service " + namespace + "/" + name
                     + " selects no pods");
         }
         String labelSelector = ((Map<String, Object>) selector).entrySet().stream()
                 .map(e -> e.getKey() + "=" + e.getValue()).collect(Collectors.joining(","));
         Map<String, Object> pod = api.pods(namespace, labelSelector).stream().filter(PodTargets::isReady).findFirst()
-                .orElseThrow(() -> new IllegalStateException("the tokenizer Service " + namespace + "/" + name
-                        + " has no ready pod: the gateway could not tokenize (give --force to enable anyway)"));
+                .orElse(null);
+        if (pod == null) {
+            return new Probe(false, "the tokenizer Service " + namespace + "/" + name + " has no ready pod");
+        }
         String podName = String.valueOf(JsonTree.at(pod, "metadata", "name"));
         int target = targetPort(service, pod, port);
-        String problem;
+        String base = uri.getPath() == null ? "" : uri.getPath().replaceAll("/+$", "");
         try (PortForwarder forward = PortForwarder.open(api.streamingClient(), namespace, podName, target, reason -> { })) {
             HttpClient http = HttpClient.newBuilder().connectTimeout(TIMEOUT).build();
-            HttpResponse<String> answer = http.send(HttpRequest.newBuilder(URI.create(forward.httpUrl() + "/health"))
+            HttpResponse<String> health = http.send(HttpRequest.newBuilder(URI.create(forward.httpUrl() + base + "/health"))
                     .timeout(TIMEOUT).GET().build(), HttpResponse.BodyHandlers.ofString());
-            if (answer.statusCode() == 200) {
-                return new Outcome(true, "tokenizer " + url + " answers /health (pod " + podName + ")");
+            if (health.statusCode() != 200) {
+                return new Probe(false, "the tokenizer " + url + " answered /health with HTTP " + health.statusCode()
+                        + " on pod " + podName);
             }
-            problem = "answered /health with HTTP " + answer.statusCode();
+            HttpResponse<String> tokens = http.send(HttpRequest.newBuilder(URI.create(forward.httpUrl() + base + "/tokenize"))
+                    .timeout(TIMEOUT).header("Content-Type", "application/json")
+                    .POST(HttpRequest.BodyPublishers.ofString("{\"prompt\":\"kvevents doctor\",\"add_special_tokens\":true}"))
+                    .build(), HttpResponse.BodyHandlers.ofString());
+            if (tokens.statusCode() != 200 || !tokens.body().contains("\"tokens\"")) {
+                return new Probe(false, "the tokenizer " + url + " answers /health but /tokenize gave HTTP "
+                        + tokens.statusCode() + (tokens.body().isBlank() ? "" : " " + tokens.body().lines().findFirst().orElse(""))
+                        + " on pod " + podName);
+            }
+            return new Probe(true, "tokenizer " + url + " answers /health and /tokenize (pod " + podName + ")");
         } catch (IOException e) {
-            problem = "does not answer /health (" + (e.getMessage() == null ? e.getClass().getSimpleName() : e.getMessage()) + ")";
+            return new Probe(false, "the tokenizer " + url + " does not answer /health ("
+                    + (e.getMessage() == null ? e.getClass().getSimpleName() : e.getMessage()) + ") on pod " + podName);
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
             throw new IllegalStateException("interrupted while checking the tokenizer", e);
         }
-        throw new IllegalStateException("the tokenizer " + url + " " + problem + " on pod " + podName
-                + ": the gateway could not tokenize (give --force to enable anyway)");
     }
 
     /** The pod port the Service sends {@code port} to: a number, or a container port's name. */

@@ -23,9 +23,25 @@ class TokenizerCheckTest {
     Path dir;
 
     private HttpServer tokenizer(int status) throws Exception {
+        return tokenizer(status, 200);
+    }
+
+    /**
+     * A tokenizer as vLLM's API server answers: {@code /health}, and {@code POST /tokenize} with a TokenizeResponse
+     * (vllm/entrypoints/openai/protocol.py at v0.11.0: count, max_model_len, tokens, token_strs).
+     */
+    static HttpServer tokenizer(int health, int tokenize) throws Exception {
         HttpServer server = HttpServer.create(new InetSocketAddress("127.0.0.1", 0), 0);
         server.createContext("/health", exchange -> {
-            exchange.sendResponseHeaders(status, -1);
+            exchange.sendResponseHeaders(health, -1);
+            exchange.close();
+        });
+        server.createContext("/tokenize", exchange -> {
+            byte[] body = (tokenize == 200 ? "{\"count\":3,\"max_model_len\":8192,\"tokens\":[128000,74,3690],\"token_strs\":null}"
+                    : "{\"detail\":\"Not Found\"}").getBytes(java.nio.charset.StandardCharsets.UTF_8);
+            boolean post = "POST".equals(exchange.getRequestMethod());
+            exchange.sendResponseHeaders(post ? tokenize : 405, body.length);
+            exchange.getResponseBody().write(body);
             exchange.close();
         });
         server.start();
@@ -46,7 +62,7 @@ class TokenizerCheckTest {
                     Map.of(8080, healthy.getAddress().getPort())));
             TokenizerCheck.Outcome outcome = TokenizerCheck.check(api(fake), URL, "aibrix-system");
             assertTrue(outcome.checked());
-            assertEquals("tokenizer " + URL + " answers /health (pod tokenizer-0)", outcome.message());
+            assertEquals("tokenizer " + URL + " answers /health and /tokenize (pod tokenizer-0)", outcome.message());
             assertTrue(fake.requests.contains("GET /api/v1/namespaces/aibrix-system/pods/tokenizer-0/portforward?ports=8080"),
                     fake.requests.toString());
         } finally {
@@ -66,6 +82,22 @@ class TokenizerCheckTest {
                     + " tokenize (give --force to enable anyway)", e.getMessage());
         } finally {
             sick.stop(0);
+        }
+    }
+
+    @Test
+    void aTokenizerThatIsHealthyButCannotTokenizeFails() throws Exception {
+        HttpServer half = tokenizer(200, 404);
+        try (FakeApiServer fake = new FakeApiServer()) {
+            fake.service("aibrix-system", "tokenizer-service", Map.of("app", "tokenizer"), 8080, 8080);
+            fake.pod(new FakeApiServer.Pod("aibrix-system", "tokenizer-0", Map.of("app", "tokenizer"), true,
+                    Map.of(8080, half.getAddress().getPort())));
+            TokenizerCheck.Probe probe = TokenizerCheck.probe(api(fake), URL, "aibrix-system");
+            assertEquals(Boolean.FALSE, probe.answered());
+            assertEquals("the tokenizer " + URL + " answers /health but /tokenize gave HTTP 404 {\"detail\":\"Not Found\"}"
+                    + " on pod tokenizer-0", probe.message());
+        } finally {
+            half.stop(0);
         }
     }
 

@@ -1,0 +1,93 @@
+"""A vLLM engine's /metrics, made with the prometheus_client library as vLLM v0.11.0 makes it.
+
+Follows vllm/v1/metrics/loggers.py at v0.11.0 (PrometheusStatLogger): counters vllm:prefix_cache_queries,
+vllm:prefix_cache_hits and vllm:request_success (labels model_name, engine; finished_reason), the histogram
+vllm:time_to_first_token_seconds with its buckets, and vllm:cache_config_info, a gauge set to 1 whose labels
+are CacheConfig.metrics_info() (vllm/config/cache.py: every field as a string) plus engine. Served by
+prometheus_client's own HTTP exposition (Debian's python3-prometheus-client).
+
+Prints the port it listens on, then reads commands from stdin, one per line, and answers "ok":
+  serve N HIT TTFT [REASON]   N requests of 100 prompt tokens, HIT of each 100 found in the prefix cache,
+                              each with time to first token TTFT seconds, finished for REASON (default stop)
+  quit
+"""
+import argparse
+import socket
+import sys
+
+from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram, start_http_server
+
+TTFT_BUCKETS = [0.001, 0.005, 0.01, 0.02, 0.04, 0.06, 0.08, 0.1, 0.25, 0.5, 0.75, 1.0, 2.5, 5.0, 7.5, 10.0,
+                20.0, 40.0, 80.0, 160.0, 640.0, 2560.0]
+
+
+def cache_config_info(block_size, num_gpu_blocks):
+    """CacheConfig.__dict__ of v0.11.0, in its field order, each value str()-ed as metrics_info() does."""
+    fields = dict(block_size=block_size, gpu_memory_utilization=0.9, swap_space=4, cache_dtype="auto",
+                  is_attention_free=False, num_gpu_blocks_override=None, sliding_window=None,
+                  enable_prefix_caching=True, prefix_caching_hash_algo="sha256", cpu_offload_gb=0,
+                  calculate_kv_scales=False, cpu_kvcache_space_bytes=None, mamba_page_size_padded=None,
+                  mamba_cache_dtype="auto", mamba_ssm_cache_dtype="auto", num_gpu_blocks=num_gpu_blocks,
+                  num_cpu_blocks=0, kv_sharing_fast_prefill=False, kv_cache_memory_bytes=None)
+    return {k: str(v) for k, v in fields.items()}
+
+
+def main():
+    p = argparse.ArgumentParser()
+    p.add_argument("--model", default="demo-model")
+    p.add_argument("--block-size", type=int, default=16)
+    p.add_argument("--num-gpu-blocks", type=int, default=8192)
+    p.add_argument("--engines", type=int, default=1, help="data-parallel engines in this process")
+    a = p.parse_args()
+
+    registry = CollectorRegistry()
+    labelnames = ["model_name", "engine"]
+    queries = Counter("vllm:prefix_cache_queries", "Prefix cache queries, in terms of number of queried tokens.",
+                      labelnames, registry=registry)
+    hits = Counter("vllm:prefix_cache_hits", "Prefix cache hits, in terms of number of cached tokens.",
+                   labelnames, registry=registry)
+    success = Counter("vllm:request_success", "Count of successfully processed requests.",
+                      labelnames + ["finished_reason"], registry=registry)
+    ttft = Histogram("vllm:time_to_first_token_seconds", "Histogram of time to first token in seconds.",
+                     labelnames, buckets=TTFT_BUCKETS, registry=registry)
+    info = cache_config_info(a.block_size, a.num_gpu_blocks)
+    info["engine"] = ""
+    # vLLM passes multiprocess_mode="mostrecent" (prometheus_client >= 0.18); it only matters in multiprocess
+    # mode, which this single process does not use, and Debian's 0.16 does not know it.
+    gauge = Gauge("vllm:cache_config_info", "Information of the LLMEngine CacheConfig", list(info.keys()),
+                  registry=registry)
+    for engine in range(a.engines):
+        labels = cache_config_info(a.block_size, a.num_gpu_blocks)
+        labels["engine"] = str(engine)
+        gauge.labels(**labels).set(1)
+        for reason in ("stop", "length", "abort"):
+            success.labels(a.model, str(engine), reason)
+        queries.labels(a.model, str(engine))
+        hits.labels(a.model, str(engine))
+        ttft.labels(a.model, str(engine))
+
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+    start_http_server(port, addr="127.0.0.1", registry=registry)
+    print(port, flush=True)
+    for line in sys.stdin:
+        words = line.split()
+        if not words:
+            continue
+        if words[0] == "quit":
+            break
+        if words[0] == "serve":
+            n, hit, seconds = int(words[1]), int(words[2]), float(words[3])
+            reason = words[4] if len(words) > 4 else "stop"
+            for i in range(n):
+                engine = str(i % a.engines)
+                queries.labels(a.model, engine).inc(100)
+                hits.labels(a.model, engine).inc(hit)
+                ttft.labels(a.model, engine).observe(seconds)
+                success.labels(a.model, engine, reason).inc()
+        print("ok", flush=True)
+
+
+if __name__ == "__main__":
+    main()
