@@ -22,6 +22,7 @@ public final class Main {
             new Subcommand(StatusCommand.NAME, StatusCommand.HEADER, StatusCommand.class),
             new Subcommand(DoctorCommand.NAME, DoctorCommand.HEADER, DoctorCommand.class),
             new Subcommand(TailCommand.NAME, TailCommand.HEADER, TailCommand.class),
+            new Subcommand(TopCommand.NAME, TopCommand.HEADER, TopCommand.class),
             new Subcommand(CacheProbeCommand.NAME, CacheProbeCommand.HEADER, CacheProbeCommand.class),
             new Subcommand(SimulateCommand.NAME, SimulateCommand.HEADER, SimulateCommand.class),
             new Subcommand(BenchCommand.NAME, BenchCommand.HEADER, BenchCommand.class),
