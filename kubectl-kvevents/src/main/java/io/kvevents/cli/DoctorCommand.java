@@ -107,9 +107,9 @@ final class DoctorCommand implements Callable<Integer> {
 
     private static void print(Finding f, PrintWriter out) {
         String where = f.subject().startsWith("pod/") ? f.subject() + ": " : "";
-        out.printf("  %-4s  %-16s %s%s%n", label(f.result()), f.check(), where, f.evidence());
+        out.printf("  %-4s  %-17s%s%s%n", label(f.result()), f.check(), where, f.evidence());
         if (f.fix() != null) {
-            out.printf("  %-4s  %-16s fix: %s%n", "", "", f.fix());
+            out.printf("  %-4s  %-17sfix: %s%n", "", "", f.fix());
         }
     }
 

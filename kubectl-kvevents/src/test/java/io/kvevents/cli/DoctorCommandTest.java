@@ -142,7 +142,7 @@ class DoctorCommandTest {
             assertEquals(0, text.exitCode(), text.out() + text.err());
             for (String check : List.of("configuration", "flags", "compatibility", "gateway-settings", "ports", "replay-port",
                     "labels", "crash-loop", "bind", "publishing", "event-lag", "block-size", "tokenizer", "gateway-memory")) {
-                assertTrue(text.out().lines().anyMatch(l -> l.matches("  ok {4}" + check + " .*")), check + " passes:\n" + text.out());
+                assertTrue(text.out().lines().anyMatch(l -> l.matches("  ok {4}" + check + " +\\S.*")), check + " passes:\n" + text.out());
             }
             assertTrue(text.out().contains("tokenizer " + TOKENIZER + " answers /health and /tokenize (pod tokenizer-0)"), text.out());
             // 20,000 blocks: 20,000 × 110 B + 10,000 prefixes × 300 B = 5.2 MB, under 1 % of 2 GiB

@@ -235,10 +235,15 @@ final class Doctor {
                 String warning = lastWarning(ns, podName);
                 var cause = PodEvidence.cause(log, t.lastReason(), model + " -n " + ns);
                 String evidence = t.describe() + (warning == null ? "" : "; event: " + warning);
+                if (cause.isEmpty() && warning != null) {
+                    // an event may say what the log does not (its text is in the evidence already)
+                    cause = PodEvidence.cause(warning, null, model + " -n " + ns)
+                            .map(c -> new PodEvidence.Cause(c.check(), null, c.fix()));
+                }
                 if (cause.isPresent()) {
                     bindFailed |= "bind".equals(cause.get().check());
-                    out.add(Finding.fail(cause.get().check(), "pod/" + podName, evidence + "; log: " + cause.get().evidence(),
-                            cause.get().fix()));
+                    out.add(Finding.fail(cause.get().check(), "pod/" + podName, evidence
+                            + (cause.get().evidence() == null ? "" : "; log: " + cause.get().evidence()), cause.get().fix()));
                 } else {
                     String last = PodEvidence.lastLine(log);
                     String fix = "kubectl logs " + podName + " -n " + ns + " -c " + t.container() + " --previous";
