@@ -38,7 +38,20 @@ final class ClusterOptions {
     Duration timeout;
 
     /** Runs a migration against the cluster: a line per object on stdout, warnings on stderr, exit 3 when rolled back. */
-    int apply(CommandSpec spec, Function<ApplyOptions, MigrationPlan> migration) {
+    int apply(CommandSpec spec, Function<ApplyOptions, ?> migration) {
+        try {
+            Object done = migration.apply(options(spec));
+            if (done instanceof MigrationPlan plan) {
+                plan.warnings().forEach(w -> spec.commandLine().getErr().println("warning: " + w));
+            }
+            return ExitCodes.OK;
+        } catch (ClusterMigration.RolledBackException e) {
+            throw new CliException(ExitCodes.ROLLED_BACK, e.getMessage());
+        }
+    }
+
+    /** The apply options of these flags: progress lines on stdout, warnings on stderr. */
+    ApplyOptions options(CommandSpec spec) {
         PrintWriter out = spec.commandLine().getOut();
         PrintWriter err = spec.commandLine().getErr();
         Consumer<String> progress = line -> {
@@ -46,13 +59,23 @@ final class ClusterOptions {
             to.println(line);
             to.flush();
         };
-        try {
-            MigrationPlan plan = migration.apply(new ApplyOptions(dryRun, backupDir(), rollout(), null, progress));
-            plan.warnings().forEach(w -> spec.commandLine().getErr().println("warning: " + w));
-            return ExitCodes.OK;
-        } catch (ClusterMigration.RolledBackException e) {
-            throw new CliException(ExitCodes.ROLLED_BACK, e.getMessage());
+        return new ApplyOptions(dryRun, backupDir(), rollout(), null, progress);
+    }
+
+    /**
+     * Records a plain enable or disable in the migration log (the rollouts record their own steps); a dry run changes
+     * nothing and records nothing.
+     */
+    void log(CommandSpec spec, String gatewayNamespace, String model, String action, String from, String to, RuntimeException failure) {
+        if (dryRun != ClusterMigration.DryRun.NONE) {
+            return;
         }
+        io.kvevents.sdk.KubeContext context = kube.toContext();
+        String result = failure == null ? "ok" : failure instanceof ClusterMigration.RolledBackException ? "rolled back" : "failed";
+        io.kvevents.sdk.MigrationLog.record(context, gatewayNamespace, io.kvevents.sdk.MigrationLog.Entry.now(
+                io.kvevents.sdk.MigrationLog.who(context), io.kvevents.sdk.MigrationLog.namespace(context), model, action,
+                from, failure == null ? to : from, result,
+                failure == null ? null : failure.getMessage()), w -> spec.commandLine().getErr().println("warning: " + w));
     }
 
     /** How long --wait waits, or null without --wait. */
@@ -61,7 +84,7 @@ final class ClusterOptions {
     }
 
     Path backupDir() {
-        return backupDir != null ? backupDir : Path.of(System.getProperty("user.home"), ".kvevents", "backups",
+        return backupDir != null ? backupDir : io.kvevents.sdk.MigrationLog.localFile().getParent().resolve("backups").resolve(
                 ZonedDateTime.now(ZoneOffset.UTC).format(DateTimeFormatter.ofPattern("yyyyMMdd'T'HHmmss'Z'")));
     }
 }

@@ -1,5 +1,6 @@
 package io.kvevents.cli;
 
+import io.kvevents.sdk.ApplyOptions;
 import io.kvevents.sdk.ClusterMigration;
 import io.kvevents.sdk.EnableOptions;
 import io.kvevents.sdk.MigrationPlan;
@@ -67,7 +68,30 @@ final class DisableCommand implements Callable<Integer> {
                     spec.commandLine().getOut(), spec.commandLine().getErr());
             return ExitCodes.OK;
         }
-        return cluster.apply(spec, apply -> ClusterMigration.disable(cluster.kube.toContext(), model, options,
-                gatewayOnly, apply));
+        io.kvevents.sdk.KubeContext context = cluster.kube.toContext();
+        if (!gatewayOnly && cluster.dryRun == ClusterMigration.DryRun.NONE) {
+            // a rollback after a cut-over waits for blue (at most --timeout) before green goes
+            ApplyOptions apply = cluster.options(spec);
+            java.util.Optional<String> aborted;
+            try {
+                aborted = io.kvevents.sdk.Rollouts.abort(context, model, options,
+                        apply.rollout() != null ? apply : apply.withRollout(cluster.timeout));
+            } catch (ClusterMigration.RolledBackException e) {
+                throw new CliException(ExitCodes.ROLLED_BACK, e.getMessage());
+            }
+            if (aborted.isPresent()) {
+                return ExitCodes.OK; // a canary aborted or a blue-green rollout rolled back, each logged by Rollouts
+            }
+        }
+        try {
+            int code = cluster.apply(spec, apply -> ClusterMigration.disable(context, model, options, gatewayOnly, apply));
+            cluster.log(spec, gateway.namespace, model, gatewayOnly ? "disable --gateway-only" : "disable", "enabled",
+                    gatewayOnly ? "gateway sync off" : "off", null);
+            return code;
+        } catch (RuntimeException e) {
+            cluster.log(spec, gateway.namespace, model, gatewayOnly ? "disable --gateway-only" : "disable", "enabled",
+                    "off", e);
+            throw e;
+        }
     }
 }

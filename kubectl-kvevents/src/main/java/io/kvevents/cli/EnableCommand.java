@@ -1,5 +1,6 @@
 package io.kvevents.cli;
 
+import io.kvevents.sdk.ApplyOptions;
 import io.kvevents.sdk.ClusterMigration;
 import io.kvevents.sdk.EnableOptions;
 import io.kvevents.sdk.Manifests;
@@ -90,6 +91,15 @@ final class EnableCommand implements Callable<Integer> {
             + " of the model publishes (its replay port answers or a batch arrives).")
     boolean skipVerify;
 
+    @Option(names = "--canary", paramLabel = "N%|N",
+            description = "Enable on a canary: a second Deployment with KV events takes N% (or N) of the replicas, the"
+                    + " stable one the rest. Again: resizes. Then enable MODEL promotes it; disable MODEL aborts.")
+    String canary;
+
+    @Option(names = "--blue-green", description = "Enable on a complete green Deployment beside blue (both serve). Then"
+            + " enable MODEL cuts over (blue scaled to 0 and kept); disable MODEL rolls back.")
+    boolean blueGreen;
+
     /** How long the verification may look at the pods. */
     static final Duration VERIFY_WITHIN = Duration.ofSeconds(30);
 
@@ -123,14 +133,56 @@ final class EnableCommand implements Callable<Integer> {
             manifests.print(plans, spec.commandLine().getOut(), spec.commandLine().getErr());
             return ExitCodes.OK;
         }
+        if ((canary != null || blueGreen) && (model == null || canary != null && blueGreen)) {
+            throw CliException.usage(model == null ? "--canary and --blue-green take one MODEL, not -l"
+                    : "give --canary or --blue-green, not both");
+        }
+        if ((canary != null || blueGreen) && cluster.dryRun != ClusterMigration.DryRun.NONE) {
+            throw CliException.usage("--canary and --blue-green create a Deployment: they have no dry run");
+        }
+        if (canary != null) {
+            try {
+                io.kvevents.sdk.Rollouts.canaryReplicas(canary, 1); // a wrong size is a usage error
+            } catch (IllegalArgumentException e) {
+                throw CliException.usage(e.getMessage());
+            }
+        }
+        io.kvevents.sdk.KubeContext context = cluster.kube.toContext();
+        ApplyOptions rolloutApply = cluster.options(spec).withVerify(skipVerify ? null : VERIFY_WITHIN);
+        if (canary != null) {
+            return cluster.apply(spec, apply -> io.kvevents.sdk.Rollouts.canary(context, model, canary, options, rolloutApply));
+        }
+        if (blueGreen) {
+            return cluster.apply(spec, apply -> io.kvevents.sdk.Rollouts.blueGreen(context, model, options, rolloutApply));
+        }
+        if (model != null && cluster.dryRun == ClusterMigration.DryRun.NONE) {
+            java.util.Optional<String> promoted;
+            try {
+                // a promotion always waits for the stable Deployment's rollout (at most --timeout) before the canary goes
+                promoted = io.kvevents.sdk.Rollouts.promote(context, model, options,
+                        rolloutApply.rollout() != null ? rolloutApply : rolloutApply.withRollout(cluster.timeout));
+            } catch (ClusterMigration.RolledBackException e) {
+                throw new CliException(ExitCodes.ROLLED_BACK, e.getMessage());
+            }
+            if (promoted.isPresent()) {
+                return ExitCodes.OK; // a canary promoted or a blue-green rollout cut over, each logged by Rollouts
+            }
+        }
         List<String> targets = model != null ? List.of(model)
                 : matching(() -> ClusterMigration.deploymentsMatching(cluster.kube.toContext(), selector), "the namespace");
         List<String> done = new ArrayList<>();
         for (String target : targets) {
+            java.util.concurrent.atomic.AtomicReference<MigrationPlan> plan = new java.util.concurrent.atomic.AtomicReference<>();
             try {
-                cluster.apply(spec, apply -> ClusterMigration.enable(cluster.kube.toContext(), target, options,
-                        apply.withVerify(skipVerify ? null : VERIFY_WITHIN)));
+                cluster.apply(spec, apply -> {
+                    plan.set(ClusterMigration.enable(cluster.kube.toContext(), target, options,
+                            apply.withVerify(skipVerify ? null : VERIFY_WITHIN)));
+                    return plan.get();
+                });
+                cluster.log(spec, gateway.namespace, target, "enable", plan.get().inPlace() ? "enabled" : "not enabled",
+                        "enabled", null);
             } catch (RuntimeException e) {
+                cluster.log(spec, gateway.namespace, target, "enable", "not enabled", "enabled", e);
                 if (!done.isEmpty()) {
                     // each model is its own change: the ones before this stay enabled
                     List<String> after = targets.subList(done.size() + 1, targets.size());

@@ -21,6 +21,7 @@ public final class Main {
             new Subcommand(DisableCommand.NAME, DisableCommand.HEADER, DisableCommand.class),
             new Subcommand(StatusCommand.NAME, StatusCommand.HEADER, StatusCommand.class),
             new Subcommand(DoctorCommand.NAME, DoctorCommand.HEADER, DoctorCommand.class),
+            new Subcommand(HistoryCommand.NAME, HistoryCommand.HEADER, HistoryCommand.class),
             new Subcommand(TailCommand.NAME, TailCommand.HEADER, TailCommand.class),
             new Subcommand(TopCommand.NAME, TopCommand.HEADER, TopCommand.class),
             new Subcommand(CacheProbeCommand.NAME, CacheProbeCommand.HEADER, CacheProbeCommand.class),

@@ -268,7 +268,7 @@ public final class ClusterMigration {
         return new Plan.Change(first.object(), run, first.recordBefore(), first.gateway());
     }
 
-    private static Plan.Change change(Plan plan, ObjectRef ref) {
+    static Plan.Change change(Plan plan, ObjectRef ref) {
         return plan.changes().stream().filter(c -> c.object().equals(ref)).findFirst()
                 .orElse(new Plan.Change(ref, List.of(), java.util.Optional.empty(), false));
     }
@@ -288,7 +288,7 @@ public final class ClusterMigration {
      * {@code kubectl rollout status} does: by watching it, with a read every few seconds in case the watch
      * ends or is refused.
      */
-    private static void awaitRollouts(KubeApi api, java.util.Collection<ObjectRef> applied, Duration timeout,
+    static void awaitRollouts(KubeApi api, java.util.Collection<ObjectRef> applied, Duration timeout,
             Consumer<String> progress) {
         long deadline = System.nanoTime() + timeout.toNanos();
         for (ObjectRef ref : applied) {
@@ -395,7 +395,7 @@ public final class ClusterMigration {
      * Undoes this run's writes, newest object first, each field only where it still holds what this run
      * wrote; the gateway's settings stay when another model uses sync.
      */
-    private static RolledBackException rolledBack(KubeApi api, EnableOptions options, ApplyOptions apply, String self,
+    static RolledBackException rolledBack(KubeApi api, EnableOptions options, ApplyOptions apply, String self,
             Map<ObjectRef, Plan.Change> applied, RuntimeException cause) {
         if (apply.dryRun() == DryRun.SERVER) {
             return new RolledBackException(cause.getMessage() + " (server dry run: nothing was stored)", cause);

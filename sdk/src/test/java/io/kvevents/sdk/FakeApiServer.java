@@ -306,6 +306,41 @@ public final class FakeApiServer implements AutoCloseable {
         return this;
     }
 
+    private volatile boolean closed;
+
+    /**
+     * Plays the Deployment controller, as nobody else runs it here: every 200 ms each Deployment whose status lags its
+     * spec is marked rolled out (observedGeneration, replicas, updated, ready and available all as the spec asks).
+     */
+    public FakeApiServer runDeploymentController() {
+        Thread t = new Thread(() -> {
+            while (!closed) {
+                try {
+                    for (var d : client.apps().deployments().inAnyNamespace().list().getItems()) {
+                        int want = d.getSpec().getReplicas() == null ? 1 : d.getSpec().getReplicas();
+                        var st = d.getStatus();
+                        if (st == null || !Integer.valueOf(want).equals(st.getAvailableReplicas())
+                                || !Integer.valueOf(want).equals(st.getUpdatedReplicas())
+                                || !java.util.Objects.equals(st.getObservedGeneration(), d.getMetadata().getGeneration())) {
+                            d.setStatus(new io.fabric8.kubernetes.api.model.apps.DeploymentStatusBuilder()
+                                    .withObservedGeneration(d.getMetadata().getGeneration()).withReplicas(want)
+                                    .withUpdatedReplicas(want).withReadyReplicas(want).withAvailableReplicas(want).build());
+                            client.apps().deployments().inNamespace(d.getMetadata().getNamespace()).resource(d).updateStatus();
+                        }
+                    }
+                    Thread.sleep(200);
+                } catch (InterruptedException e) {
+                    return;
+                } catch (RuntimeException conflictOrClosed) {
+                    // read again on the next round
+                }
+            }
+        }, "fake-deployment-controller");
+        t.setDaemon(true);
+        t.start();
+        return this;
+    }
+
     /** Deletes a pod. */
     public FakeApiServer deletePod(String namespace, String name) {
         client.pods().inNamespace(namespace).withName(name).delete();
@@ -449,6 +484,7 @@ public final class FakeApiServer implements AutoCloseable {
 
     @Override
     public void close() {
+        closed = true;
         client.close();
         server.destroy();
     }

@@ -434,6 +434,68 @@ public final class KubeApi {
         }
     }
 
+    /** Who acts, as the kubeconfig names the user (for the migration log). */
+    public String who() {
+        return kubeconfig.who();
+    }
+
+    /**
+     * Creates an object (a Deployment or a ConfigMap) and returns it as the server stored it.
+     *
+     * @throws IllegalStateException when it exists already or cannot be created (the message says why)
+     */
+    public Map<String, Object> create(Map<String, Object> object) {
+        String path = path(object);
+        String collection = path.substring(0, path.lastIndexOf('/'));
+        try {
+            var call = client.buildCall(client.getBasePath(), collection, "POST", new ArrayList<>(), new ArrayList<>(),
+                    PLAIN.toJsonTree(object), new HashMap<>(Map.of("Accept", "application/json", "Content-Type", "application/json")), new HashMap<>(),
+                    new HashMap<>(), new String[] {"BearerToken"}, null);
+            return PLAIN.fromJson(send(call), new TypeToken<Map<String, Object>>() { }.getType());
+        } catch (ApiException e) {
+            throw failure("create " + JsonTree.target(object) + " in namespace " + JsonTree.namespace(object), e);
+        }
+    }
+
+    /** Replaces an object (PUT), guarded by the resourceVersion it carries. */
+    public Map<String, Object> replace(Map<String, Object> object) {
+        try {
+            var call = client.buildCall(client.getBasePath(), path(object), "PUT", new ArrayList<>(), new ArrayList<>(),
+                    PLAIN.toJsonTree(object), new HashMap<>(Map.of("Accept", "application/json", "Content-Type", "application/json")), new HashMap<>(),
+                    new HashMap<>(), new String[] {"BearerToken"}, null);
+            return PLAIN.fromJson(send(call), new TypeToken<Map<String, Object>>() { }.getType());
+        } catch (ApiException e) {
+            if (e.getCode() == 409) {
+                throw new ConflictException(JsonTree.target(object) + " changed while it was being replaced", e);
+            }
+            throw failure("replace " + JsonTree.target(object) + " in namespace " + JsonTree.namespace(object), e);
+        }
+    }
+
+    /** Deletes an object; true when it was there. */
+    public boolean delete(io.kvevents.sdk.ObjectRef ref) {
+        Map<String, Object> shape = new java.util.LinkedHashMap<>();
+        shape.put("apiVersion", ref.apiVersion());
+        shape.put("kind", ref.kind());
+        shape.put("metadata", Map.of("namespace", ref.namespace(), "name", ref.name()));
+        try {
+            var call = client.buildCall(client.getBasePath(), path(shape), "DELETE", new ArrayList<>(), new ArrayList<>(),
+                    null, new HashMap<>(), new HashMap<>(), new HashMap<>(), new String[] {"BearerToken"}, null);
+            send(call);
+            return true;
+        } catch (ApiException e) {
+            if (e.getCode() == 404) {
+                return false;
+            }
+            throw failure("delete " + ref.target() + " in namespace " + ref.namespace(), e);
+        }
+    }
+
+    /** One ConfigMap, or null when it does not exist. */
+    public Map<String, Object> configMap(String ns, String name) {
+        return getOrNull("/api/v1/namespaces/" + ns + "/configmaps/" + name, "configmaps " + name + " in namespace " + ns);
+    }
+
     /**
      * Asks the server whether we may {@code verb} the objects' resource in their namespace
      * (SelfSubjectAccessReview); null when the server does not say.
@@ -473,6 +535,7 @@ public final class KubeApi {
         return switch (String.valueOf(object.get("kind"))) {
             case "Deployment" -> "deployments";
             case "Service" -> "services";
+            case "ConfigMap" -> "configmaps";
             default -> throw new IllegalArgumentException("cannot patch a " + object.get("kind"));
         };
     }

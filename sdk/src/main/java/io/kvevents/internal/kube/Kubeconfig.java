@@ -40,9 +40,11 @@ public final class Kubeconfig {
     private final Map<String, Object> user;
     private final String namespace;
     private final KubeContext.Access access;
+    private final String userName;
 
     private Kubeconfig(List<Path> files, String contextName, Map<String, Object> cluster, Map<String, Object> user,
-            String namespace, KubeContext.Access access) {
+            String namespace, KubeContext.Access access, String userName) {
+        this.userName = userName;
         this.files = files;
         this.contextName = contextName;
         this.cluster = cluster;
@@ -115,7 +117,7 @@ public final class Kubeconfig {
         override(cluster, user, access);
         String ns = context.namespace() != null ? context.namespace()
                 : ctx.get("namespace") instanceof String n && !n.isBlank() ? n : "default";
-        return new Kubeconfig(files, name, cluster, user, ns, access);
+        return new Kubeconfig(files, name, cluster, user, ns, access, userName);
     }
 
     /** kubectl's flags over the kubeconfig (client-go clientcmd overrides). */
@@ -236,6 +238,15 @@ public final class Kubeconfig {
 
     public KubeContext.Access access() {
         return access;
+    }
+
+    /**
+     * Who acts, for the migration log: the kubeconfig user's name ({@code --user} or the context's), with the
+     * identity impersonated by {@code --as}; {@code unknown} when the context names no user.
+     */
+    public String who() {
+        String name = userName == null ? "unknown" : userName;
+        return access.as() == null ? name : name + " as " + access.as();
     }
 
     /** The user's bearer-token sources (token, tokenFile, exec): what {@link Credentials} needs. */

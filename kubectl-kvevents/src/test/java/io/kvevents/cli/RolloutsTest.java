@@ -1,0 +1,239 @@
+package io.kvevents.cli;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertNull;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import com.google.gson.JsonArray;
+import com.google.gson.JsonElement;
+import com.google.gson.JsonParser;
+import io.fabric8.kubernetes.api.model.apps.Deployment;
+import io.fabric8.mockwebserver.http.MockResponse;
+import io.kvevents.cli.CliHarness.Result;
+import io.kvevents.sdk.FakeApiServer;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.atomic.AtomicInteger;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * Issue 15: canary and blue-green against the CRUD API server (a stand-in Deployment controller marks rollouts done),
+ * as a new user runs them: a canary at 10 %, resized to 50 %, promoted; another aborted; a blue-green cut over and
+ * rolled back; failures injected at each write, each leaving the model at full capacity and the log saying what
+ * happened.
+ */
+class RolloutsTest {
+    private static final String TOKENIZER = "http://tokenizer.example.com:8080";
+
+    @TempDir
+    Path dir;
+
+    private FakeApiServer api;
+    private String kubeconfig;
+
+    @BeforeEach
+    void cluster() throws Exception {
+        api = new FakeApiServer();
+        for (String f : List.of("llama-deployment.yaml", "gateway-deployment.yaml")) {
+            api.create(Files.readString(EnableDisableLocalTest.MANIFESTS.resolve(f)));
+        }
+        api.client.apps().deployments().inNamespace("default").withName("llama-3-8b").edit(d -> {
+            d.getSpec().setReplicas(10);
+            return d;
+        });
+        api.runDeploymentController();
+        kubeconfig = api.kubeconfig(dir, "default").toString();
+    }
+
+    @AfterEach
+    void stop() throws Exception {
+        api.close();
+        Files.deleteIfExists(io.kvevents.sdk.MigrationLog.localFile());
+    }
+
+    private Result kvevents(String... args) {
+        List<String> all = new ArrayList<>(List.of(args));
+        all.addAll(List.of("--kubeconfig", kubeconfig, "--backup-dir", dir.resolve("backup").toString()));
+        if (all.get(0).equals("enable") || all.get(0).equals("disable")) {
+            all.addAll(List.of("--timeout", "30s")); // bounds the waits a promotion or a rollback makes of itself
+        }
+        return CliHarness.run(all.toArray(String[]::new));
+    }
+
+    private Deployment deployment(String name) {
+        return api.client.apps().deployments().inNamespace("default").withName(name).get();
+    }
+
+    private Deployment gateway() {
+        return api.client.apps().deployments().inNamespace("aibrix-system").withName("aibrix-gateway-plugins").get();
+    }
+
+    private int replicas(String name) {
+        Deployment d = deployment(name);
+        return d == null ? 0 : d.getSpec().getReplicas();
+    }
+
+    private static String args(Deployment d) {
+        return String.join(" ", d.getSpec().getTemplate().getSpec().getContainers().get(0).getArgs());
+    }
+
+    private List<String> history(String model) {
+        Result h = CliHarness.run("history", model, "--kubeconfig", kubeconfig, "-o", "json");
+        assertEquals(0, h.exitCode(), h.err());
+        List<String> out = new ArrayList<>();
+        for (JsonElement e : JsonParser.parseString(h.out()).getAsJsonArray()) {
+            var o = e.getAsJsonObject();
+            out.add(o.get("action").getAsString() + ": " + o.get("from").getAsString() + " -> " + o.get("to").getAsString()
+                    + " " + o.get("result").getAsString());
+        }
+        return out;
+    }
+
+    @Test
+    void aCanaryAtTenPercentIsResizedToHalfAndPromoted() {
+        Deployment original = deployment("llama-3-8b");
+        Result canary = kvevents("enable", "llama-3-8b", "--canary", "10%", "--tokenizer", TOKENIZER);
+        assertEquals(0, canary.exitCode(), canary.err());
+        assertTrue(canary.out().startsWith("deployment.apps/llama-3-8b-kvevents-canary created (1 replicas, KV events on)\n"),
+                canary.out());
+        Deployment c = deployment("llama-3-8b-kvevents-canary");
+        assertEquals(1, c.getSpec().getReplicas());
+        assertEquals("canary", c.getSpec().getSelector().getMatchLabels().get("kvevents.io/track"));
+        assertEquals("llama-3-8b", c.getSpec().getSelector().getMatchLabels().get("app"));
+        var podLabels = c.getSpec().getTemplate().getMetadata().getLabels();
+        assertEquals("llama-3-8b", podLabels.get("app"), "the Service still selects the canary's pods");
+        assertEquals("true", podLabels.get("model.aibrix.ai/kv-events-enabled"));
+        assertEquals("canary", podLabels.get("kvevents.io/track"));
+        assertTrue(args(c).contains("--kv-events-config"), args(c));
+        Deployment stable = deployment("llama-3-8b");
+        assertEquals(9, stable.getSpec().getReplicas(), "the replicas add up to the original 10");
+        assertEquals(original.getSpec().getTemplate(), stable.getSpec().getTemplate(), "the stable pods are untouched");
+        assertFalse(stable.getSpec().getSelector().getMatchLabels().containsKey("kvevents.io/track"));
+
+        Result resized = kvevents("enable", "llama-3-8b", "--canary", "50%");
+        assertEquals(0, resized.exitCode(), resized.err());
+        assertEquals(5, replicas("llama-3-8b-kvevents-canary"));
+        assertEquals(5, replicas("llama-3-8b"));
+        // the canary grew first, then the stable one shrank: capacity never below 10
+        assertEquals(List.of("deployment.apps/llama-3-8b-kvevents-canary scaled to 5", "deployment.apps/llama-3-8b scaled to 5"),
+                resized.outLines());
+
+        // no engine runs here to verify (DoctorCommandTest and PodCommandsTest reach real peers through pods)
+        Result promoted = kvevents("enable", "llama-3-8b", "--skip-verify");
+        assertEquals(0, promoted.exitCode(), promoted.out() + promoted.err());
+        List<String> lines = promoted.outLines();
+        assertEquals("deployment.apps/llama-3-8b scaled to 10", lines.get(0), promoted.out());
+        assertTrue(lines.indexOf("deployment.apps/llama-3-8b rolled out") < lines.indexOf(
+                "deployment.apps/llama-3-8b-kvevents-canary deleted"), "the canary goes only after the stable rolled out: "
+                + promoted.out());
+        assertNull(deployment("llama-3-8b-kvevents-canary"));
+        Deployment done = deployment("llama-3-8b");
+        assertEquals(10, done.getSpec().getReplicas());
+        assertTrue(args(done).contains("--kv-events-config"), args(done));
+        assertNull(done.getMetadata().getAnnotations().get("kvevents.io/rollout"));
+
+        assertEquals(List.of("canary: off -> canary 1/10 ok", "resize: canary 1/10 -> canary 5/10 ok",
+                "promote: canary 5/10 -> enabled 10/10 ok"), history("llama-3-8b"));
+        Result table = CliHarness.run("history", "--kubeconfig", kubeconfig);
+        assertTrue(table.outLines().get(1).matches("\\d{4}-\\d\\d-\\d\\dT\\d\\d:\\d\\d:\\d\\dZ +fake +default +llama-3-8b +canary"
+                + " +off +canary 1/10 +ok"), table.out());
+    }
+
+    @Test
+    void anAbortedCanaryGivesBackTheOriginalExactly() {
+        Deployment model = deployment("llama-3-8b");
+        var service = api.client.services().inNamespace("default").withName("llama-3-8b").get();
+        var gateway = gateway();
+        Result started = kvevents("enable", "llama-3-8b", "--canary", "3", "--tokenizer", TOKENIZER);
+        assertEquals(0, started.exitCode(), started.out() + started.err());
+        assertEquals(3, replicas("llama-3-8b-kvevents-canary"));
+        assertEquals(7, replicas("llama-3-8b"));
+        Result aborted = kvevents("disable", "llama-3-8b");
+        assertEquals(0, aborted.exitCode(), aborted.err());
+        assertEquals("deployment.apps/llama-3-8b scaled to 10", aborted.outLines().get(0), "capacity first: " + aborted.out());
+        assertNull(deployment("llama-3-8b-kvevents-canary"));
+        Deployment after = deployment("llama-3-8b");
+        assertEquals(model.getSpec(), after.getSpec());
+        assertEquals(model.getMetadata().getLabels(), after.getMetadata().getLabels());
+        assertEquals(model.getMetadata().getAnnotations(), after.getMetadata().getAnnotations());
+        assertEquals(service.getSpec(), api.client.services().inNamespace("default").withName("llama-3-8b").get().getSpec());
+        assertEquals(gateway.getSpec().getTemplate(), gateway().getSpec().getTemplate());
+        assertEquals(List.of("canary: off -> canary 3/10 ok", "abort: canary 3/10 -> off 10/10 ok"), history("llama-3-8b"));
+    }
+
+    @Test
+    void aBlueGreenRolloutIsCutOverAndRolledBack() {
+        Deployment blue = deployment("llama-3-8b");
+        Result green = kvevents("enable", "llama-3-8b", "--blue-green", "--tokenizer", TOKENIZER);
+        assertEquals(0, green.exitCode(), green.err());
+        assertEquals(10, replicas("llama-3-8b-kvevents-green"));
+        assertEquals(10, replicas("llama-3-8b"), "blue keeps serving beside green");
+        assertEquals("green", deployment("llama-3-8b-kvevents-green").getSpec().getTemplate().getMetadata().getLabels()
+                .get("kvevents.io/track"));
+        Result cut = kvevents("enable", "llama-3-8b", "--skip-verify");
+        assertEquals(0, cut.exitCode(), cut.err());
+        assertEquals(0, replicas("llama-3-8b"), "blue at 0, kept");
+        assertEquals(10, replicas("llama-3-8b-kvevents-green"));
+        Result back = kvevents("disable", "llama-3-8b");
+        assertEquals(0, back.exitCode(), back.err());
+        List<String> lines = back.outLines();
+        assertTrue(lines.indexOf("deployment.apps/llama-3-8b rolled out") < lines.indexOf(
+                "deployment.apps/llama-3-8b-kvevents-green deleted"), "blue serves again before green goes: " + back.out());
+        assertNull(deployment("llama-3-8b-kvevents-green"));
+        assertEquals(blue.getSpec(), deployment("llama-3-8b").getSpec());
+        assertEquals(blue.getMetadata().getAnnotations(), deployment("llama-3-8b").getMetadata().getAnnotations());
+        assertEquals(List.of("blue-green: off -> blue 10 + green 10 ok", "cut-over: blue 10 + green 10 -> green 10, blue 0 (kept) ok",
+                "rollback: green 10, blue 0 (kept) -> off 10/10 ok"), history("llama-3-8b"));
+    }
+
+    /** Fails the {@code n}th PATCH whose path contains {@code path} with a 500. */
+    private void failPatch(String path, int n) {
+        AtomicInteger seen = new AtomicInteger();
+        api.onRequest(r -> "PATCH".equals(r.getMethod()) && r.getPath().contains(path) && seen.incrementAndGet() == n
+                ? new MockResponse().setResponseCode(500).setBody(("{\"kind\":\"Status\",\"status\":\"Failure\","
+                        + "\"message\":\"etcdserver: request timed out\",\"code\":500}").getBytes(StandardCharsets.UTF_8))
+                : null);
+    }
+
+    @Test
+    void aFailureAtEachWriteOfACanaryLeavesTheModelAtFullCapacity() {
+        Deployment model = deployment("llama-3-8b");
+        var gateway = gateway();
+        // the gateway's patch, the stable's scale: each failure undoes the canary and everything it wrote
+        for (String failing : List.of("/deployments/aibrix-gateway-plugins", "/deployments/llama-3-8b")) {
+            failPatch(failing, 1);
+            Result r = kvevents("enable", "llama-3-8b", "--canary", "20%", "--tokenizer", TOKENIZER);
+            assertEquals(3, r.exitCode(), failing + ": " + r.out() + r.err());
+            assertTrue(r.err().contains("etcdserver: request timed out") && r.err().contains("rolled back"), r.err());
+            assertNull(deployment("llama-3-8b-kvevents-canary"), failing);
+            assertEquals(model.getSpec(), deployment("llama-3-8b").getSpec(), failing);
+            assertEquals(gateway.getSpec().getTemplate(), gateway().getSpec().getTemplate(), failing);
+            api.onRequest(req -> null);
+        }
+        List<String> log = history("llama-3-8b");
+        assertEquals(List.of("canary: off -> off rolled back", "canary: off -> off rolled back"), log);
+
+        // a promotion whose enable fails: the stable goes back to its share, the canary keeps serving
+        Result again = kvevents("enable", "llama-3-8b", "--canary", "20%", "--tokenizer", TOKENIZER);
+        assertEquals(0, again.exitCode(), again.out() + again.err());
+        failPatch("/deployments/llama-3-8b", 2); // the first PATCH scales the stable up; the second is enable's
+        Result promote = kvevents("enable", "llama-3-8b", "--skip-verify");
+        assertEquals(3, promote.exitCode(), promote.out() + promote.err());
+        api.onRequest(req -> null);
+        assertEquals(8, replicas("llama-3-8b"));
+        assertEquals(2, replicas("llama-3-8b-kvevents-canary"));
+        assertFalse(args(deployment("llama-3-8b")).contains("--kv-events-config"));
+        assertEquals("promote: canary 2/10 -> canary 2/10 rolled back", history("llama-3-8b").get(3));
+        JsonArray json = JsonParser.parseString(CliHarness.run("history", "llama-3-8b", "--kubeconfig", kubeconfig, "-o",
+                "json").out()).getAsJsonArray();
+        assertTrue(json.get(3).getAsJsonObject().get("detail").getAsString().contains("etcdserver: request timed out"),
+                json.toString());
+    }
+}

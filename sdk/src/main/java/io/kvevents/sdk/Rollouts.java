@@ -1,0 +1,443 @@
+package io.kvevents.sdk;
+
+import com.google.gson.Gson;
+import com.google.gson.JsonObject;
+import com.google.gson.JsonParser;
+import io.kvevents.internal.kube.EnablePlanner;
+import io.kvevents.internal.kube.JsonPatchDiff;
+import io.kvevents.internal.kube.JsonTree;
+import io.kvevents.internal.kube.KubeApi;
+import io.kvevents.internal.kube.Plan;
+import io.kvevents.internal.kube.Workloads;
+import java.time.Duration;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.function.Consumer;
+
+/**
+ * The migration guide's gradual strategies on a cluster, built on enable and disable (the same ownership, pre-flight,
+ * backups and rollback).
+ *
+ * <p><b>Canary</b>: the model Deployment (stable) keeps its pods and template and gives up {@code c} replicas to a
+ * second Deployment, {@code NAME-kvevents-canary}, made from what enable would make of it: KV events on, every label
+ * the gateway and the Services select on, and {@value #TRACK_LABEL}{@code =canary} added to its selector and pods (its
+ * ReplicaSets own its pods, and the stable's never match its selector). Both serve the model: the AIBrix gateway picks
+ * among every ready pod labelled with the model's name (e3e10f9 pkg/cache, pods keyed by
+ * {@code model.aibrix.ai/name}), so the replica split is the traffic split. <b>Blue-green</b>: the same with a
+ * complete second Deployment ({@code NAME-kvevents-green}, every replica) beside blue, then a cut-over that scales
+ * blue to zero and keeps it. The stable Deployment records the rollout in {@value #ANNOTATION}: which track, and its
+ * replicas before, so that {@link #abort} gives it back exactly.
+ */
+public final class Rollouts {
+    public static final String ANNOTATION = "kvevents.io/rollout";
+    public static final String TRACK_LABEL = "kvevents.io/track";
+    private static final Gson GSON = new Gson();
+    /** How long a promotion waits for the stable Deployment to roll out when no --wait was given. */
+    private static final Duration PROMOTION_WAIT = Duration.ofMinutes(10);
+
+    private Rollouts() {
+    }
+
+    /** The two strategies. */
+    public enum Strategy {
+        CANARY("canary"), BLUE_GREEN("green");
+
+        private final String track;
+
+        Strategy(String track) {
+            this.track = track;
+        }
+
+        /** The second Deployment's name. */
+        public String trackName(String model) {
+            return model + "-kvevents-" + track;
+        }
+
+        public String label() {
+            return this == CANARY ? "canary" : "blue-green";
+        }
+    }
+
+    /**
+     * A rollout under way, as the stable Deployment records it.
+     *
+     * @param replicas the stable Deployment's replicas before the rollout
+     * @param cutOver blue-green only: traffic moved to green, blue scaled to zero
+     */
+    public record State(Strategy strategy, String track, int replicas, boolean cutOver) {
+    }
+
+    /** The rollout recorded on a Deployment, if any. */
+    public static Optional<State> state(Map<String, Object> deployment) {
+        Object text = JsonTree.at(deployment, "metadata", "annotations", ANNOTATION);
+        if (text == null) {
+            return Optional.empty();
+        }
+        JsonObject o = JsonParser.parseString(String.valueOf(text)).getAsJsonObject();
+        return Optional.of(new State(Strategy.valueOf(o.get("strategy").getAsString()), o.get("track").getAsString(),
+                o.get("replicas").getAsInt(), o.has("cutOver") && o.get("cutOver").getAsBoolean()));
+    }
+
+    /**
+     * The canary's replicas for {@code --canary N%} or {@code --canary N} of {@code replicas}: at least 1, at most all.
+     *
+     * @throws IllegalArgumentException when the size is not a percentage or a count, or is 0
+     */
+    public static int canaryReplicas(String size, int replicas) {
+        String s = size.strip();
+        int n;
+        try {
+            n = s.endsWith("%") ? (int) Math.ceil(replicas * Double.parseDouble(s.substring(0, s.length() - 1)) / 100.0)
+                    : Integer.parseInt(s);
+        } catch (NumberFormatException e) {
+            throw new IllegalArgumentException("--canary takes a percentage (10%) or a pod count (2), got " + size);
+        }
+        if (n <= 0 || s.startsWith("-")) {
+            throw new IllegalArgumentException("--canary must give the canary at least one pod, got " + size);
+        }
+        return Math.min(n, Math.max(1, replicas));
+    }
+
+    /**
+     * Starts a canary of {@code size} (or resizes the one under way): the canary Deployment is created with KV events
+     * and its pods verified (with {@link ApplyOptions#rollout()}), then the stable one gives up as many replicas.
+     *
+     * @return what the model is now ({@code canary 1/4})
+     * @throws ClusterMigration.RolledBackException when a step failed after a write (every write of this run undone)
+     */
+    public static String canary(KubeContext context, String model, String size, EnableOptions options, ApplyOptions apply) {
+        KubeApi api = KubeApi.connect(context);
+        Map<String, Object> stable = stable(api, model);
+        Optional<State> state = state(stable);
+        if (state.isPresent() && state.get().strategy() != Strategy.CANARY) {
+            throw new IllegalStateException(target(stable) + " is in a blue-green rollout: roll it back (disable) or cut it"
+                    + " over (enable) first");
+        }
+        int original = state.map(State::replicas).orElse(replicas(stable));
+        int c = canaryReplicas(size, original);
+        String from = state.isPresent() ? describe(api, stable, state.get()) : "off";
+        String to = "canary " + c + "/" + original;
+        if (state.isPresent()) {
+            resize(api, stable, state.get(), c, apply.progress());
+        } else {
+            start(api, context, stable, Strategy.CANARY, c, original - c, options, apply);
+        }
+        if (c == original) {
+            apply.progress().accept("warning: the canary has every replica of " + original + ": the stable Deployment is"
+                    + " scaled to 0 (kept for abort)");
+        }
+        log(context, options, stable, state.isPresent() ? "resize" : "canary", from, to, "ok", null, apply.progress());
+        return to;
+    }
+
+    /**
+     * Starts a blue-green rollout: a complete green Deployment with KV events beside blue (both serve, the traffic split
+     * by their ready pods), blue unchanged.
+     */
+    public static String blueGreen(KubeContext context, String model, EnableOptions options, ApplyOptions apply) {
+        KubeApi api = KubeApi.connect(context);
+        Map<String, Object> blue = stable(api, model);
+        if (state(blue).isPresent()) {
+            throw new IllegalStateException(target(blue) + " is in a " + state(blue).get().strategy().label() + " rollout"
+                    + " already: enable promotes it, disable aborts it");
+        }
+        int r = replicas(blue);
+        start(api, context, blue, Strategy.BLUE_GREEN, r, r, options, apply);
+        log(context, options, blue, "blue-green", "off", "blue " + r + " + green " + r, "ok", null, apply.progress());
+        return "blue " + r + " + green " + r;
+    }
+
+    /**
+     * Finishes the step after a rollout's split: a canary is promoted (the stable Deployment gets KV events and its
+     * replicas back and rolls out, then the canary goes: capacity never drops); a blue-green rollout is cut over (blue
+     * scaled to zero and kept for {@link #abort}).
+     *
+     * @return empty when the model is in no rollout (a plain enable is what the caller wants)
+     */
+    public static Optional<String> promote(KubeContext context, String model, EnableOptions options, ApplyOptions apply) {
+        KubeApi api = KubeApi.connect(context);
+        Map<String, Object> stable = api.deployment(api.defaultNamespace(), model);
+        Optional<State> state = stable == null ? Optional.empty() : state(stable);
+        if (state.isEmpty()) {
+            return Optional.empty();
+        }
+        State s = state.get();
+        String from = describe(api, stable, s);
+        Consumer<String> progress = apply.progress();
+        ObjectRef track = ObjectRef.of(trackShape(stable, s.track()));
+        if (s.strategy() == Strategy.BLUE_GREEN) {
+            if (s.cutOver()) {
+                progress.accept(target(stable) + " is cut over already (blue at 0, kept for disable)");
+                return Optional.of(from);
+            }
+            scale(api, stable, 0, new State(s.strategy(), s.track(), s.replicas(), true), progress);
+            String to = "green " + s.replicas() + ", blue 0 (kept)";
+            log(context, options, stable, "cut-over", from, to, "ok", null, progress);
+            return Optional.of(to);
+        }
+        // canary: the stable Deployment back to its replicas first (capacity rises), then enabled and rolled out, then
+        // the canary goes
+        scale(api, stable, s.replicas(), null, progress);
+        try {
+            ClusterMigration.enable(context, model, options, apply.rollout() == null ? apply.withRollout(PROMOTION_WAIT) : apply)
+                    .warnings().forEach(w -> progress.accept("warning: " + w));
+        } catch (RuntimeException e) {
+            // the canary still serves: the stable Deployment goes back to its share (enable undid its own writes)
+            Map<String, Object> now = api.deployment(JsonTree.namespace(stable), JsonTree.name(stable));
+            int share = s.replicas() - replicas(api.deployment(JsonTree.namespace(stable), s.track()), 0);
+            if (now != null) {
+                scale(api, now, share, s, progress);
+            }
+            String message = e.getMessage() + "; the promotion was rolled back: " + target(stable) + " is back at " + share
+                    + " replicas beside the canary";
+            log(context, options, stable, "promote", from, from, "rolled back", message, progress);
+            throw new ClusterMigration.RolledBackException(message, e);
+        }
+        if (api.delete(track)) {
+            progress.accept(track.target() + " deleted");
+        }
+        String to = "enabled " + s.replicas() + "/" + s.replicas();
+        log(context, options, stable, "promote", from, to, "ok", null, progress);
+        return Optional.of(to);
+    }
+
+    /**
+     * Ends a rollout the way it began: the stable (blue) Deployment gets its replicas back (and, after a cut-over,
+     * rolls out before green goes), the second Deployment is deleted, and what enable wrote for it on the Services and
+     * the gateway is undone as disable undoes it.
+     *
+     * @return empty when the model is in no rollout (a plain disable is what the caller wants)
+     */
+    public static Optional<String> abort(KubeContext context, String model, EnableOptions options, ApplyOptions apply) {
+        KubeApi api = KubeApi.connect(context);
+        Map<String, Object> stable = api.deployment(api.defaultNamespace(), model);
+        Optional<State> state = stable == null ? Optional.empty() : state(stable);
+        if (state.isEmpty()) {
+            return Optional.empty();
+        }
+        State s = state.get();
+        String from = describe(api, stable, s);
+        Consumer<String> progress = apply.progress();
+        scale(api, stable, s.replicas(), null, progress);
+        if (s.cutOver()) {
+            // blue has no pods: it must serve again before green goes
+            ClusterMigration.awaitRollouts(api, List.of(ObjectRef.of(stable)),
+                    apply.rollout() == null ? PROMOTION_WAIT : apply.rollout(), progress);
+        }
+        ObjectRef track = ObjectRef.of(trackShape(stable, s.track()));
+        if (api.delete(track)) {
+            progress.accept(track.target() + " deleted");
+        }
+        ClusterMigration.disable(context, model, options, false, apply.withRollout(null))
+                .warnings().forEach(w -> progress.accept("warning: " + w));
+        String action = s.strategy() == Strategy.CANARY ? "abort" : "rollback";
+        String to = "off " + s.replicas() + "/" + s.replicas();
+        log(context, options, stable, action, from, to, "ok", null, progress);
+        return Optional.of(to);
+    }
+
+    /** Creates the second Deployment with KV events, verifies it, then scales the stable one; undone on failure. */
+    private static void start(KubeApi api, KubeContext context, Map<String, Object> stable, Strategy strategy, int trackReplicas,
+            int stableReplicas, EnableOptions options, ApplyOptions apply) {
+        Consumer<String> progress = apply.progress();
+        String model = JsonTree.name(stable);
+        String ns = JsonTree.namespace(stable);
+        List<Map<String, Object>> objects = api.modelObjects(options.gatewayNamespace(), options.gatewayDeployment());
+        KubeApi.SyncUsers users = api.syncUsers();
+        Plan plan = EnablePlanner.plan(objects, model, options, !options.skipGateway(), users.users());
+        ObjectRef stableRef = ObjectRef.of(stable);
+        Map<String, Object> enabled = plan.objects().stream().filter(stableRef::matches).findFirst().orElseThrow();
+        Map<String, Object> track = track(enabled, strategy, trackReplicas);
+        ObjectRef trackRef = ObjectRef.of(track);
+        if (api.get(trackRef) != null) {
+            throw new IllegalStateException(trackRef.target() + " exists already in namespace " + ns + ": delete it, or"
+                    + " enable/disable " + model + " to finish the rollout it belongs to");
+        }
+        Map<ObjectRef, Plan.Change> applied = new LinkedHashMap<>();
+        boolean created = false;
+        try {
+            api.create(track);
+            created = true;
+            progress.accept(trackRef.target() + " created (" + trackReplicas + " replicas, KV events on)");
+            for (PlanStep step : plan.steps()) {
+                if (step.object().equals(stableRef) || step.inPlace()) {
+                    continue;
+                }
+                Map<String, Object> object = objects.stream().filter(step.object()::matches).findFirst().orElseThrow();
+                api.patch(object, PatchOp.toJson(step.patch()), false);
+                applied.put(step.object(), ClusterMigration.change(plan, step.object()));
+                progress.accept(step.target() + " patched");
+            }
+            if (apply.rollout() != null) {
+                ClusterMigration.awaitRollouts(api, List.of(trackRef), apply.rollout(), progress);
+                if (apply.verify() != null) {
+                    ClusterMigration.verify(context, ns, trackRef.name(), apply.verify(), progress);
+                }
+            }
+            Map<String, Object> now = api.deployment(ns, model);
+            scale(api, now, stableReplicas, new State(strategy, trackRef.name(), replicas(stable), false), progress);
+        } catch (RuntimeException e) {
+            if (!created) {
+                throw e;
+            }
+            if (api.delete(trackRef)) {
+                progress.accept(trackRef.target() + " deleted (rolled back)");
+            }
+            ClusterMigration.RolledBackException rolledBack = ClusterMigration.rolledBack(api, options, apply, plan.self(),
+                    applied, e);
+            log(context, options, stable, strategy == Strategy.CANARY ? "canary" : "blue-green", "off", "off",
+                    "rolled back", rolledBack.getMessage(), progress);
+            throw rolledBack;
+        }
+    }
+
+    /** Resizes a canary: whichever side grows first, so that capacity never drops. */
+    private static void resize(KubeApi api, Map<String, Object> stable, State s, int c, Consumer<String> progress) {
+        String ns = JsonTree.namespace(stable);
+        Map<String, Object> canary = api.deployment(ns, s.track());
+        if (canary == null) {
+            throw new IllegalStateException("deployment.apps/" + s.track() + " is gone: disable " + JsonTree.name(stable)
+                    + " gives the stable Deployment its " + s.replicas() + " replicas back");
+        }
+        if (c > replicas(canary)) {
+            scale(api, canary, c, null, progress);
+            scale(api, api.deployment(ns, JsonTree.name(stable)), s.replicas() - c, s, progress);
+        } else {
+            scale(api, stable, s.replicas() - c, s, progress);
+            scale(api, api.deployment(ns, s.track()), c, null, progress);
+        }
+    }
+
+    /**
+     * Sets a Deployment's replicas and its rollout record ({@code state} null: removed), guarded by the resourceVersion it
+     * is read at; read and written again when it changed meanwhile (its controller writes its status all the time).
+     */
+    private static void scale(KubeApi api, Map<String, Object> deployment, int replicas, State state, Consumer<String> progress) {
+        String ns = JsonTree.namespace(deployment);
+        String name = JsonTree.name(deployment);
+        Map<String, Object> now = deployment;
+        for (int attempt = 1; ; attempt++) {
+            if (now == null) {
+                throw new IllegalStateException("deployment.apps/" + name + " was deleted meanwhile");
+            }
+            List<PatchOp> patch = JsonPatchDiff.diff(now, scaled(now, replicas, state));
+            if (patch.isEmpty()) {
+                return;
+            }
+            try {
+                api.patch(now, PatchOp.toJson(patch), false);
+                progress.accept(target(now) + " scaled to " + replicas);
+                return;
+            } catch (KubeApi.ConflictException e) {
+                if (attempt == 5) {
+                    throw e;
+                }
+                now = api.deployment(ns, name);
+            }
+        }
+    }
+
+    @SuppressWarnings("unchecked")
+    private static Map<String, Object> scaled(Map<String, Object> deployment, int replicas, State state) {
+        Map<String, Object> after = JsonTree.copy(deployment);
+        ((Map<String, Object>) after.get("spec")).put("replicas", replicas);
+        if (JsonTree.at(deployment, "metadata", "labels", TRACK_LABEL) != null) {
+            return after; // the second Deployment carries no record
+        }
+        Map<String, Object> meta = (Map<String, Object>) after.get("metadata");
+        Map<String, Object> annotations = (Map<String, Object>) meta.computeIfAbsent("annotations", k -> new LinkedHashMap<>());
+        if (state == null) {
+            annotations.remove(ANNOTATION);
+            if (annotations.isEmpty()) {
+                meta.remove("annotations");
+            }
+        } else {
+            Map<String, Object> record = new LinkedHashMap<>();
+            record.put("strategy", state.strategy().name());
+            record.put("track", state.track());
+            record.put("replicas", state.replicas());
+            record.put("cutOver", state.cutOver());
+            annotations.put(ANNOTATION, GSON.toJson(record));
+        }
+        return after;
+    }
+
+    /** The second Deployment: the enabled stable one, renamed, its selector and pods marked with the track. */
+    @SuppressWarnings("unchecked")
+    static Map<String, Object> track(Map<String, Object> enabled, Strategy strategy, int replicas) {
+        Map<String, Object> t = JsonTree.copy(enabled);
+        t.remove("status");
+        Map<String, Object> meta = (Map<String, Object>) t.get("metadata");
+        String model = String.valueOf(meta.get("name"));
+        for (String k : List.of("resourceVersion", "uid", "creationTimestamp", "generation", "managedFields", "selfLink")) {
+            meta.remove(k);
+        }
+        meta.put("name", strategy.trackName(model));
+        Map<String, Object> labels = (Map<String, Object>) meta.computeIfAbsent("labels", k -> new LinkedHashMap<>());
+        labels.put(TRACK_LABEL, strategy.track);
+        if (meta.get("annotations") instanceof Map<?, ?> a) {
+            Map<String, Object> annotations = (Map<String, Object>) a;
+            annotations.remove("deployment.kubernetes.io/revision");
+            annotations.remove(ANNOTATION);
+        }
+        Map<String, Object> spec = (Map<String, Object>) t.get("spec");
+        spec.put("replicas", replicas);
+        ((Map<String, Object>) JsonTree.child(spec, "selector").computeIfAbsent("matchLabels", k -> new LinkedHashMap<>()))
+                .put(TRACK_LABEL, strategy.track);
+        ((Map<String, Object>) JsonTree.child(spec, "template", "metadata").computeIfAbsent("labels", k -> new LinkedHashMap<>()))
+                .put(TRACK_LABEL, strategy.track);
+        return t;
+    }
+
+    private static Map<String, Object> trackShape(Map<String, Object> stable, String track) {
+        Map<String, Object> shape = new LinkedHashMap<>();
+        shape.put("apiVersion", "apps/v1");
+        shape.put("kind", "Deployment");
+        shape.put("metadata", Map.of("namespace", JsonTree.namespace(stable), "name", track));
+        return shape;
+    }
+
+    private static Map<String, Object> stable(KubeApi api, String model) {
+        String ns = api.defaultNamespace();
+        Map<String, Object> d = api.deployment(ns, model);
+        if (d == null) {
+            throw new IllegalArgumentException("no Deployment named " + model + " in namespace " + ns);
+        }
+        if (JsonTree.at(d, "metadata", "labels", TRACK_LABEL) != null) {
+            throw new IllegalArgumentException(target(d) + " is a rollout's second Deployment: name the model's own ("
+                    + JsonTree.at(d, "metadata", "annotations", "kvevents.io/track-of") + ")");
+        }
+        if (!Workloads.runsEngine(d)) {
+            throw new IllegalArgumentException(target(d) + " runs no vLLM or SGLang container");
+        }
+        return d;
+    }
+
+    private static String describe(KubeApi api, Map<String, Object> stable, State s) {
+        Map<String, Object> track = api.deployment(JsonTree.namespace(stable), s.track());
+        int t = track == null ? 0 : replicas(track);
+        return s.strategy() == Strategy.CANARY ? "canary " + t + "/" + s.replicas()
+                : s.cutOver() ? "green " + t + ", blue 0 (kept)" : "blue " + replicas(stable) + " + green " + t;
+    }
+
+    private static int replicas(Map<String, Object> d) {
+        return replicas(d, 1);
+    }
+
+    private static int replicas(Map<String, Object> d, int absent) {
+        return d != null && JsonTree.at(d, "spec", "replicas") instanceof Number n ? n.intValue() : absent;
+    }
+
+    private static String target(Map<String, Object> d) {
+        return "deployment.apps/" + JsonTree.name(d);
+    }
+
+    private static void log(KubeContext context, EnableOptions options, Map<String, Object> stable, String action, String from,
+            String to, String result, String detail, Consumer<String> progress) {
+        MigrationLog.record(context, options.gatewayNamespace(), MigrationLog.Entry.now(MigrationLog.who(context),
+                JsonTree.namespace(stable), JsonTree.name(stable), action, from, to, result, detail),
+                w -> progress.accept("warning: " + w));
+    }
+}
