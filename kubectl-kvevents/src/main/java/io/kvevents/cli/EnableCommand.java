@@ -100,6 +100,15 @@ final class EnableCommand implements Callable<Integer> {
             + " enable MODEL cuts over (blue scaled to 0 and kept); disable MODEL rolls back.")
     boolean blueGreen;
 
+    @Option(names = "--one-at-a-time", description = "With -l: enable each model, wait for its rollout, verify it and"
+            + " watch it for --soak before the next; the first failure rolls that model back and stops.")
+    boolean oneAtATime;
+
+    @Option(names = "--soak", paramLabel = "D", defaultValue = "10m", converter = PositiveDurationConverter.class,
+            description = "With --one-at-a-time: how long each model must keep every replica ready and no container"
+                    + " restarting (default: ${DEFAULT-VALUE}).")
+    Duration soak;
+
     /** How long the verification may look at the pods. */
     static final Duration VERIFY_WITHIN = Duration.ofSeconds(30);
 
@@ -170,6 +179,13 @@ final class EnableCommand implements Callable<Integer> {
         }
         List<String> targets = model != null ? List.of(model)
                 : matching(() -> ClusterMigration.deploymentsMatching(cluster.kube.toContext(), selector), "the namespace");
+        if (oneAtATime) {
+            if (selector == null || manifests.local || cluster.dryRun != ClusterMigration.DryRun.NONE) {
+                throw CliException.usage("--one-at-a-time rolls models out on a cluster, one by one: give -l SELECTOR,"
+                        + " without --local or --dry-run");
+            }
+            return oneAtATime(targets, options);
+        }
         List<String> done = new ArrayList<>();
         for (String target : targets) {
             java.util.concurrent.atomic.AtomicReference<MigrationPlan> plan = new java.util.concurrent.atomic.AtomicReference<>();
@@ -197,6 +213,42 @@ final class EnableCommand implements Callable<Integer> {
             spec.commandLine().getErr().println("note: the pods roll out in the background; check that they publish with"
                     + " 'kubectl kvevents status " + (targets.size() == 1 ? targets.get(0) + " " : "") + "--probe'"
                     + " (or enable with --wait, which verifies)");
+        }
+        return ExitCodes.OK;
+    }
+
+    /**
+     * The guide's rolling strategy: each model enabled, rolled out, verified and soaked before the next; the first
+     * failure rolls that model back (disable) and stops, the ones before staying enabled.
+     */
+    private int oneAtATime(List<String> targets, EnableOptions options) {
+        io.kvevents.sdk.KubeContext context = cluster.kube.toContext();
+        ApplyOptions apply = cluster.options(spec).withVerify(skipVerify ? null : VERIFY_WITHIN);
+        ApplyOptions waiting = apply.rollout() != null ? apply : apply.withRollout(cluster.timeout);
+        List<String> done = new ArrayList<>();
+        for (String target : targets) {
+            spec.commandLine().getOut().println("== " + target + " (" + (done.size() + 1) + " of " + targets.size() + ")");
+            try {
+                ClusterMigration.enable(context, target, options, waiting).warnings()
+                        .forEach(w -> spec.commandLine().getErr().println("warning: " + w));
+                io.kvevents.sdk.Rollouts.soak(context, target, soak, waiting.progress());
+                cluster.log(spec, gateway.namespace, target, "enable (one at a time)", "not enabled",
+                        "enabled, soaked " + soak.toSeconds() + "s", null);
+                done.add(target);
+            } catch (RuntimeException e) {
+                String undo = "";
+                if (!(e instanceof ClusterMigration.RolledBackException)) {
+                    // enabled and rolled out, then failed its soak: disable gives it back as it was
+                    ClusterMigration.disable(context, target, options, false, apply.withRollout(null));
+                    undo = "; rolled back with disable";
+                }
+                RuntimeException rolledBack = new ClusterMigration.RolledBackException(e.getMessage() + undo, e);
+                cluster.log(spec, gateway.namespace, target, "enable (one at a time)", "not enabled", "enabled", rolledBack);
+                List<String> after = targets.subList(done.size() + 1, targets.size());
+                throw new CliException(ExitCodes.ROLLED_BACK, target + ": " + e.getMessage() + undo + "; enabled before it: "
+                        + (done.isEmpty() ? "none" : String.join(", ", done)) + "; not attempted: "
+                        + (after.isEmpty() ? "none" : String.join(", ", after)));
+            }
         }
         return ExitCodes.OK;
     }

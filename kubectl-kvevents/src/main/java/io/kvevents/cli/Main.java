@@ -22,6 +22,7 @@ public final class Main {
             new Subcommand(StatusCommand.NAME, StatusCommand.HEADER, StatusCommand.class),
             new Subcommand(DoctorCommand.NAME, DoctorCommand.HEADER, DoctorCommand.class),
             new Subcommand(HistoryCommand.NAME, HistoryCommand.HEADER, HistoryCommand.class),
+            new Subcommand(CompareCommand.NAME, CompareCommand.HEADER, CompareCommand.class),
             new Subcommand(TailCommand.NAME, TailCommand.HEADER, TailCommand.class),
             new Subcommand(TopCommand.NAME, TopCommand.HEADER, TopCommand.class),
             new Subcommand(CacheProbeCommand.NAME, CacheProbeCommand.HEADER, CacheProbeCommand.class),

@@ -18,7 +18,7 @@ class CompletionTest {
 
     @Test
     void anEmptyWordListsTheCommands() {
-        assertEquals(List.of("enable", "disable", "status", "doctor", "history", "tail", "top", "cache-probe", "simulate", "bench", "monitoring", "completion", "version", ":4"),
+        assertEquals(List.of("enable", "disable", "status", "doctor", "history", "compare", "tail", "top", "cache-probe", "simulate", "bench", "monitoring", "completion", "version", ":4"),
                 complete(""));
     }
 

@@ -193,6 +193,99 @@ class RolloutsTest {
                 "rollback: green 10, blue 0 (kept) -> off 10/10 ok"), history("llama-3-8b"));
     }
 
+    @Test
+    void compareReadsBothTracksFromTheEnginesOwnMetricsAndGivesTheVerdict() throws Exception {
+        assertEquals(0, kvevents("enable", "llama-3-8b", "--canary", "20%", "--tokenizer", TOKENIZER).exitCode());
+        try (var stable1 = io.kvevents.testing.VllmMetricsPeer.start("--model", "llama-3-8b");
+                var stable2 = io.kvevents.testing.VllmMetricsPeer.start("--model", "llama-3-8b");
+                var canary = io.kvevents.testing.VllmMetricsPeer.start("--model", "llama-3-8b")) {
+            stable1.serve(50, 10, 2.0, "stop"); // before the window: not counted
+            api.podOf("default", "llama-3-8b", "llama-3-8b-a", true, java.util.Map.of(8000, stable1.port()));
+            api.podOf("default", "llama-3-8b", "llama-3-8b-b", true, java.util.Map.of(8000, stable2.port()));
+            api.podOf("default", "llama-3-8b-kvevents-canary", "llama-3-8b-kvevents-canary-a", true,
+                    java.util.Map.of(8000, canary.port()));
+            var compare = java.util.concurrent.CompletableFuture.supplyAsync(() -> CliHarness.run("compare", "llama-3-8b",
+                    "--kubeconfig", kubeconfig, "--window", "5s"));
+            Thread.sleep(2500);
+            stable1.serve(10, 40, 0.2, "stop");
+            stable2.serve(10, 40, 0.2, "stop");
+            canary.serve(10, 77, 0.1, "stop");
+            canary.serve(1, 0, 0.1, "abort");
+            Result r = compare.get(60, java.util.concurrent.TimeUnit.SECONDS);
+            assertEquals(0, r.exitCode(), r.err());
+            // 770 of 1,100 prompt tokens against 800 of 2,000; first tokens in (0.08, 0.1] and (0.1, 0.25], interpolated
+            // as histogram_quantile does
+            assertEquals(List.of(
+                    "TRACK    PODS   PROMPT-TOKENS   HIT-RATE   TTFT-P50   REQUESTS   ERRORS",
+                    "canary   1      1100            70.0%      90ms       11         9.1%",
+                    "stable   2      2000            40.0%      175ms      20         0.0%",
+                    "",
+                    "canary hit rate +30.0 pp (70.0 % vs 40.0 %), TTFT p50 −85 ms (90 ms vs 175 ms), errors 9.1 % vs 0.0 %"),
+                    r.outLines());
+        }
+        Result none = CliHarness.run("compare", "aibrix-gateway-plugins", "--kubeconfig", kubeconfig, "-n", "aibrix-system",
+                "--window", "1s");
+        assertEquals(1, none.exitCode());
+        assertEquals("error: deployment.apps/aibrix-gateway-plugins is in no canary or blue-green rollout: start one with"
+                + " kubectl kvevents enable aibrix-gateway-plugins --canary 10% (or --blue-green)", none.err().strip());
+    }
+
+    @Test
+    void threeModelsRollOneAtATimeAndASoakFailureRollsThatOneBackAndStops() throws Exception {
+        for (String m : List.of("model-a", "model-b", "model-c")) {
+            api.create("""
+                    apiVersion: apps/v1
+                    kind: Deployment
+                    metadata: {name: %1$s, namespace: default, labels: {tier: gpu}}
+                    spec:
+                      replicas: 1
+                      selector: {matchLabels: {app: %1$s}}
+                      template:
+                        metadata: {labels: {app: %1$s, model.aibrix.ai/name: %1$s}}
+                        spec:
+                          containers:
+                          - {name: vllm, image: "vllm/vllm-openai:v0.11.0", command: [vllm, serve], args: [%1$s]}
+                    """.formatted(m));
+            api.podOf("default", m, m + "-0", true, java.util.Map.of());
+        }
+        // model-b's pod crashes once it runs the enabled template, while it soaks
+        Thread chaos = new Thread(() -> {
+            long until = System.nanoTime() + 60_000_000_000L;
+            while (System.nanoTime() < until) {
+                Deployment b = deployment("model-b");
+                if (args(b).contains("--kv-events-config")) {
+                    try {
+                        Thread.sleep(300);
+                    } catch (InterruptedException e) {
+                        return;
+                    }
+                    api.crashLoop("default", "model-b-0", "vllm", 1, 1, "Error");
+                    return;
+                }
+                try {
+                    Thread.sleep(50);
+                } catch (InterruptedException e) {
+                    return;
+                }
+            }
+        });
+        chaos.start();
+        Result r = kvevents("enable", "-l", "tier=gpu", "--one-at-a-time", "--soak", "2s", "--skip-verify", "--tokenizer",
+                TOKENIZER);
+        chaos.join();
+        assertEquals(3, r.exitCode(), r.out() + r.err());
+        assertTrue(r.out().contains("== model-a (1 of 3)") && r.out().contains("deployment.apps/model-a soaked 2s: every"
+                + " replica ready, no restart") && r.out().contains("== model-b (2 of 3)"), r.out());
+        assertTrue(r.err().contains("model-b: pod model-b-0 of model-b restarted while it soaked (0 → 1 restarts)"), r.err());
+        assertTrue(r.err().contains("rolled back with disable; enabled before it: model-a; not attempted: model-c"), r.err());
+        assertTrue(args(deployment("model-a")).contains("--kv-events-config"));
+        assertFalse(args(deployment("model-b")).contains("--kv-events-config"), "model-b rolled back");
+        assertFalse(args(deployment("model-c")).contains("--kv-events-config"), "model-c not attempted");
+        assertEquals(List.of("enable (one at a time): not enabled -> enabled, soaked 2s ok"), history("model-a"));
+        assertEquals(List.of("enable (one at a time): not enabled -> not enabled rolled back"), history("model-b"));
+        assertEquals(List.of(), history("model-c"));
+    }
+
     /** Fails the {@code n}th PATCH whose path contains {@code path} with a 500. */
     private void failPatch(String path, int n) {
         AtomicInteger seen = new AtomicInteger();
@@ -223,7 +316,12 @@ class RolloutsTest {
         // a promotion whose enable fails: the stable goes back to its share, the canary keeps serving
         Result again = kvevents("enable", "llama-3-8b", "--canary", "20%", "--tokenizer", TOKENIZER);
         assertEquals(0, again.exitCode(), again.out() + again.err());
-        failPatch("/deployments/llama-3-8b", 2); // the first PATCH scales the stable up; the second is enable's
+        // enable's own patch of the stable Deployment (the one that writes --kv-events-config) fails
+        api.onRequest(r -> "PATCH".equals(r.getMethod()) && r.getPath().endsWith("/deployments/llama-3-8b")
+                && new String(r.getBody().getBytes(), StandardCharsets.UTF_8).contains("kv-events-config")
+                ? new MockResponse().setResponseCode(500).setBody(("{\"kind\":\"Status\",\"status\":\"Failure\","
+                        + "\"message\":\"etcdserver: request timed out\",\"code\":500}").getBytes(StandardCharsets.UTF_8))
+                : null);
         Result promote = kvevents("enable", "llama-3-8b", "--skip-verify");
         assertEquals(3, promote.exitCode(), promote.out() + promote.err());
         api.onRequest(req -> null);

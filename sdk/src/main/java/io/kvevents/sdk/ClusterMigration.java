@@ -45,7 +45,7 @@ public final class ClusterMigration {
     public static final class RolledBackException extends IllegalStateException {
         private static final long serialVersionUID = 1L;
 
-        RolledBackException(String message, Throwable cause) {
+        public RolledBackException(String message, Throwable cause) {
             super(message, cause);
         }
     }

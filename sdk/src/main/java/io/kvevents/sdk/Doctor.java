@@ -1,21 +1,15 @@
 package io.kvevents.sdk;
 
-import io.kvevents.internal.doctor.Exposition;
 import io.kvevents.internal.doctor.GatewayMemory;
 import io.kvevents.internal.doctor.PodEvidence;
 import io.kvevents.internal.kube.Engine;
 import io.kvevents.internal.kube.JsonTree;
 import io.kvevents.internal.kube.KubeApi;
 import io.kvevents.internal.kube.PodTargets;
-import io.kvevents.internal.kube.PortForwarder;
 import io.kvevents.internal.kube.StatusCheck;
 import io.kvevents.internal.kube.TokenizerCheck;
 import io.kvevents.internal.kube.Workloads;
-import java.io.IOException;
-import java.net.URI;
-import java.net.http.HttpClient;
-import java.net.http.HttpRequest;
-import java.net.http.HttpResponse;
+import io.kvevents.internal.metrics.EngineMetrics;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
@@ -27,7 +21,6 @@ import java.util.stream.Collectors;
 final class Doctor {
     private static final int LOG_LINES = 50;
     private static final Duration LAG_LIMIT = Duration.ofSeconds(1);
-    private static final Duration HTTP_TIMEOUT = Duration.ofSeconds(5);
     /** Where the AIBrix gateway subscribes and asks for replays (e3e10f9 pkg/cache/kvcache/types.go). */
     private static final int GATEWAY_PUB_PORT = 5557;
     private static final int GATEWAY_ROUTER_PORT = 5558;
@@ -371,25 +364,17 @@ final class Doctor {
             return OptionalLong.empty();
         }
         long sum = 0;
-        HttpClient http = HttpClient.newBuilder().connectTimeout(HTTP_TIMEOUT).build();
         for (Map<String, Object> pod : ready) {
-            String podName = String.valueOf(JsonTree.at(pod, "metadata", "name"));
-            PodTargets.Pod engine = PodTargets.engine(ns, podName, JsonTree.at(pod, "spec"));
-            try (PortForwarder forward = PortForwarder.open(kube.streamingClient(), ns, podName, engine.httpPort(), r -> { })) {
-                HttpResponse<String> r = http.send(HttpRequest.newBuilder(URI.create(forward.httpUrl() + "/metrics"))
-                        .timeout(HTTP_TIMEOUT).GET().build(), HttpResponse.BodyHandlers.ofString());
-                OptionalLong blocks = r.statusCode() == 200 ? GatewayMemory.engineBlocks(Exposition.parse(r.body()))
-                        : OptionalLong.empty();
-                if (blocks.isEmpty()) {
-                    return OptionalLong.empty();
-                }
-                sum += blocks.getAsLong();
-            } catch (IOException | RuntimeException unreadable) {
-                return OptionalLong.empty();
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
+            OptionalLong blocks;
+            try {
+                blocks = GatewayMemory.engineBlocks(EngineMetrics.scrape(kube, pod));
+            } catch (RuntimeException unreadable) {
                 return OptionalLong.empty();
             }
+            if (blocks.isEmpty()) {
+                return OptionalLong.empty();
+            }
+            sum += blocks.getAsLong();
         }
         return OptionalLong.of(sum);
     }

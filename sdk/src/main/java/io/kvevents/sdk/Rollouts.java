@@ -238,6 +238,67 @@ public final class Rollouts {
         return Optional.of(to);
     }
 
+    /**
+     * Watches a freshly enabled model for {@code soak} (the guide's rolling strategy: "monitor each model before the
+     * next"): its Deployment keeps every replica ready and no container of its pods restarts or waits in a back-off.
+     *
+     * @throws IllegalStateException naming what went wrong, as soon as it does
+     */
+    public static void soak(KubeContext context, String model, Duration soak, Consumer<String> progress) {
+        KubeApi api = KubeApi.connect(context);
+        String ns = api.defaultNamespace();
+        Map<String, Long> restartsAtStart = restarts(api, ns, model);
+        long every = Math.max(200, Math.min(5_000, soak.toMillis() / 4));
+        long end = System.nanoTime() + soak.toNanos();
+        progress.accept("deployment.apps/" + model + " soaking for " + soak.toSeconds() + "s");
+        while (System.nanoTime() < end) {
+            try {
+                Thread.sleep(Math.min(every, Math.max(1, (end - System.nanoTime()) / 1_000_000)));
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                throw new IllegalStateException("interrupted while soaking " + model, e);
+            }
+            Map<String, Object> d = api.deployment(ns, model);
+            if (d == null) {
+                throw new IllegalStateException("deployment.apps/" + model + " was deleted while it soaked");
+            }
+            long want = replicas(d);
+            long ready = JsonTree.at(d, "status", "readyReplicas") instanceof Number n ? n.longValue() : 0;
+            if (ready < want) {
+                throw new IllegalStateException("deployment.apps/" + model + " has " + ready + " of " + want
+                        + " replicas ready while it soaks");
+            }
+            for (Map.Entry<String, Long> now : restarts(api, ns, model).entrySet()) {
+                long before = restartsAtStart.getOrDefault(now.getKey(), 0L);
+                if (now.getValue() > before) {
+                    throw new IllegalStateException("pod " + now.getKey() + " of " + model + " restarted while it soaked ("
+                            + before + " → " + now.getValue() + " restarts): see kubectl kvevents doctor " + model);
+                }
+            }
+        }
+        progress.accept("deployment.apps/" + model + " soaked " + soak.toSeconds() + "s: every replica ready, no restart");
+    }
+
+    /** Restarts per pod (every container's summed), for the pods of a Deployment's selector. */
+    private static Map<String, Long> restarts(KubeApi api, String ns, String model) {
+        Map<String, Object> d = api.deployment(ns, model);
+        Object labels = d == null ? null : JsonTree.at(d, "spec", "selector", "matchLabels");
+        Map<String, Long> out = new LinkedHashMap<>();
+        if (!(labels instanceof Map<?, ?> m) || m.isEmpty()) {
+            return out;
+        }
+        String selector = m.entrySet().stream().map(e -> e.getKey() + "=" + e.getValue()).sorted()
+                .collect(java.util.stream.Collectors.joining(","));
+        for (Map<String, Object> pod : api.pods(ns, selector)) {
+            long n = 0;
+            for (Map<String, Object> c : JsonTree.maps(JsonTree.at(pod, "status", "containerStatuses"))) {
+                n += c.get("restartCount") instanceof Number r ? r.longValue() : 0;
+            }
+            out.put(JsonTree.name(pod), n);
+        }
+        return out;
+    }
+
     /** Creates the second Deployment with KV events, verifies it, then scales the stable one; undone on failure. */
     private static void start(KubeApi api, KubeContext context, Map<String, Object> stable, Strategy strategy, int trackReplicas,
             int stableReplicas, EnableOptions options, ApplyOptions apply) {
@@ -261,14 +322,27 @@ public final class Rollouts {
             api.create(track);
             created = true;
             progress.accept(trackRef.target() + " created (" + trackReplicas + " replicas, KV events on)");
-            for (PlanStep step : plan.steps()) {
-                if (step.object().equals(stableRef) || step.inPlace()) {
-                    continue;
+            for (int attempt = 1; ; attempt++) {
+                try {
+                    for (PlanStep step : plan.steps()) {
+                        if (step.object().equals(stableRef) || step.inPlace() || applied.containsKey(step.object())) {
+                            continue;
+                        }
+                        Map<String, Object> object = objects.stream().filter(step.object()::matches).findFirst().orElseThrow();
+                        api.patch(object, PatchOp.toJson(step.patch()), false);
+                        applied.put(step.object(), ClusterMigration.change(plan, step.object()));
+                        progress.accept(step.target() + " patched");
+                    }
+                    break;
+                } catch (KubeApi.ConflictException conflict) {
+                    if (attempt == 5) {
+                        throw conflict;
+                    }
+                    // an object changed since it was read (a controller, another writer): read and plan again; what
+                    // this run wrote already is in place in the new plan
+                    objects = api.modelObjects(options.gatewayNamespace(), options.gatewayDeployment());
+                    plan = EnablePlanner.plan(objects, model, options, !options.skipGateway(), api.syncUsers().users());
                 }
-                Map<String, Object> object = objects.stream().filter(step.object()::matches).findFirst().orElseThrow();
-                api.patch(object, PatchOp.toJson(step.patch()), false);
-                applied.put(step.object(), ClusterMigration.change(plan, step.object()));
-                progress.accept(step.target() + " patched");
             }
             if (apply.rollout() != null) {
                 ClusterMigration.awaitRollouts(api, List.of(trackRef), apply.rollout(), progress);

@@ -3,6 +3,7 @@ package io.kvevents.internal.doctor;
 import io.kubernetes.client.custom.Quantity;
 import io.kvevents.internal.kube.JsonTree;
 import io.kvevents.internal.kube.Workloads;
+import io.kvevents.internal.metrics.Exposition;
 import java.util.List;
 import java.util.Map;
 import java.util.OptionalLong;

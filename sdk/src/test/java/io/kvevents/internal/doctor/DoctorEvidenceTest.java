@@ -4,6 +4,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import io.kvevents.internal.metrics.Exposition;
 import java.util.List;
 import java.util.Map;
 import java.util.OptionalLong;

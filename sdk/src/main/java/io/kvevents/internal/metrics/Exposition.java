@@ -1,4 +1,4 @@
-package io.kvevents.internal.doctor;
+package io.kvevents.internal.metrics;
 
 import java.util.ArrayList;
 import java.util.Collections;
