@@ -4,6 +4,8 @@ import io.kvevents.sdk.ApplyOptions;
 import io.kvevents.sdk.ClusterMigration;
 import io.kvevents.sdk.EnableOptions;
 import io.kvevents.sdk.MigrationPlan;
+import java.util.List;
+import java.util.Map;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
@@ -63,6 +65,13 @@ final class DisableCommand implements Callable<Integer> {
         EnableOptions options = EnableOptions.defaults().withGateway(gateway.namespace, gateway.deployment).withForce(force)
                 .withSkipGateway(skipGateway.skip);
         manifests.checkUsage();
+        if (manifests.local && !gatewayOnly) {
+            List<Map<String, Object>> current = manifests.read();
+            java.util.Optional<MigrationPlan> aborted = MigrationPlan.abort(current, model, options);
+            manifests.print(aborted.isPresent() ? aborted.get() : MigrationPlan.disable(current, model, options, false),
+                    spec.commandLine().getOut(), spec.commandLine().getErr());
+            return ExitCodes.OK;
+        }
         if (manifests.local) {
             manifests.print(MigrationPlan.disable(manifests.read(), model, options, gatewayOnly),
                     spec.commandLine().getOut(), spec.commandLine().getErr());

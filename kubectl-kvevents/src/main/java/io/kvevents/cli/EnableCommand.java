@@ -129,8 +129,32 @@ final class EnableCommand implements Callable<Integer> {
             throw CliException.usage("name the model: MODEL or -l SELECTOR (one of them)");
         }
         manifests.checkUsage();
+        if ((canary != null || blueGreen) && (model == null || canary != null && blueGreen)) {
+            throw CliException.usage(model == null ? "--canary and --blue-green take one MODEL, not -l"
+                    : "give --canary or --blue-green, not both");
+        }
+        if (canary != null) {
+            try {
+                io.kvevents.sdk.Rollouts.canaryReplicas(canary, 1); // a wrong size is a usage error
+            } catch (IllegalArgumentException e) {
+                throw CliException.usage(e.getMessage());
+            }
+        }
+        if (oneAtATime && (selector == null || manifests.local || cluster.dryRun != ClusterMigration.DryRun.NONE)) {
+            throw CliException.usage("--one-at-a-time rolls models out on a cluster, one by one: give -l SELECTOR,"
+                    + " without --local or --dry-run");
+        }
         if (manifests.local) {
             List<Map<String, Object>> current = manifests.read();
+            if (model != null) {
+                MigrationPlan rollout = canary != null ? MigrationPlan.canary(current, model, canary, options)
+                        : blueGreen ? MigrationPlan.blueGreen(current, model, options)
+                        : MigrationPlan.promote(current, model, options).orElse(null);
+                if (rollout != null) {
+                    manifests.print(rollout, spec.commandLine().getOut(), spec.commandLine().getErr());
+                    return ExitCodes.OK;
+                }
+            }
             List<MigrationPlan> plans = new ArrayList<>();
             List<Map<String, Object>> read = current;
             for (String m : model != null ? List.of(model) : matching(() -> Manifests.deploymentsMatching(read, selector),
@@ -142,19 +166,8 @@ final class EnableCommand implements Callable<Integer> {
             manifests.print(plans, spec.commandLine().getOut(), spec.commandLine().getErr());
             return ExitCodes.OK;
         }
-        if ((canary != null || blueGreen) && (model == null || canary != null && blueGreen)) {
-            throw CliException.usage(model == null ? "--canary and --blue-green take one MODEL, not -l"
-                    : "give --canary or --blue-green, not both");
-        }
         if ((canary != null || blueGreen) && cluster.dryRun != ClusterMigration.DryRun.NONE) {
             throw CliException.usage("--canary and --blue-green create a Deployment: they have no dry run");
-        }
-        if (canary != null) {
-            try {
-                io.kvevents.sdk.Rollouts.canaryReplicas(canary, 1); // a wrong size is a usage error
-            } catch (IllegalArgumentException e) {
-                throw CliException.usage(e.getMessage());
-            }
         }
         io.kvevents.sdk.KubeContext context = cluster.kube.toContext();
         ApplyOptions rolloutApply = cluster.options(spec).withVerify(skipVerify ? null : VERIFY_WITHIN);
@@ -180,10 +193,6 @@ final class EnableCommand implements Callable<Integer> {
         List<String> targets = model != null ? List.of(model)
                 : matching(() -> ClusterMigration.deploymentsMatching(cluster.kube.toContext(), selector), "the namespace");
         if (oneAtATime) {
-            if (selector == null || manifests.local || cluster.dryRun != ClusterMigration.DryRun.NONE) {
-                throw CliException.usage("--one-at-a-time rolls models out on a cluster, one by one: give -l SELECTOR,"
-                        + " without --local or --dry-run");
-            }
             return oneAtATime(targets, options);
         }
         List<String> done = new ArrayList<>();

@@ -68,7 +68,8 @@ final class LocalManifests {
     void print(List<MigrationPlan> plans, PrintWriter out, PrintWriter err) {
         for (MigrationPlan plan : plans) {
             for (PlanStep step : plan.steps()) {
-                err.println(step.target() + (step.inPlace() ? " unchanged" : " configured (local)"));
+                err.println(step.target() + (step.inPlace() ? " unchanged" : step.summary().equals("created")
+                        || step.summary().equals("deleted") ? " " + step.summary() + " (local)" : " configured (local)"));
             }
             plan.warnings().forEach(w -> err.println("warning: " + w));
         }

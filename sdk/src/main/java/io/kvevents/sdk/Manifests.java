@@ -188,13 +188,24 @@ public final class Manifests {
     public static String write(List<Map<String, Object>> objects, Layout layout) {
         StringBuilder s = new StringBuilder();
         Yaml yaml = writer(layout.plain());
-        int i = 0;
+        // each document takes its objects back by reference (kind, namespace, name), in order: a plan that adds an
+        // object (a canary) appends it, one that removes an object drops it from its document (the document too, when
+        // nothing is left in it)
+        Map<ObjectRef, java.util.Deque<Map<String, Object>>> byRef = new LinkedHashMap<>();
+        for (Map<String, Object> o : objects) {
+            byRef.computeIfAbsent(ObjectRef.of(o), k -> new java.util.ArrayDeque<>()).add(o);
+        }
         for (Layout.Document d : layout.documents()) {
-            if (i + d.objects() > objects.size()) {
-                break;
+            List<Map<String, Object>> mine = new ArrayList<>();
+            for (Map<String, Object> original : d.original()) {
+                java.util.Deque<Map<String, Object>> q = byRef.get(ObjectRef.of(original));
+                if (q != null && !q.isEmpty()) {
+                    mine.add(q.poll());
+                }
             }
-            List<Map<String, Object>> mine = objects.subList(i, i + d.objects());
-            i += d.objects();
+            if (mine.isEmpty() && !d.original().isEmpty()) {
+                continue;
+            }
             if (s.length() > 0) {
                 s.append("---\n");
             }
@@ -209,11 +220,13 @@ public final class Manifests {
                 s.append(yaml.dump(list));
             }
         }
-        for (Map<String, Object> o : objects.subList(Math.min(i, objects.size()), objects.size())) {
-            if (s.length() > 0) {
-                s.append("---\n");
+        for (java.util.Deque<Map<String, Object>> rest : byRef.values()) {
+            for (Map<String, Object> o : rest) {
+                if (s.length() > 0) {
+                    s.append("---\n");
+                }
+                s.append(yaml.dump(o));
             }
-            s.append(yaml.dump(o));
         }
         return s.toString();
     }

@@ -49,6 +49,38 @@ public final class MigrationPlan {
         return new MigrationPlan(DisablePlanner.plan(manifests, model, options, gatewayOnly, syncUsers(manifests), null));
     }
 
+    /**
+     * A canary on manifests: the model's Deployment keeps its template and gives up {@code size} ({@code N%} or
+     * {@code N}) of its replicas to {@code NAME-kvevents-canary}, appended with KV events on (see {@link Rollouts});
+     * again, on manifests that hold a canary, resizes it.
+     */
+    public static MigrationPlan canary(List<Map<String, Object>> manifests, String model, String size, EnableOptions options) {
+        return Rollouts.onManifests(manifests, model, Rollouts.Strategy.CANARY, size, false, options, syncUsers(manifests))
+                .orElseThrow();
+    }
+
+    /** A blue-green rollout on manifests: {@code NAME-kvevents-green} appended, complete, with KV events on. */
+    public static MigrationPlan blueGreen(List<Map<String, Object>> manifests, String model, EnableOptions options) {
+        return Rollouts.onManifests(manifests, model, Rollouts.Strategy.BLUE_GREEN, null, false, options, syncUsers(manifests))
+                .orElseThrow();
+    }
+
+    /**
+     * The step after a rollout's split, on manifests: a canary promoted (the model enabled with its replicas back, the
+     * canary's document dropped), a blue-green rollout cut over (blue at 0 replicas); empty when the model's Deployment
+     * records no rollout.
+     */
+    public static java.util.Optional<MigrationPlan> promote(List<Map<String, Object>> manifests, String model,
+            EnableOptions options) {
+        return Rollouts.onManifests(manifests, model, null, null, false, options, syncUsers(manifests));
+    }
+
+    /** A rollout ended on manifests: the model as it was, the second Deployment's document dropped; empty without one. */
+    public static java.util.Optional<MigrationPlan> abort(List<Map<String, Object>> manifests, String model,
+            EnableOptions options) {
+        return Rollouts.onManifests(manifests, model, null, null, true, options, syncUsers(manifests));
+    }
+
     /** The Deployments among the manifests that use sync ({@code namespace/name}). */
     private static Set<String> syncUsers(List<Map<String, Object>> manifests) {
         return Workloads.deployments(manifests).stream().filter(Workloads::usesSync).map(Workloads::qualified)

@@ -14,6 +14,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.Set;
 import java.util.function.Consumer;
 
 /**
@@ -236,6 +237,113 @@ public final class Rollouts {
         String to = "off " + s.replicas() + "/" + s.replicas();
         log(context, options, stable, action, from, to, "ok", null, progress);
         return Optional.of(to);
+    }
+
+    /**
+     * A rollout on manifests (GitOps): what {@link #canary}, {@link #blueGreen}, {@link #promote} and {@link #abort} do
+     * on a cluster, as object trees: the second Deployment appended to the output, removed again by a promotion or an
+     * abort (its document dropped), the stable one's replicas and record set as on a cluster. Nothing waits: the
+     * rollout happens when the manifests are applied.
+     *
+     * @param size {@code N%} or {@code N} for a canary; null for blue-green, or for the step after the split
+     * @param end true for disable (abort, roll back), false for enable
+     * @return empty when the model is in no rollout and none is asked for (a plain enable or disable)
+     */
+    static Optional<MigrationPlan> onManifests(List<Map<String, Object>> manifests, String model, Strategy start, String size,
+            boolean end, EnableOptions options, java.util.Set<String> syncUsers) {
+        Map<String, Object> stable = Workloads.modelDeployment(manifests, model);
+        Optional<State> state = state(stable);
+        if (start == null && state.isEmpty()) {
+            return Optional.empty();
+        }
+        ObjectRef stableRef = ObjectRef.of(stable);
+        List<Map<String, Object>> before = manifests.stream().map(JsonTree::copy).toList();
+        List<Map<String, Object>> after = new java.util.ArrayList<>();
+        String ns = JsonTree.namespace(stable);
+        java.util.function.Predicate<Map<String, Object>> isTrack = o -> state.isPresent() && "Deployment".equals(o.get("kind"))
+                && state.get().track().equals(JsonTree.name(o)) && java.util.Objects.equals(ns, JsonTree.namespace(o));
+        List<String> warnings = new java.util.ArrayList<>();
+        if (start != null && state.isEmpty()) {
+            Plan plan = EnablePlanner.plan(manifests, model, options, false, syncUsers);
+            Map<String, Object> enabled = plan.objects().stream().filter(stableRef::matches).findFirst().orElseThrow();
+            int r = replicas(stable);
+            int trackReplicas = start == Strategy.CANARY ? canaryReplicas(size, r) : r;
+            for (Map<String, Object> o : plan.objects()) {
+                after.add(stableRef.matches(o) ? scaled(stable, start == Strategy.CANARY ? r - trackReplicas : r,
+                        new State(start, start.trackName(JsonTree.name(stable)), r, false)) : o);
+            }
+            after.add(track(enabled, start, trackReplicas));
+            warnings.addAll(plan.warnings());
+        } else if (start != null) {
+            State s = state.get();
+            if (start != s.strategy() || start != Strategy.CANARY) {
+                throw new IllegalStateException(target(stable) + " is in a " + s.strategy().label() + " rollout already:"
+                        + " enable promotes it, disable aborts it");
+            }
+            int c = canaryReplicas(size, s.replicas());
+            for (Map<String, Object> o : manifests) {
+                after.add(stableRef.matches(o) ? scaled(o, s.replicas() - c, s) : isTrack.test(o) ? scaled(o, c, null) : JsonTree.copy(o));
+            }
+        } else if (end) {
+            State s = state.get();
+            List<Map<String, Object>> kept = new java.util.ArrayList<>();
+            for (Map<String, Object> o : manifests) {
+                if (!isTrack.test(o)) {
+                    kept.add(stableRef.matches(o) ? scaled(o, s.replicas(), null) : JsonTree.copy(o));
+                }
+            }
+            Set<String> users = new java.util.HashSet<>(syncUsers);
+            users.remove(ns + "/" + s.track());
+            Plan undo = io.kvevents.internal.kube.DisablePlanner.plan(kept, model, options, false, users, null);
+            after.addAll(undo.objects());
+            warnings.addAll(undo.warnings());
+            warnings.add("delete deployment.apps/" + s.track() + " from the cluster: it is no longer in these manifests");
+        } else {
+            State s = state.get();
+            if (s.strategy() == Strategy.BLUE_GREEN) {
+                for (Map<String, Object> o : manifests) {
+                    after.add(stableRef.matches(o) ? scaled(o, 0, new State(s.strategy(), s.track(), s.replicas(), true))
+                            : JsonTree.copy(o));
+                }
+            } else {
+                List<Map<String, Object>> kept = new java.util.ArrayList<>();
+                for (Map<String, Object> o : manifests) {
+                    if (!isTrack.test(o)) {
+                        kept.add(stableRef.matches(o) ? scaled(o, s.replicas(), null) : JsonTree.copy(o));
+                    }
+                }
+                Plan enable = EnablePlanner.plan(kept, model, options, false, syncUsers);
+                after.addAll(enable.objects());
+                warnings.addAll(enable.warnings());
+                warnings.add("delete deployment.apps/" + s.track() + " once " + target(stable) + " has rolled out: it is no"
+                        + " longer in these manifests");
+            }
+        }
+        return Optional.of(new MigrationPlan(new Plan(ns + "/" + model, after, steps(before, after), warnings, List.of())));
+    }
+
+    /** A step per object that changed, appeared (created: its whole tree) or went (deleted). */
+    private static List<PlanStep> steps(List<Map<String, Object>> before, List<Map<String, Object>> after) {
+        List<PlanStep> steps = new java.util.ArrayList<>();
+        for (Map<String, Object> a : after) {
+            ObjectRef ref = ObjectRef.of(a);
+            Map<String, Object> b = before.stream().filter(ref::matches).findFirst().orElse(null);
+            if (b == null) {
+                steps.add(new PlanStep(ref, "created", List.of(PatchOp.add("", a))));
+            } else {
+                List<PatchOp> patch = JsonPatchDiff.diff(b, a);
+                if (!patch.isEmpty()) {
+                    steps.add(new PlanStep(ref, "configured", patch));
+                }
+            }
+        }
+        for (Map<String, Object> b : before) {
+            ObjectRef ref = ObjectRef.of(b);
+            if (after.stream().noneMatch(ref::matches)) {
+                steps.add(new PlanStep(ref, "deleted", List.of(PatchOp.remove(""))));
+            }
+        }
+        return steps;
     }
 
     /**
