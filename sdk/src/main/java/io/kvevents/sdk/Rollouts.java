@@ -24,9 +24,10 @@ import java.util.function.Consumer;
  * <p><b>Canary</b>: the model Deployment (stable) keeps its pods and template and gives up {@code c} replicas to a
  * second Deployment, {@code NAME-kvevents-canary}, made from what enable would make of it: KV events on, every label
  * the gateway and the Services select on, and {@value #TRACK_LABEL}{@code =canary} added to its selector and pods (its
- * ReplicaSets own its pods, and the stable's never match its selector). Both serve the model: the AIBrix gateway picks
- * among every ready pod labelled with the model's name (e3e10f9 pkg/cache, pods keyed by
- * {@code model.aibrix.ai/name}), so the replica split is the traffic split. <b>Blue-green</b>: the same with a
+ * ReplicaSets own its pods, and the stable's never match its selector). Both serve the model: the AIBrix gateway routes
+ * a request among every pod of its model (e3e10f9 pkg/plugins/gateway/gateway_req_body.go calls the cache's
+ * ListPodsByModel, pods keyed by {@code model.aibrix.ai/name}); it has no weights between Deployments, so the replica
+ * split is the traffic split. <b>Blue-green</b>: the same with a
  * complete second Deployment ({@code NAME-kvevents-green}, every replica) beside blue, then a cut-over that scales
  * blue to zero and keeps it. The stable Deployment records the rollout in {@value #ANNOTATION}: which track, and its
  * replicas before, so that {@link #abort} gives it back exactly.
