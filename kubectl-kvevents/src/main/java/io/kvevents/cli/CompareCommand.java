@@ -65,6 +65,12 @@ final class CompareCommand implements Callable<Integer> {
         }
         Comparison c = Comparison.of(kube.toContext(), model, window);
         PrintWriter out = spec.commandLine().getOut();
+        for (Comparison.Track t : List.of(c.candidate(), c.baseline())) {
+            if (!t.unread().isEmpty()) {
+                spec.commandLine().getErr().println("warning: left out of the " + t.name() + " side, their /metrics could"
+                        + " not be read: " + String.join(", ", t.unread()));
+            }
+        }
         if (format == Format.json) {
             Map<String, Object> m = new LinkedHashMap<>();
             m.put("model", c.model());

@@ -78,16 +78,16 @@ final class DisableCommand implements Callable<Integer> {
             return ExitCodes.OK;
         }
         io.kvevents.sdk.KubeContext context = cluster.kube.toContext();
+        if (!gatewayOnly && cluster.dryRun != ClusterMigration.DryRun.NONE && io.kvevents.sdk.Rollouts.of(context, model).isPresent()) {
+            throw CliException.usage(model + " is in a " + io.kvevents.sdk.Rollouts.of(context, model).get().strategy().label()
+                    + " rollout: disable aborts it, which has no dry run; run it without --dry-run");
+        }
         if (!gatewayOnly && cluster.dryRun == ClusterMigration.DryRun.NONE) {
             // a rollback after a cut-over waits for blue (at most --timeout) before green goes
             ApplyOptions apply = cluster.options(spec);
             java.util.Optional<String> aborted;
-            try {
-                aborted = io.kvevents.sdk.Rollouts.abort(context, model, options,
-                        apply.rollout() != null ? apply : apply.withRollout(cluster.timeout));
-            } catch (ClusterMigration.RolledBackException e) {
-                throw new CliException(ExitCodes.ROLLED_BACK, e.getMessage());
-            }
+            aborted = io.kvevents.sdk.Rollouts.abort(context, model, options,
+                    apply.rollout() != null ? apply : apply.withRollout(cluster.timeout));
             if (aborted.isPresent()) {
                 return ExitCodes.OK; // a canary aborted or a blue-green rollout rolled back, each logged by Rollouts
             }

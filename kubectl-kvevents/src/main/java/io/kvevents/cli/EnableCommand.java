@@ -84,7 +84,8 @@ final class EnableCommand implements Callable<Integer> {
     SkipGatewayOption skipGateway;
 
     @Option(names = "--force", description = "Enable even when a pre-flight check refuses: vLLM older than 0.9.0, map"
-            + " events to an array-only gateway, another block size on the gateway, a tokenizer without /health.")
+            + " events to an array-only gateway, another block size on the gateway, a tokenizer that does not answer /health"
+            + " and /tokenize.")
     boolean force;
 
     @Option(names = "--skip-verify", description = "With --wait: do not check, through port-forward, that a ready pod"
@@ -92,7 +93,7 @@ final class EnableCommand implements Callable<Integer> {
     boolean skipVerify;
 
     @Option(names = "--canary", paramLabel = "N%|N",
-            description = "Enable on a canary: a second Deployment with KV events takes N% (or N) of the replicas, the"
+            description = "Enable on a canary: a second Deployment with KV events takes N%% (or N) of the replicas, the"
                     + " stable one the rest. Again: resizes. Then enable MODEL promotes it; disable MODEL aborts.")
     String canary;
 
@@ -170,19 +171,24 @@ final class EnableCommand implements Callable<Integer> {
             throw CliException.usage("--canary and --blue-green create a Deployment: they have no dry run");
         }
         io.kvevents.sdk.KubeContext context = cluster.kube.toContext();
+        // a rollout's steps always wait (at most --timeout) for the side that grows before the other shrinks
         ApplyOptions rolloutApply = cluster.options(spec).withVerify(skipVerify ? null : VERIFY_WITHIN);
+        ApplyOptions stepApply = rolloutApply.rollout() != null ? rolloutApply : rolloutApply.withRollout(cluster.timeout);
         if (canary != null) {
-            return cluster.apply(spec, apply -> io.kvevents.sdk.Rollouts.canary(context, model, canary, options, rolloutApply));
+            return cluster.apply(spec, apply -> io.kvevents.sdk.Rollouts.canary(context, model, canary, options, stepApply));
         }
         if (blueGreen) {
-            return cluster.apply(spec, apply -> io.kvevents.sdk.Rollouts.blueGreen(context, model, options, rolloutApply));
+            return cluster.apply(spec, apply -> io.kvevents.sdk.Rollouts.blueGreen(context, model, options, stepApply));
+        }
+        if (model != null && cluster.dryRun != ClusterMigration.DryRun.NONE
+                && io.kvevents.sdk.Rollouts.of(context, model).isPresent()) {
+            throw CliException.usage(model + " is in a " + io.kvevents.sdk.Rollouts.of(context, model).get().strategy().label()
+                    + " rollout: enable promotes it (or cuts it over), which has no dry run; run it without --dry-run");
         }
         if (model != null && cluster.dryRun == ClusterMigration.DryRun.NONE) {
             java.util.Optional<String> promoted;
             try {
-                // a promotion always waits for the stable Deployment's rollout (at most --timeout) before the canary goes
-                promoted = io.kvevents.sdk.Rollouts.promote(context, model, options,
-                        rolloutApply.rollout() != null ? rolloutApply : rolloutApply.withRollout(cluster.timeout));
+                promoted = io.kvevents.sdk.Rollouts.promote(context, model, options, stepApply);
             } catch (ClusterMigration.RolledBackException e) {
                 throw new CliException(ExitCodes.ROLLED_BACK, e.getMessage());
             }
@@ -237,24 +243,33 @@ final class EnableCommand implements Callable<Integer> {
         List<String> done = new ArrayList<>();
         for (String target : targets) {
             spec.commandLine().getOut().println("== " + target + " (" + (done.size() + 1) + " of " + targets.size() + ")");
+            java.util.concurrent.atomic.AtomicBoolean wrote = new java.util.concurrent.atomic.AtomicBoolean();
             try {
-                ClusterMigration.enable(context, target, options, waiting).warnings()
-                        .forEach(w -> spec.commandLine().getErr().println("warning: " + w));
+                MigrationPlan plan = ClusterMigration.enable(context, target, options, waiting);
+                wrote.set(!plan.inPlace());
+                plan.warnings().forEach(w -> spec.commandLine().getErr().println("warning: " + w));
                 io.kvevents.sdk.Rollouts.soak(context, target, soak, waiting.progress());
                 cluster.log(spec, gateway.namespace, target, "enable (one at a time)", "not enabled",
                         "enabled, soaked " + soak.toSeconds() + "s", null);
                 done.add(target);
             } catch (RuntimeException e) {
                 String undo = "";
-                if (!(e instanceof ClusterMigration.RolledBackException)) {
-                    // enabled and rolled out, then failed its soak: disable gives it back as it was
-                    ClusterMigration.disable(context, target, options, false, apply.withRollout(null));
-                    undo = "; rolled back with disable";
+                if (!(e instanceof ClusterMigration.RolledBackException) && wrote.get()) {
+                    // enabled and rolled out by this run, then failed its soak: disable gives it back as it was
+                    try {
+                        ClusterMigration.disable(context, target, options, false, apply.withRollout(null));
+                        undo = "; rolled back with disable";
+                    } catch (RuntimeException undoFailed) {
+                        undo = "; disable failed too (" + undoFailed.getMessage() + "): run disable " + target + " to finish";
+                    }
                 }
-                RuntimeException rolledBack = new ClusterMigration.RolledBackException(e.getMessage() + undo, e);
-                cluster.log(spec, gateway.namespace, target, "enable (one at a time)", "not enabled", "enabled", rolledBack);
+                boolean undone = undo.startsWith("; rolled back") || e instanceof ClusterMigration.RolledBackException;
+                RuntimeException failure = undone ? new ClusterMigration.RolledBackException(e.getMessage() + undo, e)
+                        : new IllegalStateException(e.getMessage() + undo, e);
+                cluster.log(spec, gateway.namespace, target, "enable (one at a time)", "not enabled", "enabled", failure);
                 List<String> after = targets.subList(done.size() + 1, targets.size());
-                throw new CliException(ExitCodes.ROLLED_BACK, target + ": " + e.getMessage() + undo + "; enabled before it: "
+                throw new CliException(undone ? ExitCodes.ROLLED_BACK : ExitCodes.FAILURE, target + ": " + e.getMessage()
+                        + undo + "; enabled before it: "
                         + (done.isEmpty() ? "none" : String.join(", ", done)) + "; not attempted: "
                         + (after.isEmpty() ? "none" : String.join(", ", after)));
             }

@@ -101,8 +101,18 @@ final class TopCommand implements Callable<Integer> {
             Map<String, Long> before = new HashMap<>();
             long last = System.nanoTime();
             if (once) {
+                // the history first (replayed), then one interval measured from there: events/s is of live traffic
                 index.follow(stream, interval, item -> { });
-                print(rows(stream.stats(), index.stats(), before, interval), out);
+                rows(stream.stats(), index.stats(), before, interval);
+                long from = System.nanoTime();
+                long until = from + interval.toNanos();
+                while (System.nanoTime() < until && !stream.finished()) {
+                    StreamItem item = stream.poll(Duration.ofMillis(50));
+                    if (item != null) {
+                        index.apply(item);
+                    }
+                }
+                print(rows(stream.stats(), index.stats(), before, Duration.ofNanos(System.nanoTime() - from)), out);
                 return ExitCodes.OK;
             }
             Screen screen = terminal == null ? null : new Screen(terminal);
@@ -212,9 +222,12 @@ final class TopCommand implements Callable<Integer> {
         private final Terminal terminal;
         private final NonBlockingReader keys;
         private final org.jline.terminal.Attributes saved;
+        /** Set by Ctrl-C: raw mode keeps the terminal's signals, so it arrives as SIGINT, not as a key. */
+        private volatile boolean interrupted;
 
         Screen(Terminal terminal) {
             this.terminal = terminal;
+            terminal.handle(Terminal.Signal.INT, signal -> interrupted = true);
             this.saved = terminal.enterRawMode();
             this.keys = terminal.reader();
             terminal.puts(Capability.enter_ca_mode);
@@ -223,9 +236,12 @@ final class TopCommand implements Callable<Integer> {
         }
 
         boolean quitPressed() {
+            if (interrupted) {
+                return true;
+            }
             try {
                 int c = keys.read(1);
-                return c == 'q' || c == 'Q' || c == 3;
+                return c == 'q' || c == 'Q';
             } catch (IOException e) {
                 return false;
             }

@@ -304,8 +304,14 @@ class DoctorCommandTest {
                         .getBytes(StandardCharsets.UTF_8)) : null);
         Result r = CliHarness.run("doctor", "llama-3-8b", "--kubeconfig", kubeconfig.toString(), "-o", "json");
         assertEquals(1, r.exitCode(), r.out());
-        String evidence = finding(r, "crash-loop", "FAIL").get("evidence").getAsString();
+        JsonObject crash = finding(r, "crash-loop", "FAIL");
+        String evidence = crash.get("evidence").getAsString();
         assertTrue(evidence.startsWith("container vllm restarted 2 times (CrashLoopBackOff; last exit 137, OOMKilled); its"
                 + " log could not be read: forbidden: cannot get pods/log of llama-3-8b-0"), evidence);
+        // the kubelet's reason still names the cause; a bind failure cannot be ruled out without the log
+        assertTrue(evidence.endsWith("; the kernel killed it for memory (OOMKilled)"), evidence);
+        assertEquals("raise the container's memory limit", crash.get("fix").getAsString());
+        assertTrue(finding(r, "bind", "SKIPPED").get("evidence").getAsString().startsWith("a crashed container's log could"
+                + " not be read"), r.out());
     }
 }

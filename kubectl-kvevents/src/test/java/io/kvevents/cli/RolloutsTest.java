@@ -99,7 +99,7 @@ class RolloutsTest {
     @Test
     void aCanaryAtTenPercentIsResizedToHalfAndPromoted() {
         Deployment original = deployment("llama-3-8b");
-        Result canary = kvevents("enable", "llama-3-8b", "--canary", "10%", "--tokenizer", TOKENIZER);
+        Result canary = kvevents("enable", "llama-3-8b", "--canary", "10%", "--tokenizer", TOKENIZER, "--skip-verify");
         assertEquals(0, canary.exitCode(), canary.err());
         assertTrue(canary.out().startsWith("deployment.apps/llama-3-8b-kvevents-canary created (1 replicas, KV events on)\n"),
                 canary.out());
@@ -117,13 +117,14 @@ class RolloutsTest {
         assertEquals(original.getSpec().getTemplate(), stable.getSpec().getTemplate(), "the stable pods are untouched");
         assertFalse(stable.getSpec().getSelector().getMatchLabels().containsKey("kvevents.io/track"));
 
-        Result resized = kvevents("enable", "llama-3-8b", "--canary", "50%");
+        Result resized = kvevents("enable", "llama-3-8b", "--canary", "50%", "--skip-verify");
         assertEquals(0, resized.exitCode(), resized.err());
         assertEquals(5, replicas("llama-3-8b-kvevents-canary"));
         assertEquals(5, replicas("llama-3-8b"));
-        // the canary grew first, then the stable one shrank: capacity never below 10
-        assertEquals(List.of("deployment.apps/llama-3-8b-kvevents-canary scaled to 5", "deployment.apps/llama-3-8b scaled to 5"),
-                resized.outLines());
+        // the canary grew and rolled out first, then the stable one shrank: capacity never below 10
+        assertEquals(List.of("deployment.apps/llama-3-8b-kvevents-canary scaled to 5",
+                "deployment.apps/llama-3-8b-kvevents-canary rolled out", "deployment.apps/llama-3-8b scaled to 5"),
+                resized.outLines().stream().filter(l -> !l.endsWith("pods updated")).toList());
 
         // no engine runs here to verify (DoctorCommandTest and PodCommandsTest reach real peers through pods)
         Result promoted = kvevents("enable", "llama-3-8b", "--skip-verify");
@@ -151,13 +152,18 @@ class RolloutsTest {
         Deployment model = deployment("llama-3-8b");
         var service = api.client.services().inNamespace("default").withName("llama-3-8b").get();
         var gateway = gateway();
-        Result started = kvevents("enable", "llama-3-8b", "--canary", "3", "--tokenizer", TOKENIZER);
+        Result started = kvevents("enable", "llama-3-8b", "--canary", "3", "--tokenizer", TOKENIZER, "--skip-verify");
         assertEquals(0, started.exitCode(), started.out() + started.err());
         assertEquals(3, replicas("llama-3-8b-kvevents-canary"));
         assertEquals(7, replicas("llama-3-8b"));
         Result aborted = kvevents("disable", "llama-3-8b");
         assertEquals(0, aborted.exitCode(), aborted.err());
-        assertEquals("deployment.apps/llama-3-8b scaled to 10", aborted.outLines().get(0), "capacity first: " + aborted.out());
+        List<String> steps = aborted.outLines();
+        assertEquals("deployment.apps/llama-3-8b scaled to 10", steps.get(0), "capacity first: " + aborted.out());
+        assertTrue(steps.indexOf("deployment.apps/llama-3-8b rolled out") < steps.indexOf(
+                "deployment.apps/llama-3-8b-kvevents-canary deleted"), "the stable serves again before the canary goes: "
+                + aborted.out());
+        assertEquals("deployment.apps/llama-3-8b: rollout record removed", steps.get(steps.size() - 1), aborted.out());
         assertNull(deployment("llama-3-8b-kvevents-canary"));
         Deployment after = deployment("llama-3-8b");
         assertEquals(model.getSpec(), after.getSpec());
@@ -171,12 +177,20 @@ class RolloutsTest {
     @Test
     void aBlueGreenRolloutIsCutOverAndRolledBack() {
         Deployment blue = deployment("llama-3-8b");
-        Result green = kvevents("enable", "llama-3-8b", "--blue-green", "--tokenizer", TOKENIZER);
+        Result green = kvevents("enable", "llama-3-8b", "--blue-green", "--tokenizer", TOKENIZER, "--skip-verify");
         assertEquals(0, green.exitCode(), green.err());
         assertEquals(10, replicas("llama-3-8b-kvevents-green"));
         assertEquals(10, replicas("llama-3-8b"), "blue keeps serving beside green");
         assertEquals("green", deployment("llama-3-8b-kvevents-green").getSpec().getTemplate().getMetadata().getLabels()
                 .get("kvevents.io/track"));
+        // green short of replicas (someone scaled it down): the cut-over refuses, blue keeps serving
+        api.client.apps().deployments().inNamespace("default").withName("llama-3-8b-kvevents-green").scale(4);
+        Result refused = kvevents("enable", "llama-3-8b", "--skip-verify");
+        assertEquals(1, refused.exitCode(), refused.out());
+        assertTrue(refused.err().contains("deployment.apps/llama-3-8b-kvevents-green has 4 of 10 replicas: blue stays"),
+                refused.err());
+        assertEquals(10, replicas("llama-3-8b"));
+        api.client.apps().deployments().inNamespace("default").withName("llama-3-8b-kvevents-green").scale(10);
         Result cut = kvevents("enable", "llama-3-8b", "--skip-verify");
         assertEquals(0, cut.exitCode(), cut.err());
         assertEquals(0, replicas("llama-3-8b"), "blue at 0, kept");
@@ -195,7 +209,7 @@ class RolloutsTest {
 
     @Test
     void compareReadsBothTracksFromTheEnginesOwnMetricsAndGivesTheVerdict() throws Exception {
-        assertEquals(0, kvevents("enable", "llama-3-8b", "--canary", "20%", "--tokenizer", TOKENIZER).exitCode());
+        assertEquals(0, kvevents("enable", "llama-3-8b", "--canary", "20%", "--tokenizer", TOKENIZER, "--skip-verify").exitCode());
         try (var stable1 = io.kvevents.testing.VllmMetricsPeer.start("--model", "llama-3-8b");
                 var stable2 = io.kvevents.testing.VllmMetricsPeer.start("--model", "llama-3-8b");
                 var canary = io.kvevents.testing.VllmMetricsPeer.start("--model", "llama-3-8b")) {
@@ -222,6 +236,11 @@ class RolloutsTest {
                     "",
                     "canary hit rate +30.0 pp (70.0 % vs 40.0 %), TTFT p50 −85 ms (90 ms vs 175 ms), errors 9.1 % vs 0.0 %"),
                     r.outLines());
+        }
+        // the stable Deployment's own pods leave the canary's out, though its selector matches them too
+        try (io.kvevents.sdk.ModelPods stablePods = io.kvevents.sdk.ModelPods.find(new io.kvevents.sdk.KubeContext(
+                List.of(Path.of(kubeconfig)), null, "default", false), "llama-3-8b")) {
+            assertEquals(List.of("llama-3-8b-a", "llama-3-8b-b"), stablePods.ready());
         }
         Result none = CliHarness.run("compare", "aibrix-gateway-plugins", "--kubeconfig", kubeconfig, "-n", "aibrix-system",
                 "--window", "1s");
@@ -286,6 +305,18 @@ class RolloutsTest {
         assertEquals(List.of(), history("model-c"));
     }
 
+    @Test
+    void aCanaryOfAModelThatHasEventsAlreadyIsRefused() {
+        assertEquals(0, kvevents("enable", "llama-3-8b", "--tokenizer", TOKENIZER).exitCode());
+        Result r = kvevents("enable", "llama-3-8b", "--canary", "10%", "--skip-verify");
+        assertEquals(1, r.exitCode(), r.out());
+        assertEquals("error: deployment.apps/llama-3-8b has KV events on already: a canary compares a Deployment without"
+                + " them against one with them (disable llama-3-8b first)", r.err().strip());
+        assertNull(deployment("llama-3-8b-kvevents-canary"));
+        Result dry = kvevents("disable", "llama-3-8b", "--dry-run=client");
+        assertEquals(0, dry.exitCode(), dry.err());
+    }
+
     /** Fails the {@code n}th PATCH whose path contains {@code path} with a 500. */
     private void failPatch(String path, int n) {
         AtomicInteger seen = new AtomicInteger();
@@ -302,7 +333,7 @@ class RolloutsTest {
         // the gateway's patch, the stable's scale: each failure undoes the canary and everything it wrote
         for (String failing : List.of("/deployments/aibrix-gateway-plugins", "/deployments/llama-3-8b")) {
             failPatch(failing, 1);
-            Result r = kvevents("enable", "llama-3-8b", "--canary", "20%", "--tokenizer", TOKENIZER);
+            Result r = kvevents("enable", "llama-3-8b", "--canary", "20%", "--tokenizer", TOKENIZER, "--skip-verify");
             assertEquals(3, r.exitCode(), failing + ": " + r.out() + r.err());
             assertTrue(r.err().contains("etcdserver: request timed out") && r.err().contains("rolled back"), r.err());
             assertNull(deployment("llama-3-8b-kvevents-canary"), failing);
@@ -314,7 +345,7 @@ class RolloutsTest {
         assertEquals(List.of("canary: off -> off rolled back", "canary: off -> off rolled back"), log);
 
         // a promotion whose enable fails: the stable goes back to its share, the canary keeps serving
-        Result again = kvevents("enable", "llama-3-8b", "--canary", "20%", "--tokenizer", TOKENIZER);
+        Result again = kvevents("enable", "llama-3-8b", "--canary", "20%", "--tokenizer", TOKENIZER, "--skip-verify");
         assertEquals(0, again.exitCode(), again.out() + again.err());
         // enable's own patch of the stable Deployment (the one that writes --kv-events-config) fails
         api.onRequest(r -> "PATCH".equals(r.getMethod()) && r.getPath().endsWith("/deployments/llama-3-8b")

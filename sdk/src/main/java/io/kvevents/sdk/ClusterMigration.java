@@ -58,27 +58,36 @@ public final class ClusterMigration {
      * @throws RolledBackException when something failed after a first write (this run's writes were undone)
      */
     public static MigrationPlan enable(KubeContext context, String model, EnableOptions options, ApplyOptions apply) {
-        String unchecked = null;
-        if (options.tokenizer() != null) {
-            // pre-flight, before anything is written: a gateway without its tokenizer cannot route by prefix
-            try {
-                TokenizerCheck.Outcome tokenizer = TokenizerCheck.check(KubeApi.connect(context), options.tokenizer(),
-                        options.gatewayNamespace());
-                if (tokenizer.checked()) {
-                    apply.progress().accept(tokenizer.message());
-                } else {
-                    unchecked = tokenizer.message();
-                }
-            } catch (IllegalStateException e) {
-                if (!options.force()) {
-                    throw e;
-                }
-                unchecked = e.getMessage().replace(" (give --force to enable anyway)", "") + "; enabling anyway (--force)";
-            }
-        }
+        String unchecked = tokenizerPreflight(context, options, apply.progress());
         MigrationPlan plan = run(context, options, apply, true, (objects, users) -> EnablePlanner.plan(objects, model, options, true,
                 users.users()));
         return unchecked == null ? plan : plan.withWarning(unchecked);
+    }
+
+    /**
+     * The tokenizer pre-flight, before anything is written: a gateway without its tokenizer cannot route by prefix.
+     *
+     * @return a warning when the tokenizer could not be checked (or was refused and {@code --force} goes on), else null
+     * @throws IllegalStateException when it does not answer (without --force)
+     */
+    static String tokenizerPreflight(KubeContext context, EnableOptions options, Consumer<String> progress) {
+        if (options.tokenizer() == null) {
+            return null;
+        }
+        try {
+            TokenizerCheck.Outcome tokenizer = TokenizerCheck.check(KubeApi.connect(context), options.tokenizer(),
+                    options.gatewayNamespace());
+            if (tokenizer.checked()) {
+                progress.accept(tokenizer.message());
+                return null;
+            }
+            return tokenizer.message();
+        } catch (IllegalStateException e) {
+            if (!options.force()) {
+                throw e;
+            }
+            return e.getMessage().replace(" (give --force to enable anyway)", "") + "; enabling anyway (--force)";
+        }
     }
 
     /** The vLLM and SGLang Deployments of the context's namespace that match a kubectl label selector ({@code -l}). */
@@ -377,7 +386,7 @@ public final class ClusterMigration {
     }
 
     /** Refuses before the first write when the server says a patch is not allowed (SelfSubjectAccessReview). */
-    private static void checkPermissions(KubeApi api, List<Map<String, Object>> objects, Plan plan) {
+    static void checkPermissions(KubeApi api, List<Map<String, Object>> objects, Plan plan) {
         for (PlanStep step : plan.steps()) {
             if (!step.inPlace()) {
                 Map<String, Object> object = find(objects, step.object());
@@ -454,7 +463,7 @@ public final class ClusterMigration {
                 .orElseThrow(() -> new IllegalStateException(ref.target() + " disappeared"));
     }
 
-    private static void backup(List<Map<String, Object>> objects, Plan plan, Path dir) {
+    static void backup(List<Map<String, Object>> objects, Plan plan, Path dir) {
         try {
             Files.createDirectories(dir);
             for (PlanStep step : plan.steps()) {

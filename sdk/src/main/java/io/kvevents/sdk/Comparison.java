@@ -26,11 +26,12 @@ public record Comparison(String model, Rollouts.Strategy strategy, Duration wind
      * One track over the window.
      *
      * @param pods the ready pods read at both ends of the window
+     * @param unread the ready pods whose /metrics could not be read at one end (left out)
      * @param hitRate prefix-cache hits over queries, in tokens; NaN without queries
      * @param ttftP50 median time to first token, seconds; NaN without requests
      * @param errorRate aborted (or errored) requests over finished ones; NaN without requests
      */
-    public record Track(String name, List<String> pods, double queries, double hitRate, double ttftP50, double requests,
+    public record Track(String name, List<String> pods, List<String> unread, double queries, double hitRate, double ttftP50, double requests,
             double errorRate) {
     }
 
@@ -105,14 +106,21 @@ public record Comparison(String model, Rollouts.Strategy strategy, Duration wind
             Map<String, EngineMetrics.Counters> after) {
         EngineMetrics.Counters sum = EngineMetrics.Counters.zero();
         List<String> read = new ArrayList<>();
+        List<String> unread = new ArrayList<>();
         for (Map<String, Object> pod : pods) {
             String p = JsonTree.name(pod);
             if (before.containsKey(p) && after.containsKey(p)) {
                 sum = sum.plus(after.get(p).since(before.get(p)));
                 read.add(p);
+            } else {
+                unread.add(p);
             }
         }
-        return new Track(name, read, sum.queries(), sum.hitRate(), sum.ttftQuantile(0.5), sum.requests(), sum.errorRate());
+        if (read.isEmpty()) {
+            throw new IllegalStateException("the /metrics of no " + name + " pod could be read (" + String.join(", ", unread)
+                    + "): nothing to compare; check that the engine's HTTP port answers /metrics");
+        }
+        return new Track(name, read, unread, sum.queries(), sum.hitRate(), sum.ttftQuantile(0.5), sum.requests(), sum.errorRate());
     }
 
     /**

@@ -165,7 +165,9 @@ final class Doctor {
         }
         String selector = m.entrySet().stream().map(x -> x.getKey() + "=" + x.getValue()).sorted()
                 .collect(Collectors.joining(","));
-        return kube.pods(ns, selector);
+        List<Map<String, Object>> pods = kube.pods(ns, selector);
+        // a model's Deployment selects a rollout's canary pods too (they carry its labels): not its own
+        return Workloads.isTrack(d) ? pods : pods.stream().filter(p -> !Workloads.isTrackPod(p)).toList();
     }
 
     /** The running pods carry what the gateway subscribes by (e3e10f9 pkg/kvevent/manager.go isPodSubscribable). */
@@ -208,6 +210,7 @@ final class Doctor {
         }
         boolean crashed = false;
         boolean bindFailed = false;
+        String unreadable = null;
         for (Map<String, Object> pod : pods) {
             String ns = String.valueOf(JsonTree.at(pod, "metadata", "namespace"));
             String podName = String.valueOf(JsonTree.at(pod, "metadata", "name"));
@@ -220,9 +223,12 @@ final class Doctor {
                         log = kube.podLog(ns, podName, t.container(), false, LOG_LINES);
                     }
                 } catch (IllegalStateException forbidden) {
+                    unreadable = forbidden.getMessage();
+                    var byReason = PodEvidence.cause(null, t.lastReason(), model + " -n " + ns);
                     out.add(Finding.fail("crash-loop", "pod/" + podName, t.describe() + "; its log could not be read: "
-                            + forbidden.getMessage(), "kubectl logs " + podName + " -n " + ns + " -c " + t.container()
-                            + " --previous"));
+                            + forbidden.getMessage() + byReason.map(c -> "; " + c.evidence()).orElse(""),
+                            byReason.map(PodEvidence.Cause::fix).orElse("kubectl logs " + podName + " -n " + ns + " -c "
+                                    + t.container() + " --previous")));
                     continue;
                 }
                 String warning = lastWarning(ns, podName);
@@ -251,7 +257,9 @@ final class Doctor {
             out.add(Finding.pass("crash-loop", subject, "no container of " + pods.size()
                     + (pods.size() == 1 ? " pod" : " pods") + " restarted"));
         }
-        if (!bindFailed) {
+        if (!bindFailed && unreadable != null) {
+            out.add(Finding.skipped("bind", subject, "a crashed container's log could not be read (" + unreadable + ")"));
+        } else if (!bindFailed) {
             out.add(Finding.pass("bind", subject, crashed ? "no crashed container logged \"Address already in use\""
                     : "no container exited (a failed ZeroMQ bind makes the engine exit at start)"));
         }

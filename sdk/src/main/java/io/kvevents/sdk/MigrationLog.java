@@ -27,6 +27,7 @@ public final class MigrationLog {
     /** How many entries the ConfigMap keeps (a ConfigMap holds at most 1 MiB). */
     public static final int KEEP = 500;
     private static final String KEY = "history.jsonl";
+    private static final long MAX_BYTES = 900_000;
     private static final Gson GSON = new GsonBuilder().disableHtmlEscaping().serializeNulls().create();
 
     private MigrationLog() {
@@ -113,7 +114,12 @@ public final class MigrationLog {
                 text.lines().filter(l -> !l.isBlank()).forEach(lines::add);
             }
             lines.add(GSON.toJson(entry));
-            List<String> kept = lines.subList(Math.max(0, lines.size() - KEEP), lines.size());
+            List<String> kept = new ArrayList<>(lines.subList(Math.max(0, lines.size() - KEEP), lines.size()));
+            // a ConfigMap holds at most 1 MiB: the oldest entries go first
+            long bytes = kept.stream().mapToLong(l -> l.getBytes(StandardCharsets.UTF_8).length + 1L).sum();
+            while (bytes > MAX_BYTES && kept.size() > 1) {
+                bytes -= kept.remove(0).getBytes(StandardCharsets.UTF_8).length + 1L;
+            }
             String data = String.join("\n", kept) + "\n";
             try {
                 if (cm == null) {
@@ -161,8 +167,13 @@ public final class MigrationLog {
             if (line.isBlank()) {
                 continue;
             }
-            Entry e = GSON.fromJson(line, Entry.class);
-            if (model == null || model.equals(e.model())) {
+            Entry e;
+            try {
+                e = GSON.fromJson(line, Entry.class);
+            } catch (RuntimeException notAnEntry) {
+                continue; // a line someone edited by hand: the others still read
+            }
+            if (e != null && (model == null || model.equals(e.model()))) {
                 out.add(e);
             }
         }

@@ -34,10 +34,12 @@ import java.util.function.Consumer;
  */
 public final class Rollouts {
     public static final String ANNOTATION = "kvevents.io/rollout";
-    public static final String TRACK_LABEL = "kvevents.io/track";
+    public static final String TRACK_LABEL = Workloads.TRACK;
+    /** On the second Deployment: the model Deployment it belongs to. */
+    public static final String TRACK_OF = "kvevents.io/track-of";
     private static final Gson GSON = new Gson();
-    /** How long a promotion waits for the stable Deployment to roll out when no --wait was given. */
-    private static final Duration PROMOTION_WAIT = Duration.ofMinutes(10);
+    /** How long a step waits for a rollout that must finish before capacity moves, when the caller gives no timeout. */
+    private static final Duration DEFAULT_WAIT = Duration.ofMinutes(10);
 
     private Rollouts() {
     }
@@ -77,9 +79,15 @@ public final class Rollouts {
         if (text == null) {
             return Optional.empty();
         }
-        JsonObject o = JsonParser.parseString(String.valueOf(text)).getAsJsonObject();
-        return Optional.of(new State(Strategy.valueOf(o.get("strategy").getAsString()), o.get("track").getAsString(),
-                o.get("replicas").getAsInt(), o.has("cutOver") && o.get("cutOver").getAsBoolean()));
+        try {
+            JsonObject o = JsonParser.parseString(String.valueOf(text)).getAsJsonObject();
+            return Optional.of(new State(Strategy.valueOf(o.get("strategy").getAsString()), o.get("track").getAsString(),
+                    o.get("replicas").getAsInt(), o.has("cutOver") && o.get("cutOver").getAsBoolean()));
+        } catch (RuntimeException malformed) {
+            throw new IllegalStateException("deployment.apps/" + JsonTree.name(deployment) + " carries a " + ANNOTATION
+                    + " annotation this tool cannot read (" + text + "): fix or remove it (kubectl annotate deployment/"
+                    + JsonTree.name(deployment) + " " + ANNOTATION + "-)", malformed);
+        }
     }
 
     /**
@@ -103,8 +111,9 @@ public final class Rollouts {
     }
 
     /**
-     * Starts a canary of {@code size} (or resizes the one under way): the canary Deployment is created with KV events
-     * and its pods verified (with {@link ApplyOptions#rollout()}), then the stable one gives up as many replicas.
+     * Starts a canary of {@code size} (or resizes the one under way): the canary Deployment is created with KV events,
+     * rolled out and verified (with {@link ApplyOptions#verify()}), and only then does the stable one give up as many
+     * replicas: capacity never drops.
      *
      * @return what the model is now ({@code canary 1/4})
      * @throws ClusterMigration.RolledBackException when a step failed after a write (every write of this run undone)
@@ -122,7 +131,14 @@ public final class Rollouts {
         String from = state.isPresent() ? describe(api, stable, state.get()) : "off";
         String to = "canary " + c + "/" + original;
         if (state.isPresent()) {
-            resize(api, stable, state.get(), c, apply.progress());
+            try {
+                resize(api, stable, state.get(), c, waiting(apply), apply.progress());
+            } catch (RuntimeException e) {
+                String now = describe(api, current(api, stable), state.get());
+                log(context, options, stable, "resize", from, now, "failed", e.getMessage(), apply.progress());
+                throw new IllegalStateException(e.getMessage() + "; the model is at " + now + ": run --canary again to finish",
+                        e);
+            }
         } else {
             start(api, context, stable, Strategy.CANARY, c, original - c, options, apply);
         }
@@ -151,10 +167,18 @@ public final class Rollouts {
         return "blue " + r + " + green " + r;
     }
 
+    /** The rollout recorded on a model's Deployment of the context's namespace, if any (for a dry run's refusal). */
+    public static Optional<State> of(KubeContext context, String model) {
+        KubeApi api = KubeApi.connect(context);
+        Map<String, Object> d = api.deployment(api.defaultNamespace(), model);
+        return d == null ? Optional.empty() : state(d);
+    }
+
     /**
-     * Finishes the step after a rollout's split: a canary is promoted (the stable Deployment gets KV events and its
-     * replicas back and rolls out, then the canary goes: capacity never drops); a blue-green rollout is cut over (blue
-     * scaled to zero and kept for {@link #abort}).
+     * Finishes the step after a rollout's split: a canary is promoted (the stable Deployment gets its replicas back,
+     * then KV events, and rolls out; then the canary goes: capacity never drops); a blue-green rollout is cut over once
+     * green has rolled out (blue scaled to zero and kept for {@link #abort}). The record stays on the stable Deployment
+     * until the last step, so that a promotion cut short is finished by running it again.
      *
      * @return empty when the model is in no rollout (a plain enable is what the caller wants)
      */
@@ -166,6 +190,7 @@ public final class Rollouts {
             return Optional.empty();
         }
         State s = state.get();
+        String ns = JsonTree.namespace(stable);
         String from = describe(api, stable, s);
         Consumer<String> progress = apply.progress();
         ObjectRef track = ObjectRef.of(trackShape(stable, s.track()));
@@ -174,21 +199,32 @@ public final class Rollouts {
                 progress.accept(target(stable) + " is cut over already (blue at 0, kept for disable)");
                 return Optional.of(from);
             }
+            Map<String, Object> green = api.deployment(ns, s.track());
+            if (green == null || replicas(green) < s.replicas()) {
+                throw new IllegalStateException("deployment.apps/" + s.track() + (green == null ? " is gone" : " has "
+                        + replicas(green) + " of " + s.replicas() + " replicas") + ": blue stays; disable " + model
+                        + " rolls the rollout back");
+            }
+            try {
+                // green must serve every replica before blue stops
+                ClusterMigration.awaitRollouts(api, List.of(track), waiting(apply), progress);
+            } catch (RuntimeException e) {
+                log(context, options, stable, "cut-over", from, from, "failed", e.getMessage(), progress);
+                throw new IllegalStateException(e.getMessage() + "; blue keeps serving: nothing was changed", e);
+            }
             scale(api, stable, 0, new State(s.strategy(), s.track(), s.replicas(), true), progress);
             String to = "green " + s.replicas() + ", blue 0 (kept)";
             log(context, options, stable, "cut-over", from, to, "ok", null, progress);
             return Optional.of(to);
         }
-        // canary: the stable Deployment back to its replicas first (capacity rises), then enabled and rolled out, then
-        // the canary goes
-        scale(api, stable, s.replicas(), null, progress);
+        scale(api, stable, s.replicas(), s, progress); // capacity rises; the record stays until the canary is gone
         try {
-            ClusterMigration.enable(context, model, options, apply.rollout() == null ? apply.withRollout(PROMOTION_WAIT) : apply)
+            ClusterMigration.enable(context, model, options, apply.withRollout(waiting(apply)))
                     .warnings().forEach(w -> progress.accept("warning: " + w));
         } catch (RuntimeException e) {
             // the canary still serves: the stable Deployment goes back to its share (enable undid its own writes)
-            Map<String, Object> now = api.deployment(JsonTree.namespace(stable), JsonTree.name(stable));
-            int share = s.replicas() - replicas(api.deployment(JsonTree.namespace(stable), s.track()), 0);
+            Map<String, Object> now = api.deployment(ns, model);
+            int share = s.replicas() - replicas(api.deployment(ns, s.track()), 0);
             if (now != null) {
                 scale(api, now, share, s, progress);
             }
@@ -197,8 +233,16 @@ public final class Rollouts {
             log(context, options, stable, "promote", from, from, "rolled back", message, progress);
             throw new ClusterMigration.RolledBackException(message, e);
         }
-        if (api.delete(track)) {
-            progress.accept(track.target() + " deleted");
+        try {
+            if (api.delete(track)) {
+                progress.accept(track.target() + " deleted");
+            }
+            scale(api, api.deployment(ns, model), s.replicas(), null, progress);
+        } catch (RuntimeException e) {
+            String message = e.getMessage() + "; " + target(stable) + " is enabled with " + s.replicas() + " replicas, but "
+                    + track.target() + " may still run: run enable " + model + " again to finish";
+            log(context, options, stable, "promote", from, "enabled, canary left", "failed", message, progress);
+            throw new IllegalStateException(message, e);
         }
         String to = "enabled " + s.replicas() + "/" + s.replicas();
         log(context, options, stable, "promote", from, to, "ok", null, progress);
@@ -206,9 +250,9 @@ public final class Rollouts {
     }
 
     /**
-     * Ends a rollout the way it began: the stable (blue) Deployment gets its replicas back (and, after a cut-over,
-     * rolls out before green goes), the second Deployment is deleted, and what enable wrote for it on the Services and
-     * the gateway is undone as disable undoes it.
+     * Ends a rollout the way it began: the stable (blue) Deployment gets its replicas back and rolls out before the
+     * second Deployment is deleted, and what enable wrote for it on the Services and the gateway is undone as disable
+     * undoes it. The record stays until the last step: an abort cut short is finished by running it again.
      *
      * @return empty when the model is in no rollout (a plain disable is what the caller wants)
      */
@@ -220,24 +264,35 @@ public final class Rollouts {
             return Optional.empty();
         }
         State s = state.get();
+        String ns = JsonTree.namespace(stable);
         String from = describe(api, stable, s);
         Consumer<String> progress = apply.progress();
-        scale(api, stable, s.replicas(), null, progress);
-        if (s.cutOver()) {
-            // blue has no pods: it must serve again before green goes
-            ClusterMigration.awaitRollouts(api, List.of(ObjectRef.of(stable)),
-                    apply.rollout() == null ? PROMOTION_WAIT : apply.rollout(), progress);
-        }
-        ObjectRef track = ObjectRef.of(trackShape(stable, s.track()));
-        if (api.delete(track)) {
-            progress.accept(track.target() + " deleted");
-        }
-        ClusterMigration.disable(context, model, options, false, apply.withRollout(null))
-                .warnings().forEach(w -> progress.accept("warning: " + w));
         String action = s.strategy() == Strategy.CANARY ? "abort" : "rollback";
+        ObjectRef track = ObjectRef.of(trackShape(stable, s.track()));
+        try {
+            scale(api, stable, s.replicas(), s, progress);
+            // the stable pods must serve again before the second Deployment's go
+            ClusterMigration.awaitRollouts(api, List.of(ObjectRef.of(stable)), waiting(apply), progress);
+            if (api.delete(track)) {
+                progress.accept(track.target() + " deleted");
+            }
+            ClusterMigration.disable(context, model, options, false, apply.withRollout(null))
+                    .warnings().forEach(w -> progress.accept("warning: " + w));
+            scale(api, api.deployment(ns, model), s.replicas(), null, progress);
+        } catch (RuntimeException e) {
+            String now = describe(api, current(api, stable), s);
+            log(context, options, stable, action, from, now, "failed", e.getMessage(), progress);
+            throw new IllegalStateException(e.getMessage() + "; the model is at " + now + ": run disable " + model
+                    + " again to finish", e);
+        }
         String to = "off " + s.replicas() + "/" + s.replicas();
         log(context, options, stable, action, from, to, "ok", null, progress);
         return Optional.of(to);
+    }
+
+    /** How long a step waits for a rollout: the caller's timeout, else {@link #DEFAULT_WAIT}. */
+    private static Duration waiting(ApplyOptions apply) {
+        return apply.rollout() != null ? apply.rollout() : DEFAULT_WAIT;
     }
 
     /**
@@ -298,7 +353,8 @@ public final class Rollouts {
             Plan undo = io.kvevents.internal.kube.DisablePlanner.plan(kept, model, options, false, users, null);
             after.addAll(undo.objects());
             warnings.addAll(undo.warnings());
-            warnings.add("delete deployment.apps/" + s.track() + " from the cluster: it is no longer in these manifests");
+            warnings.add("delete deployment.apps/" + s.track() + " from the cluster once " + target(stable) + " has rolled out"
+                    + " again: it is no longer in these manifests");
         } else {
             State s = state.get();
             if (s.strategy() == Strategy.BLUE_GREEN) {
@@ -360,6 +416,7 @@ public final class Rollouts {
         long every = Math.max(200, Math.min(5_000, soak.toMillis() / 4));
         long end = System.nanoTime() + soak.toNanos();
         progress.accept("deployment.apps/" + model + " soaking for " + soak.toSeconds() + "s");
+        int shortLooks = 0;
         while (System.nanoTime() < end) {
             try {
                 Thread.sleep(Math.min(every, Math.max(1, (end - System.nanoTime()) / 1_000_000)));
@@ -373,9 +430,11 @@ public final class Rollouts {
             }
             long want = replicas(d);
             long ready = JsonTree.at(d, "status", "readyReplicas") instanceof Number n ? n.longValue() : 0;
-            if (ready < want) {
-                throw new IllegalStateException("deployment.apps/" + model + " has " + ready + " of " + want
-                        + " replicas ready while it soaks");
+            // a dip (a scale-up, an eviction) is not a failure; three looks in a row short of replicas are
+            shortLooks = ready < want ? shortLooks + 1 : 0;
+            if (shortLooks >= 3) {
+                throw new IllegalStateException("deployment.apps/" + model + " has had " + ready + " of " + want
+                        + " replicas ready for " + 3 * every / 1000.0 + "s while it soaks");
             }
             for (Map.Entry<String, Long> now : restarts(api, ns, model).entrySet()) {
                 long before = restartsAtStart.getOrDefault(now.getKey(), 0L);
@@ -399,6 +458,9 @@ public final class Rollouts {
         String selector = m.entrySet().stream().map(e -> e.getKey() + "=" + e.getValue()).sorted()
                 .collect(java.util.stream.Collectors.joining(","));
         for (Map<String, Object> pod : api.pods(ns, selector)) {
+            if (Workloads.isTrackPod(pod) && !Workloads.isTrack(d)) {
+                continue; // a canary's pod, not the model's own
+            }
             long n = 0;
             for (Map<String, Object> c : JsonTree.maps(JsonTree.at(pod, "status", "containerStatuses"))) {
                 n += c.get("restartCount") instanceof Number r ? r.longValue() : 0;
@@ -414,9 +476,29 @@ public final class Rollouts {
         Consumer<String> progress = apply.progress();
         String model = JsonTree.name(stable);
         String ns = JsonTree.namespace(stable);
+        if (Workloads.usesSync(stable)) {
+            throw new IllegalStateException(target(stable) + " has KV events on already: a " + strategy.label() + " compares"
+                    + " a Deployment without them against one with them (disable " + model + " first)");
+        }
+        if (replicas(stable) == 0) {
+            throw new IllegalStateException(target(stable) + " is scaled to 0 replicas: there is no traffic to move");
+        }
+        String unchecked = ClusterMigration.tokenizerPreflight(context, options, progress);
         List<Map<String, Object>> objects = api.modelObjects(options.gatewayNamespace(), options.gatewayDeployment());
         KubeApi.SyncUsers users = api.syncUsers();
         Plan plan = EnablePlanner.plan(objects, model, options, !options.skipGateway(), users.users());
+        ClusterMigration.checkPermissions(api, objects, plan);
+        if (Boolean.FALSE.equals(api.canI("create", stable))) {
+            throw new IllegalStateException("forbidden: you cannot create deployments.apps in namespace " + ns
+                    + "; nothing was changed: ask for RBAC that allows it");
+        }
+        if (apply.backupDir() != null) {
+            ClusterMigration.backup(objects, plan, apply.backupDir());
+        }
+        if (unchecked != null) {
+            progress.accept("warning: " + unchecked);
+        }
+        plan.warnings().forEach(w -> progress.accept("warning: " + w));
         ObjectRef stableRef = ObjectRef.of(stable);
         Map<String, Object> enabled = plan.objects().stream().filter(stableRef::matches).findFirst().orElseThrow();
         Map<String, Object> track = track(enabled, strategy, trackReplicas);
@@ -453,11 +535,10 @@ public final class Rollouts {
                     plan = EnablePlanner.plan(objects, model, options, !options.skipGateway(), api.syncUsers().users());
                 }
             }
-            if (apply.rollout() != null) {
-                ClusterMigration.awaitRollouts(api, List.of(trackRef), apply.rollout(), progress);
-                if (apply.verify() != null) {
-                    ClusterMigration.verify(context, ns, trackRef.name(), apply.verify(), progress);
-                }
+            // the second Deployment serves (and publishes) before the stable one gives anything up
+            ClusterMigration.awaitRollouts(api, List.of(trackRef), waiting(apply), progress);
+            if (apply.verify() != null) {
+                ClusterMigration.verify(context, ns, trackRef.name(), apply.verify(), progress);
             }
             Map<String, Object> now = api.deployment(ns, model);
             scale(api, now, stableReplicas, new State(strategy, trackRef.name(), replicas(stable), false), progress);
@@ -476,8 +557,8 @@ public final class Rollouts {
         }
     }
 
-    /** Resizes a canary: whichever side grows first, so that capacity never drops. */
-    private static void resize(KubeApi api, Map<String, Object> stable, State s, int c, Consumer<String> progress) {
+    /** Resizes a canary: a growing canary rolls out before the stable one shrinks, so that capacity never drops. */
+    private static void resize(KubeApi api, Map<String, Object> stable, State s, int c, Duration wait, Consumer<String> progress) {
         String ns = JsonTree.namespace(stable);
         Map<String, Object> canary = api.deployment(ns, s.track());
         if (canary == null) {
@@ -486,9 +567,11 @@ public final class Rollouts {
         }
         if (c > replicas(canary)) {
             scale(api, canary, c, null, progress);
+            ClusterMigration.awaitRollouts(api, List.of(ObjectRef.of(canary)), wait, progress);
             scale(api, api.deployment(ns, JsonTree.name(stable)), s.replicas() - c, s, progress);
         } else {
             scale(api, stable, s.replicas() - c, s, progress);
+            ClusterMigration.awaitRollouts(api, List.of(ObjectRef.of(stable)), wait, progress);
             scale(api, api.deployment(ns, s.track()), c, null, progress);
         }
     }
@@ -511,7 +594,8 @@ public final class Rollouts {
             }
             try {
                 api.patch(now, PatchOp.toJson(patch), false);
-                progress.accept(target(now) + " scaled to " + replicas);
+                progress.accept(target(now) + (replicas(now) != replicas ? " scaled to " + replicas
+                        : state == null ? ": rollout record removed" : ": rollout record updated"));
                 return;
             } catch (KubeApi.ConflictException e) {
                 if (attempt == 5) {
@@ -560,11 +644,10 @@ public final class Rollouts {
         meta.put("name", strategy.trackName(model));
         Map<String, Object> labels = (Map<String, Object>) meta.computeIfAbsent("labels", k -> new LinkedHashMap<>());
         labels.put(TRACK_LABEL, strategy.track);
-        if (meta.get("annotations") instanceof Map<?, ?> a) {
-            Map<String, Object> annotations = (Map<String, Object>) a;
-            annotations.remove("deployment.kubernetes.io/revision");
-            annotations.remove(ANNOTATION);
-        }
+        Map<String, Object> annotations = (Map<String, Object>) meta.computeIfAbsent("annotations", k -> new LinkedHashMap<>());
+        annotations.remove("deployment.kubernetes.io/revision");
+        annotations.remove(ANNOTATION);
+        annotations.put(TRACK_OF, model);
         Map<String, Object> spec = (Map<String, Object>) t.get("spec");
         spec.put("replicas", replicas);
         ((Map<String, Object>) JsonTree.child(spec, "selector").computeIfAbsent("matchLabels", k -> new LinkedHashMap<>()))
@@ -590,12 +673,18 @@ public final class Rollouts {
         }
         if (JsonTree.at(d, "metadata", "labels", TRACK_LABEL) != null) {
             throw new IllegalArgumentException(target(d) + " is a rollout's second Deployment: name the model's own ("
-                    + JsonTree.at(d, "metadata", "annotations", "kvevents.io/track-of") + ")");
+                    + JsonTree.at(d, "metadata", "annotations", TRACK_OF) + ")");
         }
         if (!Workloads.runsEngine(d)) {
             throw new IllegalArgumentException(target(d) + " runs no vLLM or SGLang container");
         }
         return d;
+    }
+
+    /** The Deployment as it is now, or as it was read when it is gone. */
+    private static Map<String, Object> current(KubeApi api, Map<String, Object> read) {
+        Map<String, Object> now = api.deployment(JsonTree.namespace(read), JsonTree.name(read));
+        return now != null ? now : read;
     }
 
     private static String describe(KubeApi api, Map<String, Object> stable, State s) {

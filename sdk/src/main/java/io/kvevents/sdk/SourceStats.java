@@ -10,7 +10,8 @@ import java.time.Duration;
  * @param lastSeq last applied sequence number, -1 before the first
  * @param lag now minus the engine timestamp of the last applied batch (the age of its last event), null before the first
  * @param delay the last batch that came live: its arrival minus its engine timestamp (the event lag, clock skew
- *     between the engine's host and this one included), null before the first live batch
+ *     between the engine's host and this one included); null before the first live batch, and once none came for a
+ *     minute (an idle source has no lag)
  * @param lastEventTs the engine timestamp of the last applied batch, in seconds since the epoch, null before the first
  */
 public record SourceStats(

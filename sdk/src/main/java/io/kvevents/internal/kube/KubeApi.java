@@ -186,8 +186,10 @@ public final class KubeApi {
     }
 
     private static List<String> vllmNames(List<Map<String, Object>> deployments) {
-        return deployments.stream().filter(Workloads::runsEngine)
-                .map(d -> String.valueOf(JsonTree.at(d, "metadata", "name"))).toList();
+        // a rollout's second Deployment is the model's, not a model of its own (enable MODEL promotes it)
+        // sorted, as the API server lists a namespace (by key): one model after another in a predictable order
+        return deployments.stream().filter(d -> Workloads.runsEngine(d) && !Workloads.isTrack(d))
+                .map(d -> String.valueOf(JsonTree.at(d, "metadata", "name"))).sorted().toList();
     }
 
     /** Services (v1) of the namespace, or of every namespace. */

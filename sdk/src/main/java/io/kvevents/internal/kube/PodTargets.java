@@ -105,8 +105,10 @@ public final class PodTargets {
     public List<Pod> ready() {
         Map<String, Pod> out = new LinkedHashMap<>();
         for (Selected s : deployments) {
+            boolean ownOnly = !s.selector().contains(Workloads.TRACK + "=");
             for (Map<String, Object> pod : api.pods(namespace, s.selector())) {
-                if (isReady(pod)) {
+                // a model's Deployment selects a rollout's canary pods too (they carry its labels): not its own
+                if (isReady(pod) && !(ownOnly && Workloads.isTrackPod(pod))) {
                     String name = String.valueOf(JsonTree.at(pod, "metadata", "name"));
                     out.putIfAbsent(name, pod(name, JsonTree.at(pod, "spec")));
                 }

@@ -88,8 +88,15 @@ public final class TokenizerCheck {
         String base = uri.getPath() == null ? "" : uri.getPath().replaceAll("/+$", "");
         try (PortForwarder forward = PortForwarder.open(api.streamingClient(), namespace, podName, target, reason -> { })) {
             HttpClient http = HttpClient.newBuilder().connectTimeout(TIMEOUT).build();
-            HttpResponse<String> health = http.send(HttpRequest.newBuilder(URI.create(forward.httpUrl() + base + "/health"))
-                    .timeout(TIMEOUT).GET().build(), HttpResponse.BodyHandlers.ofString());
+            HttpResponse<String> health;
+            try {
+                // vLLM serves /health at the root whatever path the URL names
+                health = http.send(HttpRequest.newBuilder(URI.create(forward.httpUrl() + "/health")).timeout(TIMEOUT).GET()
+                        .build(), HttpResponse.BodyHandlers.ofString());
+            } catch (IOException e) {
+                return new Probe(false, "the tokenizer " + url + " does not answer /health ("
+                        + (e.getMessage() == null ? e.getClass().getSimpleName() : e.getMessage()) + ") on pod " + podName);
+            }
             if (health.statusCode() != 200) {
                 return new Probe(false, "the tokenizer " + url + " answered /health with HTTP " + health.statusCode()
                         + " on pod " + podName);
@@ -105,7 +112,7 @@ public final class TokenizerCheck {
             }
             return new Probe(true, "tokenizer " + url + " answers /health and /tokenize (pod " + podName + ")");
         } catch (IOException e) {
-            return new Probe(false, "the tokenizer " + url + " does not answer /health ("
+            return new Probe(false, "the tokenizer " + url + " answers /health but not /tokenize ("
                     + (e.getMessage() == null ? e.getClass().getSimpleName() : e.getMessage()) + ") on pod " + podName);
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();

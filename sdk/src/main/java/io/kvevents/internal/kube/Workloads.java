@@ -10,6 +10,21 @@ import java.util.Objects;
 public final class Workloads {
     public static final String ENABLED = "model.aibrix.ai/kv-events-enabled";
     public static final String MODEL = "model.aibrix.ai/name";
+    /**
+     * The label a rollout's second Deployment (canary, green) adds to its selector and pods: the model's own Deployment
+     * selects its pods too by its other labels, and must leave them out.
+     */
+    public static final String TRACK = "kvevents.io/track";
+
+    /** True for a rollout's second Deployment. */
+    public static boolean isTrack(Map<String, Object> deployment) {
+        return JsonTree.at(deployment, "metadata", "labels", TRACK) != null;
+    }
+
+    /** True for a pod of a rollout's second Deployment. */
+    public static boolean isTrackPod(Map<String, Object> pod) {
+        return JsonTree.at(pod, "metadata", "labels", TRACK) != null;
+    }
 
     private Workloads() {
     }
@@ -21,8 +36,9 @@ public final class Workloads {
      */
     public static Map<String, Object> modelDeployment(List<Map<String, Object>> objects, String model) {
         List<Map<String, Object>> byName = deployments(objects).stream().filter(o -> model.equals(JsonTree.name(o))).toList();
+        // by label, a rollout's second Deployment (which carries the model's labels) is not the model's own
         List<Map<String, Object>> matches = !byName.isEmpty() ? byName : deployments(objects).stream()
-                .filter(o -> model.equals(JsonTree.at(o, "metadata", "labels", MODEL))).toList();
+                .filter(o -> model.equals(JsonTree.at(o, "metadata", "labels", MODEL)) && !isTrack(o)).toList();
         if (matches.isEmpty()) {
             List<String> names = deployments(objects).stream().map(JsonTree::name).toList();
             throw new IllegalArgumentException("no Deployment named " + model + " (Deployments: " + names + ")");

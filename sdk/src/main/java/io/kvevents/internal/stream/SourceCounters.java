@@ -26,6 +26,9 @@ final class SourceCounters {
     private long lastSeq = -1;
     private double lastTs = Double.NaN;
     private Duration delay;
+    private java.time.Instant delayAt;
+    /** How long a live batch's delay stands for the source's event lag: an idle source has none. */
+    private static final Duration DELAY_STANDS = Duration.ofSeconds(60);
 
     SourceCounters(String source) {
         this.source = source;
@@ -38,6 +41,7 @@ final class SourceCounters {
         lastTs = batch.ts();
         if (arrived != null) {
             delay = Duration.ofNanos(Math.max(0, (long) ((arrived.getEpochSecond() + arrived.getNano() / 1e9 - batch.ts()) * 1e9)));
+            delayAt = arrived;
         }
         for (KvEvent e : batch.events()) {
             if (e instanceof BlockStored) {
@@ -85,7 +89,8 @@ final class SourceCounters {
         Duration lag = Double.isNaN(lastTs) ? null
                 : Duration.ofNanos(Math.max(0, (long) ((System.currentTimeMillis() / 1000.0 - lastTs) * 1e9)));
         return new SourceStats(source, batches, stored, removed, cleared, unknown, decodeErrors, gaps, replays, replaysAnswered,
-                unrecoverableGaps, lostBatches, restarts, lastSeq, lag, delay,
+                unrecoverableGaps, lostBatches, restarts, lastSeq, lag,
+                delayAt == null || delayAt.plus(DELAY_STANDS).isBefore(java.time.Instant.now()) ? null : delay,
                 Double.isNaN(lastTs) ? null : lastTs);
     }
 }

@@ -102,6 +102,31 @@ class TokenizerCheckTest {
     }
 
     @Test
+    void aUrlWithAPathAsksHealthAtTheRootAndTokenizeUnderThePath() throws Exception {
+        HttpServer server = HttpServer.create(new InetSocketAddress("127.0.0.1", 0), 0);
+        server.createContext("/health", x -> {
+            x.sendResponseHeaders("/health".equals(x.getRequestURI().getPath()) ? 200 : 404, -1);
+            x.close();
+        });
+        server.createContext("/v1/tokenize", x -> {
+            byte[] body = "{\"count\":1,\"max_model_len\":8192,\"tokens\":[1],\"token_strs\":null}".getBytes();
+            x.sendResponseHeaders(200, body.length);
+            x.getResponseBody().write(body);
+            x.close();
+        });
+        server.start();
+        try (FakeApiServer fake = new FakeApiServer()) {
+            fake.service("aibrix-system", "tokenizer-service", Map.of("app", "tokenizer"), 8080, 8080);
+            fake.pod(new FakeApiServer.Pod("aibrix-system", "tokenizer-0", Map.of("app", "tokenizer"), true,
+                    Map.of(8080, server.getAddress().getPort())));
+            TokenizerCheck.Probe probe = TokenizerCheck.probe(api(fake), URL + "/v1", "aibrix-system");
+            assertEquals(Boolean.TRUE, probe.answered(), probe.message());
+        } finally {
+            server.stop(0);
+        }
+    }
+
+    @Test
     void aServiceWithoutReadyPodsFailsAndAnUnknownHostIsLeftUnchecked() throws Exception {
         try (FakeApiServer fake = new FakeApiServer()) {
             TokenizerCheck.Outcome unknown = TokenizerCheck.check(api(fake), URL, "aibrix-system");
