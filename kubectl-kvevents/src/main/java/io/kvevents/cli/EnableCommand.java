@@ -198,6 +198,24 @@ final class EnableCommand implements Callable<Integer> {
         }
         List<String> targets = model != null ? List.of(model)
                 : matching(() -> ClusterMigration.deploymentsMatching(cluster.kube.toContext(), selector), "the namespace");
+        if (model == null) {
+            // a model mid-rollout is promoted by name, never enabled as a plain model behind its canary's back
+            List<String> plain = new ArrayList<>();
+            for (String t : targets) {
+                var rollout = io.kvevents.sdk.Rollouts.of(context, t);
+                if (rollout.isPresent()) {
+                    spec.commandLine().getErr().println("warning: " + t + " is in a " + rollout.get().strategy().label()
+                            + " rollout: left alone (enable " + t + " promotes it)");
+                } else {
+                    plain.add(t);
+                }
+            }
+            if (plain.isEmpty()) {
+                throw new CliException(ExitCodes.FAILURE, "every Deployment -l " + selector + " matches is in a rollout:"
+                        + " enable each by name to promote it");
+            }
+            targets = plain;
+        }
         if (oneAtATime) {
             return oneAtATime(targets, options);
         }

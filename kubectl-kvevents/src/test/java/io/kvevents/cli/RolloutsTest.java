@@ -117,6 +117,12 @@ class RolloutsTest {
         assertEquals(original.getSpec().getTemplate(), stable.getSpec().getTemplate(), "the stable pods are untouched");
         assertFalse(stable.getSpec().getSelector().getMatchLabels().containsKey("kvevents.io/track"));
 
+        // -l never enables a model behind its canary's back, nor takes the canary for a model
+        Result selected = kvevents("enable", "-l", "app=llama-3-8b", "--skip-verify");
+        assertEquals(1, selected.exitCode(), selected.out());
+        assertTrue(selected.err().contains("warning: llama-3-8b is in a canary rollout: left alone (enable llama-3-8b"
+                + " promotes it)"), selected.err());
+        assertFalse(args(deployment("llama-3-8b")).contains("--kv-events-config"));
         Result resized = kvevents("enable", "llama-3-8b", "--canary", "50%", "--skip-verify");
         assertEquals(0, resized.exitCode(), resized.err());
         assertEquals(5, replicas("llama-3-8b-kvevents-canary"));
