@@ -28,18 +28,31 @@ public final class PrefixIndex {
 
     private final IndexCore core;
 
-    private PrefixIndex(String defaultModel) {
-        this.core = new IndexCore(defaultModel);
+    private PrefixIndex(IndexCore core) {
+        this.core = core;
     }
 
     /** An empty index. */
     public static PrefixIndex create() {
-        return new PrefixIndex(DEFAULT_MODEL);
+        return new PrefixIndex(new IndexCore(DEFAULT_MODEL));
+    }
+
+    /**
+     * An empty index sized for a fleet of {@code sources} engines of {@code blocksPerSource} KV blocks each (vLLM's
+     * {@code num_gpu_blocks}): filling it rehashes nothing, where a growing index spends about half of a new block's
+     * instructions on its tables' growth (docs/performance.md). More sources or blocks still fit; it grows then.
+     */
+    public static PrefixIndex forFleet(String model, int sources, int blocksPerSource) {
+        if (sources < 0 || blocksPerSource < 0) {
+            throw new IllegalArgumentException("a fleet of " + sources + " sources of " + blocksPerSource + " blocks: both"
+                    + " must be 0 or more");
+        }
+        return new PrefixIndex(new IndexCore(model, sources, blocksPerSource));
     }
 
     /** An empty index whose sources belong to {@code model} unless declared or named otherwise by their topic. */
     public static PrefixIndex forModel(String model) {
-        return new PrefixIndex(model);
+        return new PrefixIndex(new IndexCore(model));
     }
 
     /**

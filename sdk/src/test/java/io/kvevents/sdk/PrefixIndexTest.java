@@ -371,4 +371,34 @@ class PrefixIndexTest {
         assertEquals(1, matched("pod-63", tokens(0, 16)));
         assertEquals(List.of("pod-63"), index.probe(tokens(0, 16)).best());
     }
+
+    @Test
+    void anIndexSizedForTheFleetAnswersAsAGrowingOneDoes() {
+        // sized for 4 sources of 64 blocks, then given 6 sources of up to 400: it must grow past its sizing too
+        PrefixIndex growing = PrefixIndex.create();
+        PrefixIndex sized = PrefixIndex.forFleet(PrefixIndex.DEFAULT_MODEL, 4, 64);
+        java.util.Random random = new java.util.Random(7);
+        int[][] prompts = new int[8][];
+        for (int p = 0; p < prompts.length; p++) {
+            prompts[p] = random.ints(16 * 50, 0, 1000).toArray();
+        }
+        for (int step = 0; step < 3_000; step++) {
+            String source = "pod-" + random.nextInt(6);
+            int[] prompt = prompts[random.nextInt(prompts.length)];
+            int blocks = 1 + random.nextInt(50);
+            long base = (long) random.nextInt(1 << 20) << 8;
+            long[] hashes = LongStream.range(0, blocks).map(h -> base + h).toArray();
+            KvEvent event = random.nextInt(10) == 0 ? BlockRemoved.of(null, hashes)
+                    : random.nextInt(200) == 0 ? new AllBlocksCleared()
+                    : BlockStored.of(hashes, null, Arrays.copyOf(prompt, blocks * 16), 16);
+            EventBatch batch = new EventBatch(step, List.of(event), 0);
+            growing.apply(source, "", batch);
+            sized.apply(source, "", batch);
+        }
+        for (int[] prompt : prompts) {
+            assertEquals(growing.probe(prompt), sized.probe(prompt));
+        }
+        assertEquals(growing.stats().residentEntries(), sized.stats().residentEntries());
+        assertThrows(IllegalArgumentException.class, () -> PrefixIndex.forFleet("m", -1, 10));
+    }
 }

@@ -42,7 +42,9 @@ public final class IndexCore {
     private static final byte GPU = 1, OFFLOAD = 2;
 
     private final String defaultModel;
-    private final Residency residency = new Residency();
+    private final Residency residency;
+    /** The blocks a source holds at most, as the engine's KV cache allows ({@code num_gpu_blocks}); 0 when unknown. */
+    private final int blocksPerSource;
     private final Map<String, SourceState> sources = new TreeMap<>();
     /** Sources by id; a gone source's id is reused by the next new one. */
     private final List<SourceState> byId = new ArrayList<>();
@@ -82,7 +84,7 @@ public final class IndexCore {
         boolean declared;
         /** The LoRA contexts it stored blocks under, for {@link #stats}. */
         final Set<String> loras = new LinkedHashSet<>();
-        LongLongTable gpu = new LongLongTable();
+        LongLongTable gpu;
         LongLongTable offload = new LongLongTable();
         /**
          * Copies beyond the first of an engine hash, per tier: vLLM keeps every physical block that holds a
@@ -94,9 +96,10 @@ public final class IndexCore {
         long orphans;
         int blockSize;
 
-        SourceState(int id, String name) {
+        SourceState(int id, String name, LongLongTable gpu) {
             this.id = id;
             this.name = name;
+            this.gpu = gpu;
         }
 
         long resolve(long engineHash) {
@@ -107,7 +110,23 @@ public final class IndexCore {
 
     /** @param defaultModel the model of sources that are not declared and whose topics name none */
     public IndexCore(String defaultModel) {
+        this(defaultModel, 0, 0);
+    }
+
+    /**
+     * An index sized for a fleet: each source's engine-hash table for {@code blocksPerSource} blocks and the residency
+     * table for {@code sources × blocksPerSource} keys, so that filling them rehashes nothing (docs/performance.md:
+     * the tables' growth is half of a new block's instructions while an index fills).
+     */
+    public IndexCore(String defaultModel, int sources, int blocksPerSource) {
         this.defaultModel = defaultModel;
+        this.blocksPerSource = Math.max(0, blocksPerSource);
+        long keys = (long) Math.max(0, sources) * this.blocksPerSource;
+        this.residency = keys > 0 ? new Residency((int) Math.min(keys, 1 << 28)) : new Residency();
+    }
+
+    private LongLongTable sourceTable() {
+        return blocksPerSource > 0 ? new LongLongTable(blocksPerSource) : new LongLongTable();
     }
 
     /** Applies one batch of a source, in that source's sequence order. */
@@ -173,7 +192,7 @@ public final class IndexCore {
                 id = byId.size();
                 byId.add(null);
             }
-            s = new SourceState(id, name);
+            s = new SourceState(id, name, sourceTable());
             byId.set(id, s);
             sources.put(name, s);
         }
@@ -379,7 +398,7 @@ public final class IndexCore {
     private void clear(SourceState s) {
         s.gpu.forEach((h, key) -> residency.remove(key, s.id, true));
         s.offload.forEach((h, key) -> residency.remove(key, s.id, false));
-        s.gpu = new LongLongTable();
+        s.gpu = sourceTable();
         s.offload = new LongLongTable();
         s.gpuCopies = new LongLongTable(16);
         s.offloadCopies = new LongLongTable(16);

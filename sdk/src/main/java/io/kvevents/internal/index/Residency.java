@@ -11,8 +11,17 @@ final class Residency {
     /** Sources per mask. */
     static final int PAGE = 64;
 
-    private final LongLongTable gpu = new LongLongTable(1024);
+    private final LongLongTable gpu;
     private final LongLongTable offload = new LongLongTable(16);
+
+    Residency() {
+        this(1024);
+    }
+
+    /** @param expectedKeys the GPU keys the index will hold: its table never grows before that */
+    Residency(int expectedKeys) {
+        gpu = new LongLongTable(Math.max(1024, expectedKeys));
+    }
 
     /** The table key of {@code key}'s mask for page {@code page} (0: the key itself). */
     static long pageKey(long key, int page) {
