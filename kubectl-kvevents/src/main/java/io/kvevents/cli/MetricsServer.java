@@ -83,9 +83,9 @@ final class MetricsServer implements AutoCloseable {
                 SourceStats::lostBatches));
         out.add(counter("kvevents_restarts", "Publisher restarts seen.", stats, SourceStats::restarts));
         out.add(gauge("kvevents_last_seq", "The last applied sequence number.", stats, s -> (double) s.lastSeq()));
-        out.add(optionalGauge("kvevents_lag_seconds", "The event lag: the arrival of the last batch that came live minus"
+        out.add(gauge("kvevents_lag_seconds", "The event lag: the arrival of the last batch that came live minus"
                 + " its engine timestamp.", stats, s -> s.delay() == null ? null : s.delay().toNanos() / 1e9));
-        out.add(optionalGauge("kvevents_last_event_timestamp_seconds", "The engine timestamp of the last applied batch"
+        out.add(gauge("kvevents_last_event_timestamp_seconds", "The engine timestamp of the last applied batch"
                 + " (time() minus it is the age of the source's last event).", stats, SourceStats::lastEventTs));
         if (index != null) {
             GaugeSnapshot.Builder resident = GaugeSnapshot.builder().name("kvevents_resident_blocks")
@@ -101,8 +101,8 @@ final class MetricsServer implements AutoCloseable {
         return new MetricSnapshots(out);
     }
 
-    /** A gauge with a point for each source whose value is known (not null). */
-    private static GaugeSnapshot optionalGauge(String name, String help, List<SourceStats> stats, Function<SourceStats, Double> f) {
+    /** A gauge with a point for each source whose value is known (not null: a lag only after a live batch). */
+    private static GaugeSnapshot gauge(String name, String help, List<SourceStats> stats, Function<SourceStats, Double> f) {
         GaugeSnapshot.Builder b = GaugeSnapshot.builder().name(name).help(help);
         for (SourceStats s : stats) {
             Double value = f.apply(s);
@@ -123,15 +123,6 @@ final class MetricsServer implements AutoCloseable {
         for (SourceStats s : stats) {
             b.dataPoint(CounterSnapshot.CounterDataPointSnapshot.builder().labels(Labels.of("source", s.source()))
                     .value(f.applyAsLong(s)).build());
-        }
-        return b.build();
-    }
-
-    private static GaugeSnapshot gauge(String name, String help, List<SourceStats> stats, Function<SourceStats, Double> f) {
-        GaugeSnapshot.Builder b = GaugeSnapshot.builder().name(name).help(help);
-        for (SourceStats s : stats) {
-            b.dataPoint(GaugeSnapshot.GaugeDataPointSnapshot.builder().labels(Labels.of("source", s.source()))
-                    .value(f.apply(s)).build());
         }
         return b.build();
     }

@@ -10,7 +10,6 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
-import java.util.stream.Collectors;
 
 /**
  * A rollout's two tracks side by side from the engines' own metrics over a window, the verdict the migration guide
@@ -55,9 +54,8 @@ public record Comparison(String model, Rollouts.Strategy strategy, Duration wind
             throw new IllegalStateException("deployment.apps/" + state.track() + " is gone: disable " + model + " ends the rollout");
         }
         boolean canary = state.strategy() == Rollouts.Strategy.CANARY;
-        List<Map<String, Object>> basePods = ready(api, ns, stable).stream()
-                .filter(p -> JsonTree.at(p, "metadata", "labels", Rollouts.TRACK_LABEL) == null).toList();
-        List<Map<String, Object>> candidatePods = ready(api, ns, track);
+        List<Map<String, Object>> basePods = ready(api, stable);
+        List<Map<String, Object>> candidatePods = ready(api, track);
         String baseName = canary ? "stable" : "blue";
         String candidateName = canary ? "canary" : "green";
         if (basePods.isEmpty() || candidatePods.isEmpty()) {
@@ -77,14 +75,8 @@ public record Comparison(String model, Rollouts.Strategy strategy, Duration wind
                 track(candidateName, candidatePods, before, after));
     }
 
-    private static List<Map<String, Object>> ready(KubeApi api, String ns, Map<String, Object> deployment) {
-        Object labels = JsonTree.at(deployment, "spec", "selector", "matchLabels");
-        if (!(labels instanceof Map<?, ?> m) || m.isEmpty()) {
-            return List.of();
-        }
-        String selector = m.entrySet().stream().map(e -> e.getKey() + "=" + e.getValue()).sorted()
-                .collect(Collectors.joining(","));
-        return api.pods(ns, selector).stream().filter(PodTargets::isReady).toList();
+    private static List<Map<String, Object>> ready(KubeApi api, Map<String, Object> deployment) {
+        return api.podsOf(deployment).stream().filter(PodTargets::isReady).toList();
     }
 
     /** Each pod's counters now; a pod whose /metrics cannot be read is left out (said by its absence in pods()). */

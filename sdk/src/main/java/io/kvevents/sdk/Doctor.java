@@ -95,7 +95,7 @@ final class Doctor {
                 "kubectl kvevents enable " + name + " -n " + ns + " (it writes the gateway's settings)", out);
         ports(ns, name, template, planned, engine, enable, out);
 
-        List<Map<String, Object>> pods = pods(ns, d);
+        List<Map<String, Object>> pods = kube.podsOf(d);
         labels(pods, subject, name, ns, out);
         crashes(pods, name, out);
         List<Map<String, Object>> ready = pods.stream().filter(PodTargets::isReady).toList();
@@ -156,18 +156,6 @@ final class Doctor {
             out.add(Finding.pass("replay-port", subject, "events on " + planned.pubPort() + ", replay on "
                     + planned.replayPort() + ": where the AIBrix gateway connects"));
         }
-    }
-
-    private List<Map<String, Object>> pods(String ns, Map<String, Object> d) {
-        Object labels = JsonTree.at(d, "spec", "selector", "matchLabels");
-        if (!(labels instanceof Map<?, ?> m) || m.isEmpty()) {
-            return List.of();
-        }
-        String selector = m.entrySet().stream().map(x -> x.getKey() + "=" + x.getValue()).sorted()
-                .collect(Collectors.joining(","));
-        List<Map<String, Object>> pods = kube.pods(ns, selector);
-        // a model's Deployment selects a rollout's canary pods too (they carry its labels): not its own
-        return Workloads.isTrack(d) ? pods : pods.stream().filter(p -> !Workloads.isTrackPod(p)).toList();
     }
 
     /** The running pods carry what the gateway subscribes by (e3e10f9 pkg/kvevent/manager.go isPodSubscribable). */

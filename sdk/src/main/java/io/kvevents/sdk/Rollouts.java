@@ -450,17 +450,8 @@ public final class Rollouts {
     /** Restarts per pod (every container's summed), for the pods of a Deployment's selector. */
     private static Map<String, Long> restarts(KubeApi api, String ns, String model) {
         Map<String, Object> d = api.deployment(ns, model);
-        Object labels = d == null ? null : JsonTree.at(d, "spec", "selector", "matchLabels");
         Map<String, Long> out = new LinkedHashMap<>();
-        if (!(labels instanceof Map<?, ?> m) || m.isEmpty()) {
-            return out;
-        }
-        String selector = m.entrySet().stream().map(e -> e.getKey() + "=" + e.getValue()).sorted()
-                .collect(java.util.stream.Collectors.joining(","));
-        for (Map<String, Object> pod : api.pods(ns, selector)) {
-            if (Workloads.isTrackPod(pod) && !Workloads.isTrack(d)) {
-                continue; // a canary's pod, not the model's own
-            }
+        for (Map<String, Object> pod : d == null ? List.<Map<String, Object>>of() : api.podsOf(d)) {
             long n = 0;
             for (Map<String, Object> c : JsonTree.maps(JsonTree.at(pod, "status", "containerStatuses"))) {
                 n += c.get("restartCount") instanceof Number r ? r.longValue() : 0;

@@ -193,7 +193,9 @@ public final class FakeApiServer implements AutoCloseable {
 
     /**
      * A container's log, as {@code GET …/pods/NAME/log?container=C[&previous=true]} serves it (text/plain, the last
-     * {@code tailLines} lines); a previous log that was never set is answered as the API server answers it, 400.
+     * {@code tailLines} lines); a previous log that was never set is answered as the API server answers it, 400
+     * "previous terminated container … not found" (k8s.io/kubernetes pkg/kubelet/kubelet_pods.go
+     * validateContainerLogStatus at df5f0243).
      */
     public FakeApiServer log(String namespace, String pod, String container, boolean previous, String text) {
         logs.put(namespace + "/" + pod + "/" + container + "/" + previous, text);
@@ -233,7 +235,7 @@ public final class FakeApiServer implements AutoCloseable {
 
     /**
      * {@code GET …/events?fieldSelector=involvedObject.…}: the events of {@link #podEvent} selected as the API server
-     * selects them (k8s.io/kubernetes pkg/registry/core/event/strategy.go ToSelectableFields); fabric8's CRUD mode
+     * selects them (k8s.io/kubernetes pkg/registry/core/event/strategy.go EventToSelectableFields at 00b2d95c); fabric8's CRUD mode
      * would read those keys as the event's own name and kind.
      */
     private MockResponse events(String path) {

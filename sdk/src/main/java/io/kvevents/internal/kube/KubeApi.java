@@ -120,6 +120,18 @@ public final class KubeApi {
                 "list pods in namespace " + ns);
     }
 
+    /**
+     * The pods of a Deployment, by its {@code matchLabels}: a model's own, without a rollout's canary or green pods,
+     * which carry its labels too ({@link Workloads#TRACK}); none when it selects by nothing this can read.
+     */
+    public List<Map<String, Object>> podsOf(Map<String, Object> deployment) {
+        if (!(JsonTree.at(deployment, "spec", "selector", "matchLabels") instanceof Map<?, ?> labels) || labels.isEmpty()) {
+            return List.of();
+        }
+        List<Map<String, Object>> pods = pods(JsonTree.namespace(deployment), LabelSelector.equalities(labels));
+        return Workloads.isTrack(deployment) ? pods : pods.stream().filter(p -> !Workloads.isTrackPod(p)).toList();
+    }
+
     /** One Service, or null when it does not exist. */
     public Map<String, Object> service(String ns, String name) {
         return getOrNull("/api/v1/namespaces/" + ns + "/services/" + name, "services " + name + " in namespace " + ns);
@@ -162,7 +174,8 @@ public final class KubeApi {
         List<Map<String, Object>> events = list("/api/v1/namespaces/" + ns + "/events",
                 List.of(new io.kubernetes.client.openapi.Pair("fieldSelector", "involvedObject.kind=" + kind
                         + ",involvedObject.name=" + name)), "list events in namespace " + ns);
-        // a server that ignores the field selector still gives the right answer
+        // the API server selects events by these fields (k8s.io/kubernetes pkg/registry/core/event/strategy.go
+        // EventToSelectableFields at 00b2d95c); a server that ignores the field selector still gives the right answer
         return events.stream().filter(e -> name.equals(JsonTree.at(e, "involvedObject", "name"))
                 && kind.equals(JsonTree.at(e, "involvedObject", "kind"))).toList();
     }

@@ -33,6 +33,12 @@ public record LabelSelector(String text, List<Term> terms) {
     private static final String VALUE = "[A-Za-z0-9._-]*";
 
     /** @throws IllegalArgumentException on a malformed selector, saying what is accepted */
+    /** {@code k1=v1,k2=v2} for a map of labels (a Deployment's matchLabels, a Service's selector), keys sorted. */
+    public static String equalities(Map<?, ?> labels) {
+        return labels.entrySet().stream().map(e -> e.getKey() + "=" + e.getValue()).sorted()
+                .collect(java.util.stream.Collectors.joining(","));
+    }
+
     public static LabelSelector parse(String text) {
         if (text == null || text.isBlank()) {
             throw new IllegalArgumentException("an empty label selector: give -l KEY=VALUE[,KEY in (A,B)…]");

@@ -88,8 +88,7 @@ public final class PodTargets {
                     throw new IllegalArgumentException("deployment.apps/" + name + " has no spec.selector.matchLabels:"
                             + " name its pods instead");
                 }
-                String selector = ((Map<String, Object>) m).entrySet().stream()
-                        .map(e -> e.getKey() + "=" + e.getValue()).collect(Collectors.joining(","));
+                String selector = LabelSelector.equalities(m);
                 t.deployments.add(new Selected(name, selector, Workloads.servedModel(d)));
             } else if (api.pod(ns, name) != null) {
                 t.podNames.add(name);

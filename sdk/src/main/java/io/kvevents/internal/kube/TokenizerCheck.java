@@ -8,7 +8,6 @@ import java.net.http.HttpResponse;
 import java.time.Duration;
 import java.util.List;
 import java.util.Map;
-import java.util.stream.Collectors;
 
 /**
  * The pre-flight check of the remote tokenizer the gateway will call (docs/migration-guide.md): its URL names a Service
@@ -55,7 +54,6 @@ public final class TokenizerCheck {
      *
      * @param gatewayNamespace where a bare Service name resolves: the gateway calls the URL from there
      */
-    @SuppressWarnings("unchecked")
     public static Probe probe(KubeApi api, String url, String gatewayNamespace) {
         URI uri = URI.create(url);
         String host = uri.getHost();
@@ -76,8 +74,7 @@ public final class TokenizerCheck {
             return new Probe(null, "tokenizer " + url + " not checked: Service " + namespace + "/" + name
                     + " selects no pods");
         }
-        String labelSelector = ((Map<String, Object>) selector).entrySet().stream()
-                .map(e -> e.getKey() + "=" + e.getValue()).collect(Collectors.joining(","));
+        String labelSelector = LabelSelector.equalities(selector);
         Map<String, Object> pod = api.pods(namespace, labelSelector).stream().filter(PodTargets::isReady).findFirst()
                 .orElse(null);
         if (pod == null) {

@@ -25,8 +25,9 @@ final class SourceCounters {
     private long restarts;
     private long lastSeq = -1;
     private double lastTs = Double.NaN;
-    private Duration delay;
-    private java.time.Instant delayAt;
+    /** When the last live batch arrived (null before the first) and the engine timestamp it carried. */
+    private java.time.Instant liveArrival;
+    private double liveTs;
     /** How long a live batch's delay stands for the source's event lag: an idle source has none. */
     private static final Duration DELAY_STANDS = Duration.ofSeconds(60);
 
@@ -40,8 +41,8 @@ final class SourceCounters {
         lastSeq = seq;
         lastTs = batch.ts();
         if (arrived != null) {
-            delay = Duration.ofNanos(Math.max(0, (long) ((arrived.getEpochSecond() + arrived.getNano() / 1e9 - batch.ts()) * 1e9)));
-            delayAt = arrived;
+            liveArrival = arrived;
+            liveTs = batch.ts();
         }
         for (KvEvent e : batch.events()) {
             if (e instanceof BlockStored) {
@@ -90,7 +91,9 @@ final class SourceCounters {
                 : Duration.ofNanos(Math.max(0, (long) ((System.currentTimeMillis() / 1000.0 - lastTs) * 1e9)));
         return new SourceStats(source, batches, stored, removed, cleared, unknown, decodeErrors, gaps, replays, replaysAnswered,
                 unrecoverableGaps, lostBatches, restarts, lastSeq, lag,
-                delayAt == null || delayAt.plus(DELAY_STANDS).isBefore(java.time.Instant.now()) ? null : delay,
+                liveArrival == null || liveArrival.plus(DELAY_STANDS).isBefore(java.time.Instant.now()) ? null
+                        : Duration.ofNanos(Math.max(0, (long) ((liveArrival.getEpochSecond() + liveArrival.getNano() / 1e9
+                                - liveTs) * 1e9))),
                 Double.isNaN(lastTs) ? null : lastTs);
     }
 }
