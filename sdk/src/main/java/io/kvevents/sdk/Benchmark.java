@@ -7,6 +7,8 @@ import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
 import java.util.Random;
+import java.util.concurrent.ArrayBlockingQueue;
+import java.util.concurrent.BlockingQueue;
 import org.zeromq.ZContext;
 
 /**
@@ -36,8 +38,11 @@ public final class Benchmark {
     /**
      * @param ingestBlocksPerSecond into an index that grows as it fills ({@link PrefixIndex#create()})
      * @param ingestPresizedBlocksPerSecond into one sized for the fleet ({@link PrefixIndex#forFleet}): no rehashing
+     * @param ingestTwoThreadsBlocksPerSecond decoded on a second thread, as {@link EventStream}'s source threads decode,
+     *     and applied on one, into a growing index
      */
-    public record Result(double ingestBlocksPerSecond, double ingestPresizedBlocksPerSecond, double probeP50Micros,
+    public record Result(double ingestBlocksPerSecond, double ingestPresizedBlocksPerSecond,
+            double ingestTwoThreadsBlocksPerSecond, double probeP50Micros,
             double probeP99Micros, double bytesPerEntry, long residentEntries, double recoveryMillis, int recoveryBatches,
             long storedBlocks, long batches) {
     }
@@ -68,6 +73,11 @@ public final class Benchmark {
                 sized.apply(w.sources.get(i), "", Wire.decode(w.payloads.get(i)));
             }
             presized[r] = w.storedBlocks / ((System.nanoTime() - t0) / 1e9);
+        }
+
+        double[] twoThreads = new double[config.repeat()];
+        for (int r = 0; r < config.repeat(); r++) {
+            twoThreads[r] = w.storedBlocks / decodedApart(w);
         }
 
         progress.accept("probe: a " + w.probe.length + "-token prompt, " + config.repeat() + " × " + config.probes()
@@ -102,7 +112,7 @@ public final class Benchmark {
         for (int r = 0; r < config.repeat(); r++) {
             recovery[r] = recoveryMillis(w);
         }
-        return new Result(median(rates), median(presized), median(p50), median(p99), stats.bytesPerEntry(),
+        return new Result(median(rates), median(presized), median(twoThreads), median(p50), median(p99), stats.bytesPerEntry(),
                 stats.residentEntries(), median(recovery), batches, w.storedBlocks, trace.size() + 1);
     }
 
@@ -169,6 +179,34 @@ public final class Benchmark {
                 }
             }
         }
+    }
+
+    /** Seconds to decode every payload on a second thread and apply it on this one. */
+    private static double decodedApart(Workload w) {
+        BlockingQueue<EventBatch> decoded = new ArrayBlockingQueue<>(1024);
+        Thread decoder = new Thread(() -> {
+            try {
+                for (byte[] payload : w.payloads) {
+                    decoded.put(Wire.decode(payload));
+                }
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+        }, "bench-decoder");
+        PrefixIndex index = PrefixIndex.create();
+        long t0 = System.nanoTime();
+        decoder.start();
+        try {
+            for (int i = 0; i < w.payloads.size(); i++) {
+                index.apply(w.sources.get(i), "", decoded.take());
+            }
+            decoder.join();
+        } catch (InterruptedException e) {
+            decoder.interrupt();
+            Thread.currentThread().interrupt();
+            throw new IllegalStateException("interrupted", e);
+        }
+        return (System.nanoTime() - t0) / 1e9;
     }
 
     private static double recoveryMillis(Workload w) {

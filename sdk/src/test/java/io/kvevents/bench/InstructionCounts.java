@@ -16,7 +16,8 @@ import java.util.Random;
  * {@code (Ir(N2) - Ir(N1)) / (N2 - N1)} is the instructions of one operation, the JVM's start, the setup and the
  * JIT's work cancelled out (the warm-up, 20,000 batches or 2,000 probes, takes every path through C2 first). Instructions, unlike time, do not swing with this machine's neighbours.
  *
- * <p>OP: {@code decode} (a 32-block BlockStored batch), {@code store} (decode + apply of 32 new blocks),
+ * <p>OP: {@code decode} (a 32-block BlockStored batch), {@code store} (decode + apply of 32 new blocks, into tables
+ * sized for them: growth is measured by {@code bench}, growing index against sized),
  * {@code remove} (decode + apply of a 32-block BlockRemoved), {@code probe} (a 2,048-block prompt).
  */
 public final class InstructionCounts {
@@ -34,7 +35,8 @@ public final class InstructionCounts {
         String op = args[0];
         int n = Integer.parseInt(args[1]);
         Random random = new Random(1);
-        PrefixIndex index = PrefixIndex.create();
+        // sized for everything the runs store: a table's growth would fall in one run's window and not the other's
+        PrefixIndex index = PrefixIndex.forFleet(PrefixIndex.DEFAULT_MODEL, PODS, (RESIDENT + (WARMUP + MAX) * STEP) / PODS);
         int[] prompt = null;
         long[] firstHash = new long[PODS];
         for (int pod = 0; pod < PODS; pod++) {

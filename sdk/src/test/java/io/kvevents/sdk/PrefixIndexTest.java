@@ -332,13 +332,13 @@ class PrefixIndexTest {
     }
 
     /**
-     * Issue 17 (and 13 #9): no cap on sources. 1,100 pods each hold a prefix of 1 + (their number mod 4) blocks; every
+     * Issue 17 (and 13 #9): no cap on sources, to SPEC §10's 4,096. 4,096 pods each hold a prefix of 1 + (their number mod 4) blocks; every
      * one of them, on every 64-source page and at bit 63 of a page (a mask equal to the table's empty marker),
      * is found, and removing one leaves the rest.
      */
     @Test
     void anyNumberOfSourcesIsIndexedAndProbedEachOnItsOwn() {
-        int pods = 1_100;
+        int pods = 4_096;
         int[] prompt = tokens(0, 64);
         for (int p = 0; p < pods; p++) {
             int blocks = 1 + p % 4;
@@ -347,16 +347,16 @@ class PrefixIndexTest {
         }
         ProbeResult r = index.probe(prompt);
         assertEquals(pods, r.pods().size());
-        for (int p : new int[] {0, 1, 63, 64, 127, 128, 639, 1_023, 1_024, 1_099}) {
+        for (int p : new int[] {0, 1, 63, 64, 127, 128, 639, 1_023, 1_024, 4_031, 4_032, 4_095}) {
             assertEquals(1 + p % 4, r.pod("pod-" + p).matchedBlocks(), "pod-" + p);
         }
         assertEquals(pods / 4, r.best().size(), "every pod holding 4 blocks is best");
         index.removeSource("pod-64");
-        index.removeSource("pod-1099");
+        index.removeSource("pod-4095");
         ProbeResult after = index.probe(prompt);
         assertEquals(pods - 2, after.pods().size());
         assertEquals(1 + 63 % 4, after.pod("pod-63").matchedBlocks());
-        assertEquals(1 + 1_098 % 4, after.pod("pod-1098").matchedBlocks());
+        assertEquals(1 + 4_094 % 4, after.pod("pod-4094").matchedBlocks());
         store("pod-new", null, Arrays.copyOf(prompt, 48), 7, 1_007, 2_007); // takes a freed id
         assertEquals(3, index.probe(prompt).pod("pod-new").matchedBlocks());
     }

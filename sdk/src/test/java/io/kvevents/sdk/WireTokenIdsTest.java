@@ -56,6 +56,30 @@ class WireTokenIdsTest {
         assertThrows(MalformedPayloadException.class, () -> Wire.decode(blockStoredWithTokenBytes(aString)));
     }
 
+    /**
+     * The fast loop reads four bytes past each token's head, so it stops five bytes before the payload's end: token
+     * ids that end the payload (a map event whose last key is token_ids) are read by the loop after it, in every form.
+     */
+    @Test
+    void tokenIdsThatEndThePayloadDecodeInEveryForm() throws IOException {
+        Random random = new Random(23);
+        for (int i = 0; i < 2_000; i++) {
+            int[] tokens = new int[1 + random.nextInt(20)];
+            try (MessageBufferPacker p = MessagePack.newDefaultBufferPacker()) {
+                p.packArrayHeader(2).packDouble(1.0).packArrayHeader(1).packMapHeader(4);
+                p.packString("type").packString("BlockStored");
+                p.packString("block_hashes").packArrayHeader(1).packLong(7);
+                p.packString("block_size").packInt(tokens.length);
+                p.packString("token_ids").packArrayHeader(tokens.length);
+                for (int j = 0; j < tokens.length; j++) {
+                    tokens[j] = random.nextInt() >>> (32 - (random.nextInt(31) + 1)) & Integer.MAX_VALUE;
+                    p.packInt(tokens[j]);
+                }
+                assertArrayEquals(tokens, tokensOf(p.toByteArray()));
+            }
+        }
+    }
+
     @Test
     void randomTokenIdsOfEverySizeRoundTrip() {
         Random random = new Random(17);

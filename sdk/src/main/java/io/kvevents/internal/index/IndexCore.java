@@ -55,7 +55,7 @@ public final class IndexCore {
     private final long[] removedHashes = new long[WINDOW];
     private final byte[] removedTiers = new byte[WINDOW];
     private int removedCount;
-    /** What the touches read (see {@link LongLongTable#touch}). */
+    /** What the touches read (see {@link CuckooTable#touch} and {@link LongLongTable#touch}). */
     private long touched;
 
     /** A LoRA context (null: the base model): its seed. */
@@ -84,19 +84,19 @@ public final class IndexCore {
         boolean declared;
         /** The LoRA contexts it stored blocks under, for {@link #stats}. */
         final Set<String> loras = new LinkedHashSet<>();
-        LongLongTable gpu;
-        LongLongTable offload = new LongLongTable();
+        CuckooTable gpu;
+        CuckooTable offload = new CuckooTable();
         /**
          * Copies beyond the first of an engine hash, per tier: vLLM keeps every physical block that holds a
          * hash and removes them one at a time (block_pool.py, cached_block_hash_to_block), so a block stored
          * twice stays until it is removed twice. Empty nearly always: the hot paths test its size first.
          */
-        LongLongTable gpuCopies = new LongLongTable(16);
-        LongLongTable offloadCopies = new LongLongTable(16);
+        CuckooTable gpuCopies = new CuckooTable(16);
+        CuckooTable offloadCopies = new CuckooTable(16);
         long orphans;
         int blockSize;
 
-        SourceState(int id, String name, LongLongTable gpu) {
+        SourceState(int id, String name, CuckooTable gpu) {
             this.id = id;
             this.name = name;
             this.gpu = gpu;
@@ -104,7 +104,7 @@ public final class IndexCore {
 
         long resolve(long engineHash) {
             long key = gpu.get(engineHash);
-            return key != LongLongTable.MISSING ? key : offload.get(engineHash);
+            return key != CuckooTable.MISSING ? key : offload.get(engineHash);
         }
     }
 
@@ -125,8 +125,8 @@ public final class IndexCore {
         this.residency = keys > 0 ? new Residency((int) Math.min(keys, 1 << 28)) : new Residency();
     }
 
-    private LongLongTable sourceTable() {
-        return blocksPerSource > 0 ? new LongLongTable(blocksPerSource) : new LongLongTable();
+    private CuckooTable sourceTable() {
+        return blocksPerSource > 0 ? new CuckooTable(blocksPerSource) : new CuckooTable();
     }
 
     /** Applies one batch of a source, in that source's sequence order. */
@@ -251,14 +251,14 @@ public final class IndexCore {
 
     private void stored(SourceState s, BlockStored e) {
         boolean gpu = onGpu(e.medium());
-        LongLongTable tier = gpu ? s.gpu : s.offload;
+        CuckooTable tier = gpu ? s.gpu : s.offload;
         long[] hashes = e.blockHashes();
         int[] tokens = e.tokenIds();
         if (tokens.length == 0) {
             // An offload tier names blocks the engine already stored: resolve them through this source's map.
             for (long h : hashes) {
                 long key = s.resolve(h);
-                if (key == LongLongTable.MISSING) {
+                if (key == CuckooTable.MISSING) {
                     s.orphans++;
                 } else {
                     place(s, tier, h, key, gpu);
@@ -280,7 +280,7 @@ public final class IndexCore {
             prev = ctx.seed;
         } else {
             prev = s.resolve(e.parentBlockHash());
-            if (prev == LongLongTable.MISSING) {
+            if (prev == CuckooTable.MISSING) {
                 s.orphans += hashes.length; // chained to a block this source never stored: unmatchable
                 return;
             }
@@ -317,15 +317,15 @@ public final class IndexCore {
         s.orphans += hashes.length - n; // hashes without their tokens
     }
 
-    private void place(SourceState s, LongLongTable tier, long engineHash, long key, boolean gpu) {
+    private void place(SourceState s, CuckooTable tier, long engineHash, long key, boolean gpu) {
         long old = tier.put(engineHash, key);
-        LongLongTable copies = gpu ? s.gpuCopies : s.offloadCopies;
+        CuckooTable copies = gpu ? s.gpuCopies : s.offloadCopies;
         if (old == key) {
             long n = copies.get(engineHash);
-            copies.put(engineHash, n == LongLongTable.MISSING ? 1 : n + 1); // another physical block with this hash
+            copies.put(engineHash, n == CuckooTable.MISSING ? 1 : n + 1); // another physical block with this hash
             return;
         }
-        if (old != LongLongTable.MISSING) {
+        if (old != CuckooTable.MISSING) {
             residency.remove(old, s.id, gpu);
             if (copies.size() > 0) {
                 copies.remove(engineHash); // the hash now names other content: its old copies are gone
@@ -359,7 +359,7 @@ public final class IndexCore {
         for (int j = 0; j < n; j++) {
             boolean gpu = removedTiers[j] != OFFLOAD;
             long key = (gpu ? s.gpu : s.offload).get(removedHashes[j]);
-            if (key != LongLongTable.MISSING) {
+            if (key != CuckooTable.MISSING) {
                 t += residency.touch(key, s.id, gpu);
             }
         }
@@ -376,11 +376,11 @@ public final class IndexCore {
         removedCount = 0;
     }
 
-    private void unplace(SourceState s, LongLongTable tier, long engineHash, boolean gpu) {
-        LongLongTable copies = gpu ? s.gpuCopies : s.offloadCopies;
+    private void unplace(SourceState s, CuckooTable tier, long engineHash, boolean gpu) {
+        CuckooTable copies = gpu ? s.gpuCopies : s.offloadCopies;
         if (copies.size() > 0) {
             long n = copies.get(engineHash);
-            if (n != LongLongTable.MISSING) {
+            if (n != CuckooTable.MISSING) {
                 if (n == 1) {
                     copies.remove(engineHash);
                 } else {
@@ -390,7 +390,7 @@ public final class IndexCore {
             }
         }
         long key = tier.remove(engineHash);
-        if (key != LongLongTable.MISSING) {
+        if (key != CuckooTable.MISSING) {
             residency.remove(key, s.id, gpu);
         }
     }
@@ -399,9 +399,9 @@ public final class IndexCore {
         s.gpu.forEach((h, key) -> residency.remove(key, s.id, true));
         s.offload.forEach((h, key) -> residency.remove(key, s.id, false));
         s.gpu = sourceTable();
-        s.offload = new LongLongTable();
-        s.gpuCopies = new LongLongTable(16);
-        s.offloadCopies = new LongLongTable(16);
+        s.offload = new CuckooTable();
+        s.gpuCopies = new CuckooTable(16);
+        s.offloadCopies = new CuckooTable(16);
     }
 
     /** Probes a prompt: per pod of the model, the longest run of its full blocks held from block 0. */
@@ -436,6 +436,8 @@ public final class IndexCore {
         int[] gpuRun = new int[byId.size()];
         long[] aliveGpu = aliveAny.clone();
         int pages = aliveAny.length;
+        boolean onePage = pages == 1 && !residency.anyOffloaded();
+        boolean plain = r.lora() == null && r.cacheSalt() == null; // no extra keys on any block
         boolean anyAlive = true;
         long prev = ctx.seed;
         long[] keys = new long[PROBE_CHUNK];
@@ -443,9 +445,29 @@ public final class IndexCore {
         // Keys a chunk at a time, then the lookups: independent loads overlap their cache misses.
         while (i < full && anyAlive) {
             int n = Math.min(PROBE_CHUNK, full - i);
-            for (int j = 0; j < n; j++) {
-                prev = Mix.block(prev, tokens, (i + j) * bs, bs, extraFor(r, i + j));
-                keys[j] = prev;
+            if (plain) {
+                for (int j = 0, from = i * bs; j < n; j++, from += bs) {
+                    prev = Mix.block(prev, tokens, from, bs, 0);
+                    keys[j] = prev;
+                }
+            } else {
+                for (int j = 0; j < n; j++) {
+                    prev = Mix.block(prev, tokens, (i + j) * bs, bs, extraFor(r, i + j));
+                    keys[j] = prev;
+                }
+            }
+            if (onePage) {
+                // Up to 64 sources and nothing offloaded: one mask a block, and the GPU runs are the runs.
+                long alive = aliveAny[0];
+                for (int j = 0; j < n && alive != 0; j++, i++) {
+                    long mask = residency.gpu(keys[j], 0);
+                    if ((alive & ~mask) != 0) {
+                        alive = close(alive, mask, anyRun, 0, i);
+                    }
+                }
+                aliveAny[0] = alive;
+                anyAlive = alive != 0;
+                continue;
             }
             for (int j = 0; j < n && anyAlive; j++, i++) {
                 anyAlive = false;
@@ -464,6 +486,9 @@ public final class IndexCore {
         for (int p = 0; p < pages; p++) {
             close(aliveAny[p], 0, anyRun, p, i);
             close(aliveGpu[p], 0, gpuRun, p, i);
+        }
+        if (onePage) {
+            gpuRun = anyRun;
         }
         List<PodMatch> matches = new ArrayList<>();
         int bestRun = 0;

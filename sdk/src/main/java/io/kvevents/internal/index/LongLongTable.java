@@ -11,16 +11,19 @@ package io.kvevents.internal.index;
  * most, are the slowest to find; here every key is about as near home as the average (1.8 for the same
  * probe). A deletion shifts the entries after the hole back until one is at home, not to the cluster's end.
  *
- * <p>Memory is the index's budget (docs/performance.md: ≤ 40 bytes per resident entry over two tables), so
- * the capacity is not a power of two: a key's home slot is the high half of a 64×32-bit product
- * (Lemire's fast range reduction), the table fills to 80 % and large tables grow by a quarter, which
- * keeps a grown table at least 64 % full instead of the 40 % a doubling can leave.
+ * <p>This is the residency table, the one probes read: a probe's lookup reads one cache line, where a cuckoo
+ * table ({@link CuckooTable}, the sources' engine-hash maps) often reads two; that made the bench's probe 10–15 %
+ * slower. Memory is the index's budget (docs/performance.md: ≤ 40 bytes per resident entry over both), so the
+ * capacity is not a power of two: a key's home slot is the high half of a 64×32-bit product (Lemire's fast range
+ * reduction), the table fills to 85 %, and grows by a quarter, or by an eighth once it holds a fleet's keys
+ * (a million slots): a grown residency table is at least 75 % full, where a doubling can leave 42 %.
  */
-final class LongLongTable {
-    static final long MISSING = Long.MIN_VALUE;
-    private static final double MAX_LOAD = 0.8;
+final class LongLongTable implements LongLongMap {
+    private static final double MAX_LOAD = 0.85;
     /** Below this many slots a table doubles: rehashing small tables often costs more than it saves. */
     private static final int DOUBLE_BELOW = 4096;
+    /** Above this many slots (the shared residency table of a fleet) a table grows by an eighth, not a quarter. */
+    private static final int FINE_ABOVE = 1 << 20;
 
     /** key at 2i, value at 2i + 1. */
     private long[] slots;
@@ -44,7 +47,8 @@ final class LongLongTable {
         limit = (int) (n * MAX_LOAD);
     }
 
-    int size() {
+    @Override
+    public int size() {
         return size + (hasZero ? 1 : 0);
     }
 
@@ -62,25 +66,13 @@ final class LongLongTable {
         return d < 0 ? d + capacity : d;
     }
 
-    /**
-     * The value, or 0 when the key is absent: for tables of bit masks, where {@link #MISSING} (bit 63 alone)
-     * is a mask like any other.
-     */
-    long getOrZero(long key) {
-        return getOr(key, 0);
-    }
-
-    /** True when the key is in the table, whatever its value. */
-    boolean contains(long key) {
+    @Override
+    public boolean contains(long key) {
         return key == 0 ? hasZero : find(key) >= 0;
     }
 
-    /** The value, or {@link #MISSING}. */
-    long get(long key) {
-        return getOr(key, MISSING);
-    }
-
-    private long getOr(long key, long absent) {
+    @Override
+    public long getOr(long key, long absent) {
         if (key == 0) {
             return hasZero ? zeroValue : absent;
         }
@@ -97,11 +89,8 @@ final class LongLongTable {
         }
     }
 
-    /**
-     * Reads the slot where a lookup of {@code key} starts, so that the cache holds it when the key is used a
-     * moment later; returns what it read, for the caller to keep (a read nobody uses would be dropped).
-     */
-    long touch(long key) {
+    @Override
+    public long touch(long key) {
         return slots[2 * home(key)];
     }
 
@@ -154,8 +143,8 @@ final class LongLongTable {
         }
     }
 
-    /** Puts a value; returns the previous one or {@link #MISSING}. */
-    long put(long key, long value) {
+    @Override
+    public long put(long key, long value) {
         if (key == 0) {
             long old = hasZero ? zeroValue : MISSING;
             hasZero = true;
@@ -172,8 +161,8 @@ final class LongLongTable {
         return MISSING;
     }
 
-    /** ORs bits into a key's value (inserting the key with those bits when absent), in one probe. */
-    void orBits(long key, long bits) {
+    @Override
+    public void orBits(long key, long bits) {
         if (key == 0) {
             zeroValue = hasZero ? zeroValue | bits : bits;
             hasZero = true;
@@ -187,8 +176,8 @@ final class LongLongTable {
         }
     }
 
-    /** Clears bits of a key's value and removes the key when nothing is left, in one probe. */
-    void clearBits(long key, long bits) {
+    @Override
+    public void clearBits(long key, long bits) {
         if (key == 0) {
             zeroValue &= ~bits;
             hasZero &= zeroValue != 0;
@@ -204,8 +193,8 @@ final class LongLongTable {
         }
     }
 
-    /** Removes a key; returns its value or {@link #MISSING}. */
-    long remove(long key) {
+    @Override
+    public long remove(long key) {
         if (key == 0) {
             long old = hasZero ? zeroValue : MISSING;
             hasZero = false;
@@ -221,8 +210,8 @@ final class LongLongTable {
         return old;
     }
 
-    /** Calls back every entry (the table must not change meanwhile). */
-    void forEach(LongLongConsumer action) {
+    @Override
+    public void forEach(Entries action) {
         if (hasZero) {
             action.accept(0, zeroValue);
         }
@@ -233,7 +222,8 @@ final class LongLongTable {
         }
     }
 
-    long memoryBytes() {
+    @Override
+    public long memoryBytes() {
         return 8L * slots.length + 48;
     }
 
@@ -251,7 +241,7 @@ final class LongLongTable {
 
     private void grow() {
         long[] old = slots;
-        allocate(capacity < DOUBLE_BELOW ? 2 * capacity : capacity + capacity / 4);
+        allocate(capacity < DOUBLE_BELOW ? 2 * capacity : capacity + capacity / (capacity < FINE_ABOVE ? 4 : 8));
         size = 0;
         for (int j = 0; j < old.length; j += 2) {
             long k = old[j];
@@ -259,10 +249,5 @@ final class LongLongTable {
                 insertAt(-1 - find(k), k, old[j + 1]);
             }
         }
-    }
-
-    @FunctionalInterface
-    interface LongLongConsumer {
-        void accept(long key, long value);
     }
 }

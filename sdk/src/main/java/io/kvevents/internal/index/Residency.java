@@ -52,6 +52,11 @@ final class Residency {
         return gpu.memoryBytes() + offload.memoryBytes();
     }
 
+    /** True when some source holds some key on an offload tier. */
+    boolean anyOffloaded() {
+        return offload.size() > 0;
+    }
+
     /** The GPU mask of a key on a page (0 when nobody there holds it on GPU). */
     long gpu(long key, int page) {
         return gpu.getOrZero(pageKey(key, page));

@@ -4,6 +4,7 @@ import io.kvevents.sdk.AllBlocksCleared;
 import io.kvevents.sdk.BlockRemoved;
 import io.kvevents.sdk.BlockStored;
 import io.kvevents.sdk.KvEvent;
+import java.nio.charset.StandardCharsets;
 import java.util.Arrays;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -53,6 +54,9 @@ public final class EventSchema {
         private final String tag;
         private final List<Field> fields;
         private final Map<String, Field> byName = new LinkedHashMap<>();
+        /** {@link #byName}'s keys as ASCII bytes, beside their fields, in the order vLLM writes them. */
+        private final byte[][] names;
+        private final Field[] byNameOrder;
         private final Field[] vllmArray;
         private final int vllmArrayMinimum;
         private final int vllmArrayFull;
@@ -72,6 +76,8 @@ public final class EventSchema {
             for (Field f : aliases) {
                 byName.put(f.name(), f);
             }
+            this.names = byName.keySet().stream().map(n -> n.getBytes(StandardCharsets.US_ASCII)).toArray(byte[][]::new);
+            this.byNameOrder = byName.values().toArray(Field[]::new);
             this.vllmArray = Arrays.stream(vllmArray).mapToObj(fields::get).toArray(Field[]::new);
             this.vllmArrayMinimum = vllmArrayMinimum;
             this.vllmArrayFull = vllmArrayFull;
@@ -93,6 +99,30 @@ public final class EventSchema {
         /** The field a map key names (wire names and SGLang's {@code metadata}), or null for a key we skip. */
         public Field named(String key) {
             return byName.get(key);
+        }
+
+        /**
+         * The field whose wire name is the ASCII at {@code bytes[from, from + length)}, or null: {@link #named(String)}
+         * without a String made from the payload.
+         */
+        public Field named(byte[] bytes, int from, int length) {
+            for (int i = 0; i < names.length; i++) {
+                byte[] name = names[i];
+                if (name.length == length && sameBytes(name, bytes, from)) {
+                    return byNameOrder[i];
+                }
+            }
+            return null;
+        }
+
+        /** A loop, not {@code Arrays.equals}: names are a few bytes, shorter than its vectorized setup pays for. */
+        private static boolean sameBytes(byte[] name, byte[] bytes, int from) {
+            for (int i = 0; i < name.length; i++) {
+                if (name[i] != bytes[from + i]) {
+                    return false;
+                }
+            }
+            return true;
         }
 
         /** The vLLM positional field after the tag at {@code position}, or null past the newest schema. */

@@ -1,12 +1,19 @@
 package io.kvevents.internal.wire;
 
+import io.kvevents.sdk.AllBlocksCleared;
 import io.kvevents.sdk.BlockHashes;
+import io.kvevents.sdk.BlockRemoved;
+import io.kvevents.sdk.BlockStored;
 import io.kvevents.sdk.EventBatch;
 import io.kvevents.sdk.KvEvent;
 import io.kvevents.sdk.MalformedPayloadException;
 import io.kvevents.sdk.UnknownEvent;
 import java.io.IOException;
+import java.lang.invoke.MethodHandles;
+import java.lang.invoke.VarHandle;
+import java.nio.ByteOrder;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -36,7 +43,30 @@ public final class WireDecoder {
     private static final MessagePack.UnpackerConfig UNPACKER = new MessagePack.UnpackerConfig()
             .withStringDecoderBufferSize(64);
 
+    /** Event tags, as constants: a known tag read from the payload is one of these, not a new String. */
+    private static final String[] TAGS = {BlockStored.TAG, BlockRemoved.TAG, AllBlocksCleared.TAG};
+    /** The {@code medium} values nearly every event carries (vLLM's tiers), returned without a new String. */
+    private static final String[] MEDIA = {"GPU", "CPU"};
+    private static final String[] TYPE = {"type"};
+
+    private static final VarHandle BIG_ENDIAN_INT = MethodHandles.byteArrayViewVarHandle(int[].class, ByteOrder.BIG_ENDIAN);
+    /**
+     * By a token's head byte, the bytes of its value after it: 0 for a positive fixint (the head is the value),
+     * 1, 2, 4 for uint8, uint16, uint32; -1 for anything else.
+     */
+    private static final int[] TOKEN_TAIL = new int[256];
+
+    static {
+        Arrays.fill(TOKEN_TAIL, -1);
+        Arrays.fill(TOKEN_TAIL, 0, 0x80, 0);
+        TOKEN_TAIL[0xCC] = 1;
+        TOKEN_TAIL[0xCD] = 2;
+        TOKEN_TAIL[0xCE] = 4;
+    }
+
     private final MessageUnpacker in;
+    /** Where {@link #skipBytes} copies what it skips (msgpack-core's other ways past bytes allocate). */
+    private final byte[] skipped = new byte[33];
     private final byte[] payload;
     private final int size;
 
@@ -191,9 +221,11 @@ public final class WireDecoder {
         if (n == 0) {
             throw new MalformedPayloadException("event map is empty (no type)");
         }
-        String first = key();
-        if (!first.equals("type")) {
-            return reorderedMapEvent(first, n);
+        if (knownString(TYPE) == null) {
+            String first = key();
+            if (!first.equals("type")) {
+                return reorderedMapEvent(first, n);
+            }
         }
         String tag = tag();
         int rest = n - 1;
@@ -207,7 +239,7 @@ public final class WireDecoder {
         }
         Object[] slots = type.newSlots();
         for (int i = 0; i < rest; i++) {
-            EventSchema.Field f = type.named(key());
+            EventSchema.Field f = field(type);
             if (f == null) {
                 in.skipValue();
             } else {
@@ -288,7 +320,66 @@ public final class WireDecoder {
         if (t != ValueType.STRING) {
             throw new MalformedPayloadException("event tag is not a string: it is " + describe(t));
         }
-        return in.unpackString();
+        String known = knownString(TAGS);
+        return known != null ? known : in.unpackString();
+    }
+
+    /**
+     * The field a map key names, or null for a key this build skips. Keys are compared as the payload's bytes:
+     * a String made and hashed for every key of every event was a fifth of an ingest (docs/performance.md).
+     */
+    private EventSchema.Field field(EventSchema.Type type) throws IOException {
+        int p = (int) in.getTotalReadBytes();
+        int len = fixstrLength(p);
+        if (len < 0) {
+            return type.named(key()); // a longer or oddly encoded key: the general path
+        }
+        EventSchema.Field f = type.named(payload, p + 1, len);
+        skipBytes(1 + len); // past the key: skipValue would decode its header again
+        return f;
+    }
+
+    /**
+     * When the next value is a short string spelled as one of {@code known}, moves past it and returns that
+     * constant (nothing allocated); else returns null and moves nothing.
+     */
+    private String knownString(String[] known) throws IOException {
+        int p = (int) in.getTotalReadBytes();
+        int len = fixstrLength(p);
+        if (len < 0) {
+            return null;
+        }
+        for (String k : known) {
+            if (k.length() == len && asciiEquals(k, p + 1)) {
+                skipBytes(1 + len);
+                return k;
+            }
+        }
+        return null;
+    }
+
+    private boolean asciiEquals(String ascii, int from) {
+        for (int i = 0; i < ascii.length(); i++) {
+            if (payload[from + i] != ascii.charAt(i)) {
+                return false;
+            }
+        }
+        return true;
+    }
+
+    /** Moves the unpacker past {@code n ≤ 33} bytes already read from the payload, without allocating. */
+    private void skipBytes(int n) throws IOException {
+        in.readPayload(skipped, 0, n);
+    }
+
+    /** The length of the fixstr (a string of under 32 bytes) at {@code p}, or -1 when there is none there. */
+    private int fixstrLength(int p) {
+        if (p >= size) {
+            return -1;
+        }
+        int head = payload[p] & 0xFF;
+        int len = head & 0x1F;
+        return (head & 0xE0) == 0xA0 && p + 1 + len <= size ? len : -1;
     }
 
     private String key() throws IOException {
@@ -344,7 +435,7 @@ public final class WireDecoder {
         for (int i = 1; i <= 8; i++) {
             bits = bits << 8 | payload[p + i] & 0xFF;
         }
-        in.skipValue();
+        skipBytes(9);
         return bits;
     }
 
@@ -397,6 +488,21 @@ public final class WireDecoder {
         int start = (int) in.getTotalReadBytes();
         int p = start;
         int i = 0;
+        // Without a branch on the encoding: a vocabulary's ids are uint16 or uint32 at random (Llama 3's 128 K),
+        // and a branch on which one was mispredicted every other token. Reads four bytes past the head whatever
+        // the encoding, so it stops five bytes before the payload's end and the loop below takes the rest.
+        for (int end = b.length - 5; i < out.length && p <= end; i++) {
+            int head = b[p] & 0xFF;
+            int tail = TOKEN_TAIL[head];
+            // the tail's bytes are the high ones of the word after the head: shifting the rest out zero-fills
+            int word = (int) BIG_ENDIAN_INT.get(b, p + 1) >>> (32 - 8 * tail);
+            int value = tail == 0 ? head : word;
+            if (tail < 0 || value < 0) {
+                break; // not a token encoding we read here (or a uint32 of 2³¹ and more): msgpack-core decides
+            }
+            out[i] = value;
+            p += 1 + tail;
+        }
         for (; i < out.length && p < b.length; i++) {
             int head = b[p];
             if (head >= 0) {
@@ -441,7 +547,8 @@ public final class WireDecoder {
         if (t != ValueType.STRING) {
             throw wrongType(field, t);
         }
-        return in.unpackString();
+        String known = knownString(MEDIA);
+        return known != null ? known : in.unpackString();
     }
 
     private List<?> optList(String field) throws IOException {

@@ -1,0 +1,362 @@
+package io.kvevents.internal.index;
+
+import java.security.SecureRandom;
+
+/**
+ * The map of a source's engine hashes to chain keys ({@code long → long}): bucketed cuckoo hashing, four
+ * (key, value) pairs to a bucket and two buckets per key, no boxing. Key 0 is kept aside as the empty marker.
+ *
+ * <p>Why this shape for these maps (docs/performance.md, "Instruction counts"): a source's map takes a new key for
+ * nearly every stored block and loses one for nearly every evicted block, and is never probed. In a Robin Hood
+ * table (the residency's, {@link LongLongTable}) each insert and delete moves the entries of the rest of its run and
+ * computes each one's home, a dozen at 80 % load. Here a key lives in one of its two buckets: a delete clears one
+ * slot, an insert takes a free slot of either bucket and moves entries to their other bucket (a random walk) only
+ * when both are full. Four-slot buckets with two choices stay insertable beyond 95 % load, so the table fills to
+ * 90 % before it grows by a quarter: a pod's map costs 18–22 bytes per block where Robin Hood's cost 20–25.
+ * A byte per bucket counts the keys that overflowed into their second bucket, so a new key (absent) is
+ * usually told apart by one cache line.
+ *
+ * <p>A key's buckets come from a multiply by a per-process secret odd constant: a publisher cannot choose
+ * engine hashes that share their buckets at every table size and so make inserts fail.
+ */
+final class CuckooTable implements LongLongMap {
+    /** Slots per bucket: four pairs of longs, a 64-byte cache line's worth. */
+    private static final int BUCKET = 4;
+    private static final double MAX_LOAD = 0.9;
+    /** Below this many buckets a table doubles: rehashing small tables often costs more than it saves. */
+    private static final int DOUBLE_BELOW = 1024;
+    /** Entries carried on by one insert before the table grows instead. */
+    private static final int MAX_KICKS = 500;
+    /** The bucket hash's multiplier: odd, secret to the process (see above). */
+    private static final long MULTIPLIER = new SecureRandom().nextLong() | 1;
+
+    /** Bucket b holds keys at {@code 8b, 8b + 2, 8b + 4, 8b + 6}, each followed by its value. */
+    private long[] slots;
+    private int buckets;
+    /**
+     * Per bucket, how many keys whose first bucket it is live in their second (saturating at 255): while 0, a
+     * key absent from its first bucket is absent. A byte per 64-byte bucket: small enough to stay cached.
+     */
+    private byte[] overflow;
+    private int limit;
+    private int size;
+    private boolean hasZero;
+    private long zeroValue;
+    /** The random walk's state (xorshift), per table. */
+    private long walk = 0x2545F4914F6CDD1DL;
+
+    CuckooTable() {
+        this(16);
+    }
+
+    CuckooTable(int expected) {
+        allocate(Math.max(2, (int) Math.ceil(expected / MAX_LOAD / BUCKET)));
+    }
+
+    private void allocate(int n) {
+        slots = new long[2 * BUCKET * n];
+        overflow = new byte[n];
+        buckets = n;
+        limit = (int) (n * BUCKET * MAX_LOAD);
+    }
+
+    @Override
+    public int size() {
+        return size + (hasZero ? 1 : 0);
+    }
+
+    private static long hash(long key) {
+        long h = key * MULTIPLIER;
+        return h ^ (h >>> 31);
+    }
+
+    /** The first slot of the key's first bucket (from the hash's high half, Lemire's range reduction). */
+    private int first(long h) {
+        return (int) (((h >>> 32) * buckets) >>> 32) * (2 * BUCKET);
+    }
+
+    /** The first slot of the key's second bucket (from the low half), never its first bucket {@code first}. */
+    private int second(long h, int first) {
+        int b = (int) (((h & 0xFFFFFFFFL) * buckets) >>> 32) * (2 * BUCKET);
+        return b != first ? b : (b + 2 * BUCKET) % slots.length; // buckets ≥ 2
+    }
+
+    /** One more key whose first bucket starts at slot {@code first} lives in its second bucket. */
+    private void overflowUp(int first) {
+        int b = first >>> 3;
+        if (overflow[b] != (byte) 0xFF) {
+            overflow[b]++;
+        }
+    }
+
+    /** One key fewer whose first bucket starts at {@code first} lives in its second (a saturated count stays). */
+    private void overflowDown(int first) {
+        int b = first >>> 3;
+        if (overflow[b] != (byte) 0xFF) {
+            overflow[b]--;
+        }
+    }
+
+    @Override
+    public boolean contains(long key) {
+        return key == 0 ? hasZero : find(key) >= 0;
+    }
+
+    @Override
+    public long getOr(long key, long absent) {
+        if (key == 0) {
+            return hasZero ? zeroValue : absent;
+        }
+        int i = find(key);
+        return i >= 0 ? slots[(i & ~1) + 1] : absent;
+    }
+
+    @Override
+    public long touch(long key) {
+        long h = hash(key);
+        int b = first(h);
+        return overflow[b >>> 3] == 0 ? slots[b] : slots[b] + slots[second(h, b)];
+    }
+
+    /** Which of its buckets holds a key: 0 or 1, or -1 when it is absent. */
+    int bucketOf(long key) {
+        if (key == 0) {
+            return hasZero ? 0 : -1;
+        }
+        int i = find(key);
+        return i < 0 ? -1 : i & 1;
+    }
+
+    /**
+     * The slot holding {@code key} (not 0), plus 1 when that is in the key's second bucket (slots are even); or
+     * -1. The second bucket is read only when some key of the first bucket's overflowed into its second: a new
+     * key, which every stored block inserts, costs one cache line, not two.
+     */
+    private int find(long key) {
+        long[] s = slots;
+        long h = hash(key);
+        int b = first(h);
+        if (s[b] == key) {
+            return b;
+        }
+        if (s[b + 2] == key) {
+            return b + 2;
+        }
+        if (s[b + 4] == key) {
+            return b + 4;
+        }
+        if (s[b + 6] == key) {
+            return b + 6;
+        }
+        if (overflow[b >>> 3] == 0) {
+            return -1;
+        }
+        b = second(h, b);
+        if (s[b] == key) {
+            return b + 1;
+        }
+        if (s[b + 2] == key) {
+            return b + 3;
+        }
+        if (s[b + 4] == key) {
+            return b + 5;
+        }
+        if (s[b + 6] == key) {
+            return b + 7;
+        }
+        return -1;
+    }
+
+    /** A free slot of the bucket starting at {@code b}, or -1. */
+    private int free(int b) {
+        long[] s = slots;
+        return s[b] == 0 ? b : s[b + 2] == 0 ? b + 2 : s[b + 4] == 0 ? b + 4 : s[b + 6] == 0 ? b + 6 : -1;
+    }
+
+    /** Puts a key that is not in the table. */
+    private void insert(long key, long value) {
+        if (size >= limit) {
+            rehash(grown(), 0, 0);
+        }
+        if (!place(key, value)) {
+            // the walk ended without a free slot: the entry it carries is placed once the table has grown
+            rehash(grown(), carriedKey, carriedValue);
+        }
+        size++;
+    }
+
+    /** The entry a failed {@link #place} was left carrying. */
+    private long carriedKey;
+    private long carriedValue;
+
+    /**
+     * Places a new entry in a free slot of its buckets, or moves an entry of a full bucket to its other bucket to
+     * make room, and so on; false (the carried entry in {@link #carriedKey}) after {@link #MAX_KICKS} moves.
+     */
+    private boolean place(long key, long value) {
+        long[] s = slots;
+        long h = hash(key);
+        int home = first(h);
+        int b = home;
+        int i = free(b);
+        if (i < 0) {
+            b = second(h, home);
+            i = free(b);
+        }
+        for (int kick = 0; i < 0; kick++) {
+            if (kick == MAX_KICKS) {
+                carriedKey = key;
+                carriedValue = value;
+                return false;
+            }
+            walk ^= walk << 13;
+            walk ^= walk >>> 7;
+            walk ^= walk << 17;
+            int victim = b + 2 * (int) (walk & (BUCKET - 1));
+            if (b != home) {
+                overflowUp(home);
+            }
+            long k = s[victim];
+            long v = s[victim + 1];
+            s[victim] = key;
+            s[victim + 1] = value;
+            key = k;
+            value = v;
+            h = hash(key);
+            home = first(h);
+            if (home != b) { // the victim was in its second bucket: back to its first
+                overflowDown(home);
+                b = home;
+            } else {
+                b = second(h, home);
+            }
+            i = free(b);
+        }
+        if (b != home) {
+            overflowUp(home);
+        }
+        s[i] = key;
+        s[i + 1] = value;
+        return true;
+    }
+
+    @Override
+    public long put(long key, long value) {
+        if (key == 0) {
+            long old = hasZero ? zeroValue : MISSING;
+            hasZero = true;
+            zeroValue = value;
+            return old;
+        }
+        int i = find(key) & ~1;
+        if (i >= 0) {
+            long old = slots[i + 1];
+            slots[i + 1] = value;
+            return old;
+        }
+        insert(key, value);
+        return MISSING;
+    }
+
+    @Override
+    public void orBits(long key, long bits) {
+        if (key == 0) {
+            zeroValue = hasZero ? zeroValue | bits : bits;
+            hasZero = true;
+            return;
+        }
+        int i = find(key) & ~1;
+        if (i >= 0) {
+            slots[i + 1] |= bits;
+        } else {
+            insert(key, bits);
+        }
+    }
+
+    @Override
+    public void clearBits(long key, long bits) {
+        if (key == 0) {
+            zeroValue &= ~bits;
+            hasZero &= zeroValue != 0;
+            return;
+        }
+        int i = find(key);
+        if (i >= 0) {
+            int slot = i & ~1;
+            slots[slot + 1] &= ~bits;
+            if (slots[slot + 1] == 0) {
+                vacate(i, key);
+            }
+        }
+    }
+
+    @Override
+    public long remove(long key) {
+        if (key == 0) {
+            long old = hasZero ? zeroValue : MISSING;
+            hasZero = false;
+            return old;
+        }
+        int i = find(key);
+        if (i < 0) {
+            return MISSING;
+        }
+        long old = slots[(i & ~1) + 1];
+        vacate(i, key);
+        return old;
+    }
+
+    /** Empties the slot {@link #find} answered for {@code key}. */
+    private void vacate(int found, long key) {
+        int slot = found & ~1;
+        slots[slot] = 0;
+        slots[slot + 1] = 0;
+        size--;
+        if ((found & 1) != 0) {
+            overflowDown(first(hash(key)));
+        }
+    }
+
+    @Override
+    public void forEach(Entries action) {
+        if (hasZero) {
+            action.accept(0, zeroValue);
+        }
+        for (int i = 0; i < slots.length; i += 2) {
+            if (slots[i] != 0) {
+                action.accept(slots[i], slots[i + 1]);
+            }
+        }
+    }
+
+    @Override
+    public long memoryBytes() {
+        return 8L * slots.length + overflow.length + 80;
+    }
+
+    /** Rebuilds the table with {@code n} buckets or more, with every entry and {@code extraKey} (0: none). */
+    private void rehash(int n, long extraKey, long extraValue) {
+        long[] old = slots;
+        for (;; n += n / 4 + 1) {
+            allocate(n);
+            if (placeAll(old) && (extraKey == 0 || place(extraKey, extraValue))) {
+                return;
+            }
+            // a walk failed even here (vanishingly rare below 90 % load): every entry is still in old; larger
+        }
+    }
+
+    private boolean placeAll(long[] from) {
+        for (int j = 0; j < from.length; j += 2) {
+            if (from[j] != 0 && !place(from[j], from[j + 1])) {
+                return false;
+            }
+        }
+        return true;
+    }
+
+    /** The next size: double while small, then a quarter more (a grown table is 72 % full). */
+    private int grown() {
+        return buckets < DOUBLE_BELOW ? 2 * buckets : buckets + buckets / 4;
+    }
+}
