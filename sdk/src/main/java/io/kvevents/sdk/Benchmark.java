@@ -183,11 +183,21 @@ public final class Benchmark {
 
     /** Seconds to decode every payload on a second thread and apply it on this one. */
     private static double decodedApart(Workload w) {
-        BlockingQueue<EventBatch> decoded = new ArrayBlockingQueue<>(1024);
+        // an EventBatch, or what the decoder threw: the applying thread rethrows it instead of waiting forever
+        BlockingQueue<Object> decoded = new ArrayBlockingQueue<>(1024);
         Thread decoder = new Thread(() -> {
             try {
                 for (byte[] payload : w.payloads) {
-                    decoded.put(Wire.decode(payload));
+                    Object next;
+                    try {
+                        next = Wire.decode(payload);
+                    } catch (RuntimeException e) {
+                        next = e;
+                    }
+                    decoded.put(next);
+                    if (next instanceof RuntimeException) {
+                        return;
+                    }
                 }
             } catch (InterruptedException e) {
                 Thread.currentThread().interrupt();
@@ -198,7 +208,11 @@ public final class Benchmark {
         decoder.start();
         try {
             for (int i = 0; i < w.payloads.size(); i++) {
-                index.apply(w.sources.get(i), "", decoded.take());
+                Object next = decoded.take();
+                if (next instanceof RuntimeException e) {
+                    throw e;
+                }
+                index.apply(w.sources.get(i), "", (EventBatch) next);
             }
             decoder.join();
         } catch (InterruptedException e) {

@@ -175,6 +175,30 @@ class PrefixIndexTest {
         assertEquals(0, matched("pod-a", prompt));
     }
 
+    /**
+     * An index of up to 64 sources with nothing offloaded is probed one mask a block; once a tier is offloaded, by
+     * any-tier and GPU masks apart. Both answer the same prompt as the pods hold it, before, during and after.
+     */
+    @Test
+    void theOneMaskProbeAndTheTwoTierProbeAgree() {
+        int[] prompt = tokens(0, 48);
+        store("pod-a", null, prompt, 1, 2, 3);
+        store("pod-b", null, Arrays.copyOf(prompt, 32), 11, 12);
+        ProbeResult gpuOnly = index.probe(prompt);
+        assertEquals(List.of(3, 2), List.of(gpuOnly.pod("pod-a").matchedBlocks(), gpuOnly.pod("pod-b").matchedBlocks()));
+        assertEquals(List.of(3, 2), List.of(gpuOnly.pod("pod-a").gpuMatchedBlocks(), gpuOnly.pod("pod-b").gpuMatchedBlocks()));
+        send("pod-b", BlockStored.of(new long[] {11, 12}, null, new int[0], 0).withMedium("CPU"));
+        send("pod-b", BlockRemoved.of("GPU", 12));
+        PodMatch offloaded = index.probe(prompt).pod("pod-b");
+        assertEquals(2, offloaded.matchedBlocks());
+        assertEquals(1, offloaded.gpuMatchedBlocks());
+        send("pod-b", BlockRemoved.of("CPU", 11, 12)); // nothing offloaded any more: one mask a block again
+        ProbeResult after = index.probe(prompt);
+        assertEquals(List.of(3, 1), List.of(after.pod("pod-a").matchedBlocks(), after.pod("pod-b").matchedBlocks()));
+        assertEquals(List.of(3, 1), List.of(after.pod("pod-a").gpuMatchedBlocks(), after.pod("pod-b").gpuMatchedBlocks()));
+        assertEquals(List.of("pod-a"), after.best());
+    }
+
     @Test
     void onlyFullBlocksOfTheProbeCount() {
         int[] prompt = tokens(0, 40);

@@ -80,6 +80,29 @@ class WireTokenIdsTest {
         }
     }
 
+    /** In the payload's last five bytes the loop after the fast one reads; forms it does not read go to msgpack-core. */
+    @Test
+    void aTokenInTheLastBytesInAnotherFormIsLeftToMsgpackCore() throws IOException {
+        assertArrayEquals(new int[] {1, 2, 5}, tokensOf(storedEndingWith(3, "01 02 d0 05")));
+        assertArrayEquals(new int[] {1, 70_000}, tokensOf(storedEndingWith(2, "01 ce 00011170")));
+        MalformedPayloadException tooLarge = assertThrows(MalformedPayloadException.class,
+                () -> Wire.decode(storedEndingWith(2, "01 ce 80000000")));
+        assertTrue(tooLarge.getMessage().startsWith("token_ids has the wrong type"), tooLarge.getMessage());
+        assertThrows(MalformedPayloadException.class, () -> Wire.decode(storedEndingWith(2, "01 a1 78")));
+    }
+
+    /** A map-form BlockStored whose last key is token_ids: {@code count} ids, written as the given bytes. */
+    private static byte[] storedEndingWith(int count, String tokenHex) throws IOException {
+        try (MessageBufferPacker p = MessagePack.newDefaultBufferPacker()) {
+            p.packArrayHeader(2).packDouble(1.0).packArrayHeader(1).packMapHeader(4);
+            p.packString("type").packString("BlockStored");
+            p.packString("block_hashes").packArrayHeader(1).packLong(7);
+            p.packString("block_size").packInt(count);
+            p.packString("token_ids").packArrayHeader(count).writePayload(HexFormat.of().parseHex(tokenHex.replace(" ", "")));
+            return p.toByteArray();
+        }
+    }
+
     @Test
     void randomTokenIdsOfEverySizeRoundTrip() {
         Random random = new Random(17);

@@ -28,8 +28,9 @@ final class CuckooTable implements LongLongMap {
     /** Entries carried on by one insert before the table grows instead. */
     private static final int MAX_KICKS = 500;
     /** The bucket hash's multiplier: odd, secret to the process (see above). */
-    private static final long MULTIPLIER = new SecureRandom().nextLong() | 1;
+    private static final long SECRET = new SecureRandom().nextLong() | 1;
 
+    private final long multiplier;
     /** Bucket b holds keys at {@code 8b, 8b + 2, 8b + 4, 8b + 6}, each followed by its value. */
     private long[] slots;
     private int buckets;
@@ -50,6 +51,12 @@ final class CuckooTable implements LongLongMap {
     }
 
     CuckooTable(int expected) {
+        this(expected, SECRET);
+    }
+
+    /** A table whose buckets come from {@code multiplier} (odd): tests, whose layout must be the same every run. */
+    CuckooTable(int expected, long multiplier) {
+        this.multiplier = multiplier | 1;
         allocate(Math.max(2, (int) Math.ceil(expected / MAX_LOAD / BUCKET)));
     }
 
@@ -65,8 +72,8 @@ final class CuckooTable implements LongLongMap {
         return size + (hasZero ? 1 : 0);
     }
 
-    private static long hash(long key) {
-        long h = key * MULTIPLIER;
+    private long hash(long key) {
+        long h = key * multiplier;
         return h ^ (h >>> 31);
     }
 
@@ -116,15 +123,6 @@ final class CuckooTable implements LongLongMap {
         long h = hash(key);
         int b = first(h);
         return overflow[b >>> 3] == 0 ? slots[b] : slots[b] + slots[second(h, b)];
-    }
-
-    /** Which of its buckets holds a key: 0 or 1, or -1 when it is absent. */
-    int bucketOf(long key) {
-        if (key == 0) {
-            return hasZero ? 0 : -1;
-        }
-        int i = find(key);
-        return i < 0 ? -1 : i & 1;
     }
 
     /**

@@ -1,6 +1,8 @@
 package io.kvevents.internal.index;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.util.HashMap;
 import java.util.Map;
@@ -65,6 +67,16 @@ final class LongLongMapContract {
         Map<Long, Long> seen = new HashMap<>();
         table.forEach((k, v) -> seen.put(k, v));
         assertEquals(reference, seen);
-        reference.forEach((k, v) -> assertEquals(v, table.get(k)));
+        reference.forEach((k, v) -> {
+            assertEquals(v, table.get(k));
+            assertEquals(v, table.getOrZero(k));
+            assertTrue(table.contains(k));
+            table.touch(k); // reads a slot of the table, whatever it holds
+        });
+        for (long absent = -7; absent < 0; absent++) { // keys the random operations never use
+            assertEquals(LongLongMap.MISSING, table.get(absent + Long.MIN_VALUE / 2));
+            assertEquals(0, table.getOrZero(absent + Long.MIN_VALUE / 2));
+            assertFalse(table.contains(absent + Long.MIN_VALUE / 2));
+        }
     }
 }
