@@ -2,7 +2,6 @@ package io.kvevents.cli;
 
 import com.google.gson.stream.JsonWriter;
 import io.kvevents.sdk.Benchmark;
-import io.kvevents.sdk.TraceRequest;
 import java.io.IOException;
 import java.io.PrintWriter;
 import java.io.StringWriter;
@@ -69,7 +68,7 @@ final class BenchCommand implements Callable<Integer> {
         }
         PrintWriter out = spec.commandLine().getOut();
         PrintWriter err = spec.commandLine().getErr();
-        var workload = TraceRequest.read(trace.path(), requests == null ? Integer.MAX_VALUE : requests);
+        var workload = trace.read(requests == null ? Integer.MAX_VALUE : requests);
         Benchmark.Result r = Benchmark.run(workload, new Benchmark.Config(pods, cache.blocks, cache.blockSize, workload.size(),
                 repeat, probes), step -> {
                     err.println("bench: " + step);

@@ -124,7 +124,7 @@ final class SimulateCommand implements Callable<Integer> {
         } catch (IllegalArgumentException e) {
             throw CliException.usage(e.getMessage());
         }
-        List<TraceRequest> workload = TraceRequest.read(trace.path(), requests);
+        List<TraceRequest> workload = trace.read(requests);
         return serve ? serve(config, workload) : report(config, workload);
     }
 

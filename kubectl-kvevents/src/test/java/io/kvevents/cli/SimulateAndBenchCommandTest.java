@@ -35,6 +35,24 @@ class SimulateAndBenchCommandTest {
         assertTrue(prefix >= roundRobin, "prefix routing should reuse at least as much: " + lines);
     }
 
+    /**
+     * Without --trace, simulate and bench read the conversation trace inside the plugin, whatever the working folder:
+     * the tests run in kubectl-kvevents/, which has no examples/ (as a krew install has none), and it is the same
+     * trace as examples/traces'.
+     */
+    @Test
+    void withoutTraceTheShippedConversationTraceIsUsedFromAnyFolder() throws Exception {
+        assertTrue(!Files.exists(Path.of("examples/traces")), "the test needs a working folder without examples/");
+        Result shipped = CliHarness.run("simulate", "--requests", "40", "--pods", "2", "--blocks", "5000");
+        Result named = CliHarness.run("simulate", "--trace", TRACE, "--requests", "40", "--pods", "2", "--blocks", "5000");
+        assertEquals(0, shipped.exitCode(), shipped.err());
+        assertEquals(named.out(), shipped.out());
+        try (var in = new java.io.BufferedReader(new java.io.InputStreamReader(
+                TraceOption.class.getResourceAsStream("/" + TraceOption.SHIPPED), java.nio.charset.StandardCharsets.UTF_8))) {
+            assertEquals(Files.readAllLines(Path.of(TRACE)), in.lines().collect(java.util.stream.Collectors.toList()));
+        }
+    }
+
     /** Issue 16: --plot writes each policy's hit rate along the trace as SVG, ending at the rate the table prints. */
     @Test
     void simulatePlotsEachPolicysHitRateCurveAsSvg() throws Exception {

@@ -39,8 +39,21 @@ public record TraceRequest(long timestampMs, int inputLength, int outputLength, 
 
     /** Reads a trace (JSON Lines); at most {@code limit} requests. */
     public static List<TraceRequest> read(Path file, int limit) {
-        List<TraceRequest> out = new ArrayList<>();
         try (BufferedReader in = Files.newBufferedReader(file, StandardCharsets.UTF_8)) {
+            return read(in, file.toString(), limit);
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot read trace " + file + ": " + e.getMessage(), e);
+        }
+    }
+
+    /**
+     * Reads a trace (JSON Lines) from {@code in}, which stays open; at most {@code limit} requests.
+     *
+     * @param name what errors call the trace (a file name, a resource)
+     */
+    public static List<TraceRequest> read(BufferedReader in, String name, int limit) {
+        List<TraceRequest> out = new ArrayList<>();
+        try {
             String line;
             int number = 0;
             while (out.size() < limit && (line = in.readLine()) != null) {
@@ -49,13 +62,13 @@ public record TraceRequest(long timestampMs, int inputLength, int outputLength, 
                     try {
                         out.add(parse(line));
                     } catch (IOException | RuntimeException e) {
-                        throw new IllegalArgumentException(file + ":" + number + ": not a Mooncake trace line ("
+                        throw new IllegalArgumentException(name + ":" + number + ": not a Mooncake trace line ("
                                 + e.getMessage() + ")", e);
                     }
                 }
             }
         } catch (IOException e) {
-            throw new UncheckedIOException("cannot read trace " + file + ": " + e.getMessage(), e);
+            throw new UncheckedIOException("cannot read trace " + name + ": " + e.getMessage(), e);
         }
         return out;
     }
