@@ -50,6 +50,11 @@ public final class WireDecoder {
     private static final String[] TYPE = {"type"};
 
     private static final VarHandle BIG_ENDIAN_INT = MethodHandles.byteArrayViewVarHandle(int[].class, ByteOrder.BIG_ENDIAN);
+    private static final VarHandle BIG_ENDIAN_LONG = MethodHandles.byteArrayViewVarHandle(long[].class, ByteOrder.BIG_ENDIAN);
+    /** A BlockRemoved map's first two keys and the tag, as msgspec writes them (see {@link #removedInPlace}). */
+    private static final byte[] REMOVED_HEAD = fixstrs("type", BlockRemoved.TAG, "block_hashes");
+    private static final byte[] MEDIUM_KEY = fixstrs("medium");
+    private static final byte[] GROUP_KEY = fixstrs("group_idx");
     /**
      * By a token's head byte, the bytes of its value after it: 0 for a positive fixint (the head is the value),
      * 1, 2, 4 for uint8, uint16, uint32; -1 for anything else.
@@ -221,6 +226,10 @@ public final class WireDecoder {
         if (n == 0) {
             throw new MalformedPayloadException("event map is empty (no type)");
         }
+        KvEvent removed = removedInPlace(n);
+        if (removed != null) {
+            return removed;
+        }
         if (knownString(TYPE) == null) {
             String first = key();
             if (!first.equals("type")) {
@@ -252,6 +261,100 @@ public final class WireDecoder {
             }
         }
         return type.build(slots);
+    }
+
+    /**
+     * vLLM's BlockRemoved map read straight from the payload, or null, having moved nothing, for any other shape (the
+     * general path then decodes it, or says what is wrong with it). An engine publishes one BlockRemoved per evicted
+     * block, so at capacity they are most of a stream's events, and through the unpacker each cost about as much
+     * as decoding a stored block's 16 tokens (docs/performance.md). The shape is what msgspec writes (vLLM b4e69e0
+     * vllm/distributed/kv_events.py, {@code BlockRemoved(KVCacheEvent, tag=True)}; {@code map-removed} in the wire
+     * vectors): the tag
+     * first, {@code block_hashes} as a fixarray of 64-bit or small non-negative ints, then {@code medium} ("GPU",
+     * "CPU" or nil) and {@code group_idx} (a small int or nil) in either order or absent.
+     */
+    private KvEvent removedInPlace(int keys) throws IOException {
+        byte[] b = payload;
+        int start = (int) in.getTotalReadBytes();
+        if (keys < 2 || keys > 4 || !fixstrsAt(start, REMOVED_HEAD)) {
+            return null;
+        }
+        int p = start + REMOVED_HEAD.length;
+        if (p >= size || (b[p] & 0xF0) != 0x90) {
+            return null;
+        }
+        int count = b[p++] & 0x0F;
+        if (p + 9 * count > size) {
+            return null; // the hashes may not fit: the general path reads them, or says the payload is truncated
+        }
+        long[] hashes = new long[count];
+        for (int i = 0; i < count; i++) {
+            byte head = b[p];
+            if (head == (byte) 0xCF || head == (byte) 0xD3) { // uint64, int64: the hash is the bit pattern either way
+                hashes[i] = (long) BIG_ENDIAN_LONG.get(b, p + 1);
+                p += 9;
+            } else if (head >= 0) {
+                hashes[i] = head;
+                p++;
+            } else {
+                return null;
+            }
+        }
+        String medium = null;
+        Integer group = null;
+        for (int k = 2; k < keys; k++) {
+            if (fixstrsAt(p, MEDIUM_KEY)) {
+                p += MEDIUM_KEY.length;
+                if (p + 4 <= size && b[p] == (byte) 0xA3 && b[p + 2] == 'P' && b[p + 3] == 'U'
+                        && (b[p + 1] == 'G' || b[p + 1] == 'C')) {
+                    medium = b[p + 1] == 'G' ? MEDIA[0] : MEDIA[1];
+                    p += 4;
+                } else if (p < size && b[p] == (byte) 0xC0) {
+                    medium = null;
+                    p++;
+                } else {
+                    return null;
+                }
+            } else if (fixstrsAt(p, GROUP_KEY)) {
+                p += GROUP_KEY.length;
+                if (p < size && b[p] >= 0) {
+                    group = (int) b[p];
+                    p++;
+                } else if (p < size && b[p] == (byte) 0xC0) {
+                    group = null;
+                    p++;
+                } else {
+                    return null;
+                }
+            } else {
+                return null;
+            }
+        }
+        in.readPayloadAsReference(p - start);
+        return new BlockRemoved(hashes, medium, group, null, null);
+    }
+
+    /** True when the payload at {@code p} holds {@code expected} (fixstrs from {@link #fixstrs}). */
+    private boolean fixstrsAt(int p, byte[] expected) {
+        if (p + expected.length > size) {
+            return false;
+        }
+        for (int i = 0; i < expected.length; i++) {
+            if (payload[p + i] != expected[i]) {
+                return false;
+            }
+        }
+        return true;
+    }
+
+    /** ASCII strings of under 32 bytes, each as a msgpack fixstr, one after the other. */
+    private static byte[] fixstrs(String... strings) {
+        java.io.ByteArrayOutputStream out = new java.io.ByteArrayOutputStream();
+        for (String s : strings) {
+            out.write(0xA0 | s.length());
+            out.writeBytes(s.getBytes(java.nio.charset.StandardCharsets.US_ASCII));
+        }
+        return out.toByteArray();
     }
 
     /** One field's value as the table's kind says; nil where the kind allows it. */
