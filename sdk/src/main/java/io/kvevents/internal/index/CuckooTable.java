@@ -122,7 +122,13 @@ final class CuckooTable implements LongLongMap {
     public long touch(long key) {
         long h = hash(key);
         int b = first(h);
-        return overflow[b >>> 3] == 0 ? slots[b] : slots[b] + slots[second(h, b)];
+        // A bucket's 64 bytes start wherever the array's data does, so they usually span two cache lines: read both.
+        long first = slots[b] + slots[b + 7];
+        if (overflow[b >>> 3] == 0) {
+            return first;
+        }
+        int c = second(h, b);
+        return first + slots[c] + slots[c + 7];
     }
 
     /**
