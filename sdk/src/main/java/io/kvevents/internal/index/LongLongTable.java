@@ -239,15 +239,53 @@ final class LongLongTable implements LongLongMap {
         s[2 * hole + 1] = 0;
     }
 
+    /**
+     * Rebuilds the table a size up. Robin Hood keeps each run sorted by home, and the larger table's homes keep that
+     * order (the range reduction is monotonic in the hash), so the old entries, read from an empty slot on, each go to
+     * the later of their home and the slot after the last one placed: no probe, no shift, and the new table written
+     * front to back. Entries that would break the order (the run read last, when it began at slot 0) or pass the
+     * table's end are inserted the usual way once the rest is in. A fleet's residency table grows by an eighth, so
+     * each key is moved about eight times over the table's life: inserting each by probe cost more than the
+     * stores themselves (docs/performance.md).
+     */
     private void grow() {
         long[] old = slots;
+        int oldCapacity = capacity;
         allocate(capacity < DOUBLE_BELOW ? 2 * capacity : capacity + capacity / (capacity < FINE_ABOVE ? 4 : 8));
         size = 0;
-        for (int j = 0; j < old.length; j += 2) {
-            long k = old[j];
-            if (k != 0) {
-                insertAt(-1 - find(k), k, old[j + 1]);
+        long[] s = slots;
+        int empty = 0;
+        while (old[2 * empty] != 0) {
+            empty++;
+        }
+        long[] later = new long[16];
+        int deferred = 0;
+        int lastHome = -1;
+        int last = -1;
+        for (int n = 1; n <= oldCapacity; n++) {
+            int j = empty + n < oldCapacity ? empty + n : empty + n - oldCapacity;
+            long k = old[2 * j];
+            if (k == 0) {
+                continue;
             }
+            int home = home(k);
+            int at = Math.max(home, last + 1);
+            if (home >= lastHome && at < capacity) {
+                s[2 * at] = k;
+                s[2 * at + 1] = old[2 * j + 1];
+                size++;
+                lastHome = home;
+                last = at;
+            } else {
+                if (2 * deferred + 2 > later.length) {
+                    later = java.util.Arrays.copyOf(later, 2 * later.length);
+                }
+                later[2 * deferred] = k;
+                later[2 * deferred++ + 1] = old[2 * j + 1];
+            }
+        }
+        for (int d = 0; d < deferred; d++) {
+            insertAt(-1 - find(later[2 * d]), later[2 * d], later[2 * d + 1]);
         }
     }
 }
