@@ -33,7 +33,7 @@ final class TraceOption {
             }
             return TraceRequest.read(trace, limit);
         }
-        InputStream shipped = TraceOption.class.getResourceAsStream("/mooncake-conversation-trace.jsonl");
+        InputStream shipped = TraceOption.class.getResourceAsStream("/traces/mooncake-conversation-trace.jsonl");
         if (shipped == null) {
             throw new CliException(ExitCodes.FAILURE, "this build of the plugin lacks its shipped trace " + SHIPPED
                     + ": give --trace FILE, or rebuild with 'mvn -B -q -DskipTests package'");

@@ -48,8 +48,12 @@ class SimulateAndBenchCommandTest {
         assertEquals(0, shipped.exitCode(), shipped.err());
         assertEquals(named.out(), shipped.out());
         try (var in = new java.io.BufferedReader(new java.io.InputStreamReader(
-                TraceOption.class.getResourceAsStream("/" + TraceOption.SHIPPED), java.nio.charset.StandardCharsets.UTF_8))) {
+                TraceOption.class.getResourceAsStream("/traces/" + TraceOption.SHIPPED), java.nio.charset.StandardCharsets.UTF_8))) {
             assertEquals(Files.readAllLines(Path.of(TRACE)), in.lines().collect(java.util.stream.Collectors.toList()));
+        }
+        try (var readme = TraceOption.class.getResourceAsStream("/traces/README.md")) {
+            assertTrue(new String(readme.readAllBytes(), java.nio.charset.StandardCharsets.UTF_8)
+                    .contains("Apache License 2.0"), "the trace ships with its source and licence");
         }
     }
 

@@ -243,8 +243,9 @@ final class LongLongTable implements LongLongMap {
      * Rebuilds the table a size up. Robin Hood keeps each run sorted by home, and the larger table's homes keep that
      * order (the range reduction is monotonic in the hash), so the old entries, read from an empty slot on, each go to
      * the later of their home and the slot after the last one placed: no probe, no shift, and the new table written
-     * front to back. Entries that would break the order (the run read last, when it began at slot 0) or pass the
-     * table's end are inserted the usual way once the rest is in. A fleet's residency table grows by an eighth, so
+     * front to back. Entries that would break the order (the run read last, when it began at slot 0, and entries
+     * whose equal old homes come apart in the wrong order) or pass the table's end are inserted the usual way once the
+     * rest is in. A fleet's residency table grows by an eighth, so
      * each key is moved about eight times over the table's life: inserting each by probe cost more than the
      * stores themselves (docs/performance.md).
      */
