@@ -118,23 +118,25 @@ final class LongLongTable implements LongLongMap {
         }
     }
 
-    /** Puts a new key at slot {@code i} (from {@link #find}), carrying the entries from there on. */
+    /**
+     * Puts a new key at slot {@code i} (from {@link #find}), carrying the entries from there on. A run is sorted by
+     * home, so carrying them is moving every entry from {@code i} to the run's end one slot on: one copy, where
+     * comparing each one's distance from home on the way (a mix and a multiply a slot, about 20 slots at 85 % load)
+     * cost more than the stores themselves.
+     */
     private void insertAt(int i, long key, long value) {
         long[] s = slots;
-        int d = displacement(key, i);
-        while (s[2 * i] != 0) {
-            long k = s[2 * i];
-            int kd = displacement(k, i);
-            if (kd < d) {
-                long v = s[2 * i + 1];
-                s[2 * i] = key;
-                s[2 * i + 1] = value;
-                key = k;
-                value = v;
-                d = kd;
-            }
-            i = next(i);
-            d++;
+        int end = i;
+        while (s[2 * end] != 0) {
+            end = next(end);
+        }
+        if (end >= i) {
+            System.arraycopy(s, 2 * i, s, 2 * i + 2, 2 * (end - i));
+        } else { // the run wraps past the table's end
+            System.arraycopy(s, 0, s, 2, 2 * end);
+            s[0] = s[2 * capacity - 2];
+            s[1] = s[2 * capacity - 1];
+            System.arraycopy(s, 2 * i, s, 2 * i + 2, 2 * (capacity - 1 - i));
         }
         s[2 * i] = key;
         s[2 * i + 1] = value;
