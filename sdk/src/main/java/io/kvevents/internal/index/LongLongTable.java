@@ -247,9 +247,8 @@ final class LongLongTable implements LongLongMap {
      * the later of their home and the slot after the last one placed: no probe, no shift, and the new table written
      * front to back. Entries that would break the order (the run read last, when it began at slot 0, and entries
      * whose equal old homes come apart in the wrong order) or pass the table's end are inserted the usual way once the
-     * rest is in. A fleet's residency table grows by an eighth, so
-     * each key is moved about eight times over the table's life: inserting each by probe cost more than the
-     * stores themselves (docs/performance.md).
+     * rest is in. A fleet's residency table grows by an eighth, so each key is moved about eight times over the
+     * table's life: inserting each by probe cost more than the stores themselves (docs/performance.md).
      */
     private void grow() {
         long[] old = slots;

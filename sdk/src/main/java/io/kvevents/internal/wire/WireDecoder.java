@@ -269,9 +269,8 @@ public final class WireDecoder {
      * block, so at capacity they are most of a stream's events, and through the unpacker each cost about as much
      * as decoding a stored block's 16 tokens (docs/performance.md). The shape is what msgspec writes (vLLM b4e69e0
      * vllm/distributed/kv_events.py, {@code BlockRemoved(KVCacheEvent, tag=True)}; {@code map-removed} in the wire
-     * vectors): the tag
-     * first, {@code block_hashes} as a fixarray of 64-bit or small non-negative ints, then {@code medium} ("GPU",
-     * "CPU" or nil) and {@code group_idx} (a small int or nil) in either order or absent.
+     * vectors): the tag first, {@code block_hashes} as a fixarray of 64-bit or small non-negative ints, then
+     * {@code medium} ("GPU", "CPU" or nil) and {@code group_idx} (a small int or nil) in either order or absent.
      */
     private KvEvent removedInPlace(int keys) throws IOException {
         byte[] b = payload;
