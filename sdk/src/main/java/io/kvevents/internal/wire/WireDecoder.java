@@ -55,6 +55,8 @@ public final class WireDecoder {
     private static final byte[] REMOVED_HEAD = fixstrs("type", BlockRemoved.TAG, "block_hashes");
     private static final byte[] MEDIUM_KEY = fixstrs("medium");
     private static final byte[] GROUP_KEY = fixstrs("group_idx");
+    /** {@link #MEDIA}'s values as fixstrs, in the same order. */
+    private static final byte[][] MEDIA_VALUES = {fixstrs(MEDIA[0]), fixstrs(MEDIA[1])};
     /**
      * By a token's head byte, the bytes of its value after it: 0 for a positive fixint (the head is the value),
      * 1, 2, 4 for uint8, uint16, uint32; -1 for anything else.
@@ -304,10 +306,10 @@ public final class WireDecoder {
         for (int k = 2; k < keys; k++) {
             if (fixstrsAt(p, MEDIUM_KEY)) {
                 p += MEDIUM_KEY.length;
-                if (p + 4 <= size && b[p] == (byte) 0xA3 && b[p + 2] == 'P' && b[p + 3] == 'U'
-                        && (b[p + 1] == 'G' || b[p + 1] == 'C')) {
-                    medium = b[p + 1] == 'G' ? MEDIA[0] : MEDIA[1];
-                    p += 4;
+                int known = fixstrsAt(p, MEDIA_VALUES[0]) ? 0 : fixstrsAt(p, MEDIA_VALUES[1]) ? 1 : -1;
+                if (known >= 0) {
+                    medium = MEDIA[known];
+                    p += MEDIA_VALUES[known].length;
                 } else if (p < size && b[p] == (byte) 0xC0) {
                     medium = null;
                     p++;
@@ -335,15 +337,7 @@ public final class WireDecoder {
 
     /** True when the payload at {@code p} holds {@code expected} (fixstrs from {@link #fixstrs}). */
     private boolean fixstrsAt(int p, byte[] expected) {
-        if (p + expected.length > size) {
-            return false;
-        }
-        for (int i = 0; i < expected.length; i++) {
-            if (payload[p + i] != expected[i]) {
-                return false;
-            }
-        }
-        return true;
+        return p + expected.length <= size && Arrays.equals(payload, p, p + expected.length, expected, 0, expected.length);
     }
 
     /** ASCII strings of under 32 bytes, each as a msgpack fixstr, one after the other. */
