@@ -114,7 +114,7 @@ final class CacheProbeCommand implements Callable<Integer> {
         PrintWriter err = spec.commandLine().getErr();
         NoticePrinter notices = new NoticePrinter(err, KvEventsCommand.verbose(spec),
                 sources.endpoints);
-        PrefixIndex index = served.map(PrefixIndex::forModel).orElseGet(PrefixIndex::create);
+        PrefixIndex index = PrefixIndex.pipelined(served.orElse(PrefixIndex.DEFAULT_MODEL));
         index.declareModels(sources.endpoints);
         try (EventStream stream = sources.open("probe");
                 MetricsServer metrics = metricsAddr == null ? null

@@ -90,7 +90,7 @@ final class TopCommand implements Callable<Integer> {
 
     @Override
     public Integer call() throws IOException {
-        PrefixIndex index = PrefixIndex.create();
+        PrefixIndex index = PrefixIndex.pipelined(PrefixIndex.DEFAULT_MODEL);
         PrintWriter out = spec.commandLine().getOut();
         boolean fullScreen = !once && format == Format.table && TailCommand.terminal()
                 && !"dumb".equals(System.getenv("TERM"));

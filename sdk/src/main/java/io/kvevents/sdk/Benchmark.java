@@ -7,8 +7,6 @@ import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
 import java.util.Random;
-import java.util.concurrent.ArrayBlockingQueue;
-import java.util.concurrent.BlockingQueue;
 import org.zeromq.ZContext;
 
 /**
@@ -38,8 +36,8 @@ public final class Benchmark {
     /**
      * @param ingestBlocksPerSecond into an index that grows as it fills ({@link PrefixIndex#create()})
      * @param ingestPresizedBlocksPerSecond into one sized for the fleet ({@link PrefixIndex#forFleet}): no rehashing
-     * @param ingestTwoThreadsBlocksPerSecond decoded on a second thread, as {@link EventStream}'s source threads decode,
-     *     and applied on one, into a growing index
+     * @param ingestTwoThreadsBlocksPerSecond into a growing index that applies on two threads
+     *     ({@link PrefixIndex#pipelined}): this one decodes and maps engine hashes to keys, the second records residency
      */
     public record Result(double ingestBlocksPerSecond, double ingestPresizedBlocksPerSecond,
             double ingestTwoThreadsBlocksPerSecond, double probeP50Micros,
@@ -77,7 +75,7 @@ public final class Benchmark {
 
         double[] twoThreads = new double[config.repeat()];
         for (int r = 0; r < config.repeat(); r++) {
-            twoThreads[r] = w.storedBlocks / decodedApart(w);
+            twoThreads[r] = w.storedBlocks / pipelined(w);
         }
 
         progress.accept("probe: a " + w.probe.length + "-token prompt, " + config.repeat() + " × " + config.probes()
@@ -181,45 +179,17 @@ public final class Benchmark {
         }
     }
 
-    /** Seconds to decode every payload on a second thread and apply it on this one. */
-    private static double decodedApart(Workload w) {
-        // an EventBatch, or what the decoder threw: the applying thread rethrows it instead of waiting forever
-        BlockingQueue<Object> decoded = new ArrayBlockingQueue<>(1024);
-        Thread decoder = new Thread(() -> {
-            try {
-                for (byte[] payload : w.payloads) {
-                    Object next;
-                    try {
-                        next = Wire.decode(payload);
-                    } catch (RuntimeException e) {
-                        next = e;
-                    }
-                    decoded.put(next);
-                    if (next instanceof RuntimeException) {
-                        return;
-                    }
-                }
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-            }
-        }, "bench-decoder");
-        PrefixIndex index = PrefixIndex.create();
+    /**
+     * Seconds to decode and apply every payload into a {@link PrefixIndex#pipelined} index, until its second thread
+     * has applied the last change ({@link PrefixIndex#stats()} waits for it).
+     */
+    private static double pipelined(Workload w) {
+        PrefixIndex index = PrefixIndex.pipelined(PrefixIndex.DEFAULT_MODEL);
         long t0 = System.nanoTime();
-        decoder.start();
-        try {
-            for (int i = 0; i < w.payloads.size(); i++) {
-                Object next = decoded.take();
-                if (next instanceof RuntimeException e) {
-                    throw e;
-                }
-                index.apply(w.sources.get(i), "", (EventBatch) next);
-            }
-            decoder.join();
-        } catch (InterruptedException e) {
-            decoder.interrupt();
-            Thread.currentThread().interrupt();
-            throw new IllegalStateException("interrupted", e);
+        for (int i = 0; i < w.payloads.size(); i++) {
+            index.apply(w.sources.get(i), "", Wire.decode(w.payloads.get(i)));
         }
+        index.stats();
         return (System.nanoTime() - t0) / 1e9;
     }
 

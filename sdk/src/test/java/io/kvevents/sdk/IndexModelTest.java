@@ -70,9 +70,23 @@ class IndexModelTest {
         check(5000L + info.getCurrentRepetition(), 1024, 6, 3000);
     }
 
+    /** The index that records residency on a second thread: every probe sees every batch applied before it. */
+    @RepeatedTest(6)
+    void thePipelinedIndexAgreesWithWhatEveryPodHolds(RepetitionInfo info) {
+        check(PrefixIndex.pipelined(PrefixIndex.DEFAULT_MODEL), 2000L + info.getCurrentRepetition(), 4, 40, 25);
+    }
+
+    @RepeatedTest(1)
+    void thePipelinedIndexAgreesWithEveryPodOfAFleetOf1024(RepetitionInfo info) {
+        check(PrefixIndex.pipelined(PrefixIndex.DEFAULT_MODEL), 6000L + info.getCurrentRepetition(), 1024, 6, 3000);
+    }
+
     private static void check(long seed, int podCount, int rounds, int opsPerRound) {
+        check(PrefixIndex.create(), seed, podCount, rounds, opsPerRound);
+    }
+
+    private static void check(PrefixIndex index, long seed, int podCount, int rounds, int opsPerRound) {
         Random random = new Random(seed);
-        PrefixIndex index = PrefixIndex.create();
         List<Pod> pods = new ArrayList<>();
         for (int i = 0; i < podCount; i++) {
             Pod pod = new Pod("pod-" + i, random.nextLong());

@@ -28,7 +28,8 @@ import java.util.TreeMap;
  * when it is learned, where model-seeded keys would have been computed under the wrong seed for good.
  * Equal token runs of two models share a key, at no cost: residency is per source.
  *
- * <p>Not thread-safe: one owner applies events and probes.
+ * <p>Not thread-safe: one owner applies events and probes. A pipelined index ({@link ResidencyLane}) hands its
+ * residency changes to a second thread of its own; the owner's probes and stats wait for that thread to catch up.
  */
 public final class IndexCore {
     /** Blocks whose keys a probe computes before looking them up. */
@@ -45,6 +46,8 @@ public final class IndexCore {
 
     private final String defaultModel;
     private final Residency residency;
+    /** Where residency changes go when a second thread applies them; null when this thread does. */
+    private final ResidencyLane lane;
     /** The blocks a source holds at most, as the engine's KV cache allows ({@code num_gpu_blocks}); 0 when unknown. */
     private final int blocksPerSource;
     private final Map<String, SourceState> sources = new TreeMap<>();
@@ -121,10 +124,42 @@ public final class IndexCore {
      * the tables' growth is half of a new block's instructions while an index fills).
      */
     public IndexCore(String defaultModel, int sources, int blocksPerSource) {
+        this(defaultModel, sources, blocksPerSource, false);
+    }
+
+    /**
+     * @param residencyThread true: residency changes are applied on a second thread ({@link ResidencyLane}), while
+     *                        this one decodes, chains and maps engine hashes; probes and stats wait for it to catch up
+     */
+    public IndexCore(String defaultModel, int sources, int blocksPerSource, boolean residencyThread) {
         this.defaultModel = defaultModel;
         this.blocksPerSource = Math.max(0, blocksPerSource);
         long keys = (long) Math.max(0, sources) * this.blocksPerSource;
         this.residency = keys > 0 ? new Residency((int) Math.min(keys, 1 << 28)) : new Residency();
+        this.lane = residencyThread ? new ResidencyLane(residency, "kvevents-residency") : null;
+    }
+
+    private void addResidency(long key, int source, boolean gpu) {
+        if (lane == null) {
+            residency.add(key, source, gpu);
+        } else {
+            lane.add(key, source, gpu);
+        }
+    }
+
+    private void removeResidency(long key, int source, boolean gpu) {
+        if (lane == null) {
+            residency.remove(key, source, gpu);
+        } else {
+            lane.remove(key, source, gpu);
+        }
+    }
+
+    /** Before the residency is read: every change handed to the lane is applied. */
+    private void settle() {
+        if (lane != null) {
+            lane.settle();
+        }
     }
 
     private CuckooTable sourceTable() {
@@ -152,6 +187,9 @@ public final class IndexCore {
             }
         }
         flushRemovals(s);
+        if (lane != null) {
+            lane.publish(); // the batch's changes go to the lane's thread now, not when the ring's next block fills
+        }
     }
 
     /**
@@ -321,7 +359,10 @@ public final class IndexCore {
     private long touch(SourceState s, CuckooTable tier, long[] hashes, long[] keys, boolean gpu, int from, int to) {
         long t = 0;
         for (int j = from; j < to; j++) {
-            t += tier.touch(hashes[j]) ^ residency.touch(keys[j], s.id, gpu);
+            t += tier.touch(hashes[j]);
+            if (lane == null) { // else the lane's thread reads the residency's slots itself
+                t ^= residency.touch(keys[j], s.id, gpu);
+            }
         }
         return t;
     }
@@ -335,12 +376,12 @@ public final class IndexCore {
             return;
         }
         if (old != CuckooTable.MISSING) {
-            residency.remove(old, s.id, gpu);
+            removeResidency(old, s.id, gpu);
             if (copies.size() > 0) {
                 copies.remove(engineHash); // the hash now names other content: its old copies are gone
             }
         }
-        residency.add(key, s.id, gpu);
+        addResidency(key, s.id, gpu);
     }
 
     /** Queues a removal's hashes for {@link #flushRemovals}, which applies them in order. */
@@ -365,7 +406,7 @@ public final class IndexCore {
         for (int j = 0; j < n; j++) {
             t += (removedTiers[j] == OFFLOAD ? s.offload : s.gpu).touch(removedHashes[j]);
         }
-        for (int j = 0; j < n; j++) {
+        for (int j = 0; j < n && lane == null; j++) {
             boolean gpu = removedTiers[j] != OFFLOAD;
             long key = (gpu ? s.gpu : s.offload).get(removedHashes[j]);
             if (key != CuckooTable.MISSING) {
@@ -400,13 +441,13 @@ public final class IndexCore {
         }
         long key = tier.remove(engineHash);
         if (key != CuckooTable.MISSING) {
-            residency.remove(key, s.id, gpu);
+            removeResidency(key, s.id, gpu);
         }
     }
 
     private void clear(SourceState s) {
-        s.gpu.forEach((h, key) -> residency.remove(key, s.id, true));
-        s.offload.forEach((h, key) -> residency.remove(key, s.id, false));
+        s.gpu.forEach((h, key) -> removeResidency(key, s.id, true));
+        s.offload.forEach((h, key) -> removeResidency(key, s.id, false));
         s.gpu = sourceTable();
         s.offload = new CuckooTable();
         s.gpuCopies = new CuckooTable(16);
@@ -415,6 +456,7 @@ public final class IndexCore {
 
     /** Probes a prompt: per pod of the model, the longest run of its full blocks held from block 0. */
     public ProbeResult probe(ProbeRequest r) {
+        settle();
         String model = r.model() != null ? r.model() : onlyModel();
         Context ctx = contexts.get(r.lora() == null ? "" : r.lora());
         List<SourceState> pods = new ArrayList<>();
@@ -573,6 +615,7 @@ public final class IndexCore {
 
     /** What the index holds. */
     public IndexStats stats() {
+        settle();
         List<IndexStats.SourceBlocks> rows = new ArrayList<>();
         long entries = 0;
         long orphans = 0;

@@ -7,7 +7,7 @@ package io.kvevents.internal.index;
  * GPU residency, the common case, lives in one table of (key, mask) pairs; offload tiers (CPU, disk), rarer,
  * in a second one, so a resident GPU block costs 16 bytes a slot and a probe one cache miss per block and page.
  */
-final class Residency {
+final class Residency implements ResidencyLane.Target {
     /** Sources per mask. */
     static final int PAGE = 64;
 
@@ -68,15 +68,18 @@ final class Residency {
     }
 
     /** {@link LongLongTable#touch} of the slot of the key's mask for a source. */
-    long touch(long key, int source, boolean onGpu) {
+    @Override
+    public long touch(long key, int source, boolean onGpu) {
         return (onGpu ? gpu : offload).touch(pageKey(key, page(source)));
     }
 
-    void add(long key, int source, boolean onGpu) {
+    @Override
+    public void add(long key, int source, boolean onGpu) {
         (onGpu ? gpu : offload).orBits(pageKey(key, page(source)), bit(source));
     }
 
-    void remove(long key, int source, boolean onGpu) {
+    @Override
+    public void remove(long key, int source, boolean onGpu) {
         (onGpu ? gpu : offload).clearBits(pageKey(key, page(source)), bit(source));
     }
 }
