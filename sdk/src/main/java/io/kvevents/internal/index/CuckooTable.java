@@ -3,40 +3,43 @@ package io.kvevents.internal.index;
 import java.security.SecureRandom;
 
 /**
- * The map of a source's engine hashes to chain keys ({@code long → long}): bucketed cuckoo hashing, four
- * (key, value) pairs to a bucket and two buckets per key, no boxing. Key 0 is kept aside as the empty marker.
+ * The map of a source's engine hashes to chain keys ({@code long → long}): bucketed cuckoo hashing, eight keys to a
+ * bucket and two buckets per key, no boxing. Key 0 is kept aside as the empty marker.
  *
  * <p>Why this shape for these maps (docs/performance.md, "Instruction counts"): a source's map takes a new key for
  * nearly every stored block and loses one for nearly every evicted block, and is never probed. In a Robin Hood
  * table (the residency's, {@link LongLongTable}) each insert and delete moves the entries of the rest of its run and
  * computes each one's home, a dozen at 80 % load. Here a key lives in one of its two buckets: a delete clears one
  * slot, an insert takes a free slot of either bucket and moves entries to their other bucket (a random walk) only
- * when both are full. Four-slot buckets with two choices stay insertable beyond 95 % load, so the table fills to
- * 90 % before it grows by a quarter: a pod's map costs 18–22 bytes per block where Robin Hood's cost 20–25.
- * A byte per bucket counts the keys that overflowed into their second bucket, so a new key (absent) is
- * usually told apart by one cache line.
+ * when both are full. The table fills to 90 % before it grows by a quarter: a pod's map costs 18–22 bytes per
+ * block where Robin Hood's cost 20–25. Buckets of eight, not four: near 90 % a four-key bucket is often full, so a
+ * new key walked and a lookup read the second bucket (a map sized for its pod's blocks, which runs at 90 %, took
+ * 400 ns a stored block in its maps where eight-key buckets take 240–320). The keys are an array of their own and the
+ * values another, so that a bucket's keys are 64 bytes. A byte per bucket counts the keys that overflowed into their
+ * second bucket, so a new key (absent) is usually told apart by its first bucket alone.
  *
  * <p>A key's buckets come from a multiply by a per-process secret odd constant: a publisher cannot choose
  * engine hashes that share their buckets at every table size and so make inserts fail.
  */
 final class CuckooTable implements LongLongMap {
-    /** Slots per bucket: four pairs of longs, a 64-byte cache line's worth. */
-    private static final int BUCKET = 4;
+    /** Keys per bucket: eight longs, a 64-byte cache line's worth. */
+    private static final int BUCKET = 8;
     private static final double MAX_LOAD = 0.9;
     /** Below this many buckets a table doubles: rehashing small tables often costs more than it saves. */
-    private static final int DOUBLE_BELOW = 1024;
+    private static final int DOUBLE_BELOW = 512;
     /** Entries carried on by one insert before the table grows instead. */
     private static final int MAX_KICKS = 500;
     /** The bucket hash's multiplier: odd, secret to the process (see above). */
     private static final long SECRET = new SecureRandom().nextLong() | 1;
 
     private final long multiplier;
-    /** Bucket b holds keys at {@code 8b, 8b + 2, 8b + 4, 8b + 6}, each followed by its value. */
-    private long[] slots;
+    /** Bucket b holds keys at {@code 8b … 8b + 7}; each key's value is at the same index of {@link #values}. */
+    private long[] keys;
+    private long[] values;
     private int buckets;
     /**
      * Per bucket, how many keys whose first bucket it is live in their second (saturating at 255): while 0, a
-     * key absent from its first bucket is absent. A byte per 64-byte bucket: small enough to stay cached.
+     * key absent from its first bucket is absent. A byte per bucket: small enough to stay cached.
      */
     private byte[] overflow;
     private int limit;
@@ -61,7 +64,8 @@ final class CuckooTable implements LongLongMap {
     }
 
     private void allocate(int n) {
-        slots = new long[2 * BUCKET * n];
+        keys = new long[BUCKET * n];
+        values = new long[BUCKET * n];
         overflow = new byte[n];
         buckets = n;
         limit = (int) (n * BUCKET * MAX_LOAD);
@@ -77,30 +81,28 @@ final class CuckooTable implements LongLongMap {
         return h ^ (h >>> 31);
     }
 
-    /** The first slot of the key's first bucket (from the hash's high half, Lemire's range reduction). */
+    /** The key's first bucket (from the hash's high half, Lemire's range reduction). */
     private int first(long h) {
-        return (int) (((h >>> 32) * buckets) >>> 32) * (2 * BUCKET);
+        return (int) (((h >>> 32) * buckets) >>> 32);
     }
 
-    /** The first slot of the key's second bucket (from the low half), never its first bucket {@code first}. */
+    /** The key's second bucket (from the low half), never its first bucket {@code first}. */
     private int second(long h, int first) {
-        int b = (int) (((h & 0xFFFFFFFFL) * buckets) >>> 32) * (2 * BUCKET);
-        return b != first ? b : (b + 2 * BUCKET) % slots.length; // buckets ≥ 2
+        int b = (int) (((h & 0xFFFFFFFFL) * buckets) >>> 32);
+        return b != first ? b : b + 1 == buckets ? 0 : b + 1; // buckets ≥ 2
     }
 
-    /** One more key whose first bucket starts at slot {@code first} lives in its second bucket. */
+    /** One more key whose first bucket is {@code first} lives in its second bucket. */
     private void overflowUp(int first) {
-        int b = first >>> 3;
-        if (overflow[b] != (byte) 0xFF) {
-            overflow[b]++;
+        if (overflow[first] != (byte) 0xFF) {
+            overflow[first]++;
         }
     }
 
-    /** One key fewer whose first bucket starts at {@code first} lives in its second (a saturated count stays). */
+    /** One key fewer whose first bucket is {@code first} lives in its second (a saturated count stays). */
     private void overflowDown(int first) {
-        int b = first >>> 3;
-        if (overflow[b] != (byte) 0xFF) {
-            overflow[b]--;
+        if (overflow[first] != (byte) 0xFF) {
+            overflow[first]--;
         }
     }
 
@@ -115,66 +117,47 @@ final class CuckooTable implements LongLongMap {
             return hasZero ? zeroValue : absent;
         }
         int i = find(key);
-        return i >= 0 ? slots[(i & ~1) + 1] : absent;
+        return i >= 0 ? values[i] : absent;
     }
 
     @Override
     public long touch(long key) {
         long h = hash(key);
-        int b = first(h);
-        // A bucket's 64 bytes start wherever the array's data does, so they usually span two cache lines: read both.
-        long first = slots[b] + slots[b + 7];
-        if (overflow[b >>> 3] == 0) {
-            return first;
+        int f = first(h);
+        int b = f * BUCKET;
+        // A bucket's 64 bytes start wherever the array's data does, so they usually span two cache lines: read both,
+        // of the keys and of the values (a removal reads its value; an insert writes one).
+        long t = keys[b] + keys[b + BUCKET - 1] + values[b] + values[b + BUCKET - 1];
+        if (overflow[f] == 0) {
+            return t;
         }
-        int c = second(h, b);
-        return first + slots[c] + slots[c + 7];
+        int c = second(h, f) * BUCKET;
+        return t + keys[c] + keys[c + BUCKET - 1];
     }
 
     /**
-     * The slot holding {@code key} (not 0), plus 1 when that is in the key's second bucket (slots are even); or
-     * -1. The second bucket is read only when some key of the first bucket's overflowed into its second: a new
-     * key, which every stored block inserts, costs one cache line, not two.
+     * The index holding {@code key} (not 0), or -1. The second bucket is read only when some key of the first
+     * bucket's overflowed into its second: a new key, which every stored block inserts, costs its first bucket.
      */
     private int find(long key) {
-        long[] s = slots;
         long h = hash(key);
-        int b = first(h);
-        if (s[b] == key) {
-            return b;
+        int f = first(h);
+        int i = indexIn(f * BUCKET, key);
+        if (i >= 0 || overflow[f] == 0) {
+            return i;
         }
-        if (s[b + 2] == key) {
-            return b + 2;
-        }
-        if (s[b + 4] == key) {
-            return b + 4;
-        }
-        if (s[b + 6] == key) {
-            return b + 6;
-        }
-        if (overflow[b >>> 3] == 0) {
-            return -1;
-        }
-        b = second(h, b);
-        if (s[b] == key) {
-            return b + 1;
-        }
-        if (s[b + 2] == key) {
-            return b + 3;
-        }
-        if (s[b + 4] == key) {
-            return b + 5;
-        }
-        if (s[b + 6] == key) {
-            return b + 7;
-        }
-        return -1;
+        return indexIn(second(h, f) * BUCKET, key);
     }
 
-    /** A free slot of the bucket starting at {@code b}, or -1. */
-    private int free(int b) {
-        long[] s = slots;
-        return s[b] == 0 ? b : s[b + 2] == 0 ? b + 2 : s[b + 4] == 0 ? b + 4 : s[b + 6] == 0 ? b + 6 : -1;
+    /** The index of {@code k} in the bucket starting at {@code b}, or -1 (0: a free slot). */
+    private int indexIn(int b, long k) {
+        long[] s = keys;
+        for (int i = b; i < b + BUCKET; i++) {
+            if (s[i] == k) {
+                return i;
+            }
+        }
+        return -1;
     }
 
     /** Puts a key that is not in the table. */
@@ -198,14 +181,14 @@ final class CuckooTable implements LongLongMap {
      * make room, and so on; false (the carried entry in {@link #carriedKey}) after {@link #MAX_KICKS} moves.
      */
     private boolean place(long key, long value) {
-        long[] s = slots;
+        long[] s = keys;
         long h = hash(key);
         int home = first(h);
         int b = home;
-        int i = free(b);
+        int i = indexIn(b * BUCKET, 0);
         if (i < 0) {
             b = second(h, home);
-            i = free(b);
+            i = indexIn(b * BUCKET, 0);
         }
         for (int kick = 0; i < 0; kick++) {
             if (kick == MAX_KICKS) {
@@ -216,14 +199,14 @@ final class CuckooTable implements LongLongMap {
             walk ^= walk << 13;
             walk ^= walk >>> 7;
             walk ^= walk << 17;
-            int victim = b + 2 * (int) (walk & (BUCKET - 1));
+            int victim = b * BUCKET + (int) (walk & (BUCKET - 1));
             if (b != home) {
                 overflowUp(home);
             }
             long k = s[victim];
-            long v = s[victim + 1];
+            long v = values[victim];
             s[victim] = key;
-            s[victim + 1] = value;
+            values[victim] = value;
             key = k;
             value = v;
             h = hash(key);
@@ -234,13 +217,13 @@ final class CuckooTable implements LongLongMap {
             } else {
                 b = second(h, home);
             }
-            i = free(b);
+            i = indexIn(b * BUCKET, 0);
         }
         if (b != home) {
             overflowUp(home);
         }
         s[i] = key;
-        s[i + 1] = value;
+        values[i] = value;
         return true;
     }
 
@@ -252,10 +235,10 @@ final class CuckooTable implements LongLongMap {
             zeroValue = value;
             return old;
         }
-        int i = find(key) & ~1;
+        int i = find(key);
         if (i >= 0) {
-            long old = slots[i + 1];
-            slots[i + 1] = value;
+            long old = values[i];
+            values[i] = value;
             return old;
         }
         insert(key, value);
@@ -269,9 +252,9 @@ final class CuckooTable implements LongLongMap {
             hasZero = true;
             return;
         }
-        int i = find(key) & ~1;
+        int i = find(key);
         if (i >= 0) {
-            slots[i + 1] |= bits;
+            values[i] |= bits;
         } else {
             insert(key, bits);
         }
@@ -286,9 +269,8 @@ final class CuckooTable implements LongLongMap {
         }
         int i = find(key);
         if (i >= 0) {
-            int slot = i & ~1;
-            slots[slot + 1] &= ~bits;
-            if (slots[slot + 1] == 0) {
+            values[i] &= ~bits;
+            if (values[i] == 0) {
                 vacate(i, key);
             }
         }
@@ -305,19 +287,19 @@ final class CuckooTable implements LongLongMap {
         if (i < 0) {
             return MISSING;
         }
-        long old = slots[(i & ~1) + 1];
+        long old = values[i];
         vacate(i, key);
         return old;
     }
 
     /** Empties the slot {@link #find} answered for {@code key}. */
-    private void vacate(int found, long key) {
-        int slot = found & ~1;
-        slots[slot] = 0;
-        slots[slot + 1] = 0;
+    private void vacate(int i, long key) {
+        keys[i] = 0;
+        values[i] = 0;
         size--;
-        if ((found & 1) != 0) {
-            overflowDown(first(hash(key)));
+        int home = first(hash(key));
+        if (i / BUCKET != home) {
+            overflowDown(home);
         }
     }
 
@@ -326,33 +308,34 @@ final class CuckooTable implements LongLongMap {
         if (hasZero) {
             action.accept(0, zeroValue);
         }
-        for (int i = 0; i < slots.length; i += 2) {
-            if (slots[i] != 0) {
-                action.accept(slots[i], slots[i + 1]);
+        for (int i = 0; i < keys.length; i++) {
+            if (keys[i] != 0) {
+                action.accept(keys[i], values[i]);
             }
         }
     }
 
     @Override
     public long memoryBytes() {
-        return 8L * slots.length + overflow.length + 80;
+        return 16L * keys.length + overflow.length + 96;
     }
 
     /** Rebuilds the table with {@code n} buckets or more, with every entry and {@code extraKey} (0: none). */
     private void rehash(int n, long extraKey, long extraValue) {
-        long[] old = slots;
+        long[] oldKeys = keys;
+        long[] oldValues = values;
         for (;; n += n / 4 + 1) {
             allocate(n);
-            if (placeAll(old) && (extraKey == 0 || place(extraKey, extraValue))) {
+            if (placeAll(oldKeys, oldValues) && (extraKey == 0 || place(extraKey, extraValue))) {
                 return;
             }
             // a walk failed even here (vanishingly rare below 90 % load): every entry is still in old; larger
         }
     }
 
-    private boolean placeAll(long[] from) {
-        for (int j = 0; j < from.length; j += 2) {
-            if (from[j] != 0 && !place(from[j], from[j + 1])) {
+    private boolean placeAll(long[] fromKeys, long[] fromValues) {
+        for (int j = 0; j < fromKeys.length; j++) {
+            if (fromKeys[j] != 0 && !place(fromKeys[j], fromValues[j])) {
                 return false;
             }
         }
