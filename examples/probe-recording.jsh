@@ -8,4 +8,10 @@ System.out.println(index.stats());
 var result = index.probe(IntStream.range(0, 160).toArray());
 System.out.println(result);
 if (result.pod("pod-b").matchedBlocks() != 3) throw new AssertionError("expected pod-b to hold 3 blocks: " + result);
+// The same through a pipelined index (residency recorded on a second thread, as cache-probe and top do): same answer.
+var pipelined = PrefixIndex.pipelined(PrefixIndex.DEFAULT_MODEL);
+try (var stream = EventStream.replay(Path.of("examples/recordings/two-pods-gap-restart.jsonl"))) {
+    stream.items().forEach(pipelined::apply);
+}
+if (!pipelined.probe(IntStream.range(0, 160).toArray()).equals(result)) throw new AssertionError("the pipelined index differs");
 /exit
