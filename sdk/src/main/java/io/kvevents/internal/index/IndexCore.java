@@ -487,7 +487,16 @@ public final class IndexCore {
         int[] gpuRun = new int[byId.size()];
         long[] aliveGpu = aliveAny.clone();
         int pages = aliveAny.length;
-        boolean onePage = pages == 1 && !residency.anyOffloaded();
+        boolean gpuOnly = !residency.anyOffloaded();
+        boolean onePage = pages == 1 && gpuOnly;
+        // the pages that still have live runs (a fleet's prompt usually loses all but one or two at its first blocks)
+        int[] live = new int[pages];
+        int liveCount = 0;
+        for (int p = 0; p < pages; p++) {
+            if (aliveAny[p] != 0) {
+                live[liveCount++] = p;
+            }
+        }
         boolean plain = r.lora() == null && r.cacheSalt() == null; // no extra keys on any block
         boolean anyAlive = true;
         long prev = ctx.seed;
@@ -520,6 +529,25 @@ public final class IndexCore {
                 anyAlive = alive != 0;
                 continue;
             }
+            if (gpuOnly) {
+                // Nothing offloaded: the GPU runs are the runs, and only pages with live runs are read.
+                for (int j = 0; j < n && liveCount > 0; j++, i++) {
+                    for (int q = 0; q < liveCount; ) {
+                        int p = live[q];
+                        long mask = residency.gpu(keys[j], p);
+                        if ((aliveAny[p] & ~mask) != 0) {
+                            aliveAny[p] = close(aliveAny[p], mask, anyRun, p, i);
+                            if (aliveAny[p] == 0) {
+                                live[q] = live[--liveCount]; // its last run ended: read it no more
+                                continue;
+                            }
+                        }
+                        q++;
+                    }
+                }
+                anyAlive = liveCount > 0;
+                continue;
+            }
             for (int j = 0; j < n && anyAlive; j++, i++) {
                 anyAlive = false;
                 for (int p = 0; p < pages; p++) {
@@ -538,7 +566,7 @@ public final class IndexCore {
             close(aliveAny[p], 0, anyRun, p, i);
             close(aliveGpu[p], 0, gpuRun, p, i);
         }
-        if (onePage) {
+        if (gpuOnly) {
             gpuRun = anyRun;
         }
         List<PodMatch> matches = new ArrayList<>();
