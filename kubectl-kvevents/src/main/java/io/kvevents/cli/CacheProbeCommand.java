@@ -114,33 +114,34 @@ final class CacheProbeCommand implements Callable<Integer> {
         PrintWriter err = spec.commandLine().getErr();
         NoticePrinter notices = new NoticePrinter(err, KvEventsCommand.verbose(spec),
                 sources.endpoints);
-        PrefixIndex index = PrefixIndex.pipelined(served.orElse(PrefixIndex.DEFAULT_MODEL));
-        index.declareModels(sources.endpoints);
-        try (EventStream stream = sources.open("probe");
-                MetricsServer metrics = metricsAddr == null ? null
-                        : MetricsServer.start(metricsAddr, stream::stats, index::stats)) {
-            index.follow(stream, sources.recordings.isEmpty() ? settle : Duration.ofDays(1), item -> {
-                notices.print(item);
-                notices.checkConnections();
-            });
+        try (PrefixIndex index = PrefixIndex.pipelined(served.orElse(PrefixIndex.DEFAULT_MODEL))) {
+            index.declareModels(sources.endpoints);
+            try (EventStream stream = sources.open("probe");
+                    MetricsServer metrics = metricsAddr == null ? null
+                            : MetricsServer.start(metricsAddr, stream::stats, index::stats)) {
+                index.follow(stream, sources.recordings.isEmpty() ? settle : Duration.ofDays(1), item -> {
+                    notices.print(item);
+                    notices.checkConnections();
+                });
+            }
+            if (!notices.allRead()) {
+                return ExitCodes.FAILURE;
+            }
+            List<ProbeResult> results = new ArrayList<>();
+            for (int[] ids : prompts) {
+                ProbeResult r = index.probe(new ProbeRequest(ids, probed, lora, cacheSalt));
+                results.add(output == Format.wide ? r : r.perPod());
+            }
+            if (output == Format.json) {
+                results.forEach(r -> out.println(json(r)));
+            } else if (output == Format.heatmap) {
+                Heatmap.print(results, out);
+            } else {
+                table(results, out);
+            }
+            out.flush();
+            return ExitCodes.OK;
         }
-        if (!notices.allRead()) {
-            return ExitCodes.FAILURE;
-        }
-        List<ProbeResult> results = new ArrayList<>();
-        for (int[] ids : prompts) {
-            ProbeResult r = index.probe(new ProbeRequest(ids, probed, lora, cacheSalt));
-            results.add(output == Format.wide ? r : r.perPod());
-        }
-        if (output == Format.json) {
-            results.forEach(r -> out.println(json(r)));
-        } else if (output == Format.heatmap) {
-            Heatmap.print(results, out);
-        } else {
-            table(results, out);
-        }
-        out.flush();
-        return ExitCodes.OK;
     }
 
     /** @param probed the model asked about (--model, else the MODEL Deployment's), or null */

@@ -90,12 +90,12 @@ final class TopCommand implements Callable<Integer> {
 
     @Override
     public Integer call() throws IOException {
-        PrefixIndex index = PrefixIndex.pipelined(PrefixIndex.DEFAULT_MODEL);
         PrintWriter out = spec.commandLine().getOut();
         boolean fullScreen = !once && format == Format.table && TailCommand.terminal()
                 && !"dumb".equals(System.getenv("TERM"));
         long stopAt = timeout == null ? Long.MAX_VALUE : System.nanoTime() + timeout.toNanos();
-        try (EventStream stream = sources.open("watch");
+        try (PrefixIndex index = PrefixIndex.pipelined(PrefixIndex.DEFAULT_MODEL); // closed last: metrics read it
+                EventStream stream = sources.open("watch");
                 MetricsServer metrics = metricsAddr == null ? null : MetricsServer.start(metricsAddr, stream::stats, index::stats);
                 Terminal terminal = fullScreen ? TerminalBuilder.builder().system(true).build() : null) {
             Map<String, Long> before = new HashMap<>();

@@ -184,13 +184,14 @@ public final class Benchmark {
      * has applied the last change ({@link PrefixIndex#stats()} waits for it).
      */
     private static double pipelined(Workload w) {
-        PrefixIndex index = PrefixIndex.pipelined(PrefixIndex.DEFAULT_MODEL);
-        long t0 = System.nanoTime();
-        for (int i = 0; i < w.payloads.size(); i++) {
-            index.apply(w.sources.get(i), "", Wire.decode(w.payloads.get(i)));
+        try (PrefixIndex index = PrefixIndex.pipelined(PrefixIndex.DEFAULT_MODEL)) {
+            long t0 = System.nanoTime();
+            for (int i = 0; i < w.payloads.size(); i++) {
+                index.apply(w.sources.get(i), "", Wire.decode(w.payloads.get(i)));
+            }
+            index.stats();
+            return (System.nanoTime() - t0) / 1e9;
         }
-        index.stats();
-        return (System.nanoTime() - t0) / 1e9;
     }
 
     private static double recoveryMillis(Workload w) {

@@ -22,7 +22,7 @@ import java.util.function.Consumer;
  * property of each source (declared, else named by its first live topic {@code kv@<pod>@<model>}; a
  * replayed batch without a topic never names it), and a probe reads the sources of its model.
  */
-public final class PrefixIndex {
+public final class PrefixIndex implements AutoCloseable {
     /** The model of sources whose topic does not name one ({@code kv@<pod>@<model>}). */
     public static final String DEFAULT_MODEL = "default";
 
@@ -55,7 +55,9 @@ public final class PrefixIndex {
      * each block's keys and engine hash, a second one (a daemon, stopped once the index is unreachable) records which
      * sources hold which keys. On two cores it ingests about 1.5 times as fast as {@link #create()}
      * (docs/performance.md); a probe or {@link #stats()} first waits for the second thread to catch up, so it sees
-     * every batch applied before it.
+     * every batch applied before it. {@link #close()} stops the second thread at once, and frees its tables at the next
+     * collection (try-with-resources); an index dropped unclosed has its thread stopped after a collection finds it.
+     * Should that thread fail (out of memory), the next probe or {@code stats()} says so in an unchecked exception.
      */
     public static PrefixIndex pipelined(String model) {
         return new PrefixIndex(new IndexCore(model, 0, 0, true));
@@ -152,6 +154,15 @@ public final class PrefixIndex {
     /** What the index holds. */
     public synchronized IndexStats stats() {
         return core.stats();
+    }
+
+    /**
+     * Stops a {@link #pipelined} index's second thread; a probe of it then throws. Nothing for any other index, which
+     * holds no thread and stays usable.
+     */
+    @Override
+    public synchronized void close() {
+        core.close();
     }
 
     @Override

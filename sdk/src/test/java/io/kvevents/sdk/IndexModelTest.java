@@ -73,12 +73,16 @@ class IndexModelTest {
     /** The index that records residency on a second thread: every probe sees every batch applied before it. */
     @RepeatedTest(6)
     void thePipelinedIndexAgreesWithWhatEveryPodHolds(RepetitionInfo info) {
-        check(PrefixIndex.pipelined(PrefixIndex.DEFAULT_MODEL), 2000L + info.getCurrentRepetition(), 4, 40, 25);
+        try (PrefixIndex index = PrefixIndex.pipelined(PrefixIndex.DEFAULT_MODEL)) {
+            check(index, 2000L + info.getCurrentRepetition(), 4, 40, 25);
+        }
     }
 
     @RepeatedTest(1)
     void thePipelinedIndexAgreesWithEveryPodOfAFleetOf1024(RepetitionInfo info) {
-        check(PrefixIndex.pipelined(PrefixIndex.DEFAULT_MODEL), 6000L + info.getCurrentRepetition(), 1024, 6, 3000);
+        try (PrefixIndex index = PrefixIndex.pipelined(PrefixIndex.DEFAULT_MODEL)) {
+            check(index, 6000L + info.getCurrentRepetition(), 1024, 6, 3000);
+        }
     }
 
     private static void check(long seed, int podCount, int rounds, int opsPerRound) {
@@ -150,6 +154,10 @@ class IndexModelTest {
                         continue; // batches older than the buffer are gone: the index may lag that pod
                     }
                     assertEquals(truth, seen, "seed " + seed + " round " + round + " " + pod.name);
+                    int seenOnGpu = result.pods().stream().filter(m -> m.pod().equals(pod.name))
+                            .mapToInt(PodMatch::gpuMatchedBlocks).findFirst().orElse(0);
+                    assertEquals(truth, seenOnGpu, "on GPU (the simulated engines offload nothing): seed " + seed
+                            + " round " + round + " " + pod.name);
                     probes++;
                 }
             }

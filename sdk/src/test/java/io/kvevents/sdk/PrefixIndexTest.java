@@ -11,11 +11,25 @@ import java.util.Arrays;
 import java.util.List;
 import java.util.stream.IntStream;
 import java.util.stream.LongStream;
+import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 
-/** Every rule of docs/architecture.md (the prefix index), including where other gateways go wrong. */
+/**
+ * Every rule of docs/architecture.md (the prefix index), including where other gateways go wrong; run again on the
+ * pipelined index by {@link PipelinedPrefixIndexTest}.
+ */
 class PrefixIndexTest {
-    private final PrefixIndex index = PrefixIndex.create();
+    final PrefixIndex index = newIndex();
+
+    /** The index under test (every test but those that build their own kind). */
+    PrefixIndex newIndex() {
+        return PrefixIndex.create();
+    }
+
+    @AfterEach
+    void closeIndex() {
+        index.close();
+    }
 
     private static int[] tokens(int from, int count) {
         return IntStream.range(from, from + count).toArray();

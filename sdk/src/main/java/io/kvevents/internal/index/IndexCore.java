@@ -155,6 +155,13 @@ public final class IndexCore {
         }
     }
 
+    /** Stops a pipelined index's second thread (nothing for another index); a probe of it then throws. */
+    public void close() {
+        if (lane != null) {
+            lane.close();
+        }
+    }
+
     /** Before the residency is read: every change handed to the lane is applied. */
     private void settle() {
         if (lane != null) {

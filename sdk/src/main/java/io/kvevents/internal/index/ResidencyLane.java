@@ -27,6 +27,16 @@ final class ResidencyLane {
     private static final int SPINS = 2_000;
     private static final Cleaner CLEANER = Cleaner.create();
 
+    /**
+     * The lane can apply nothing more: its thread failed, or it was closed. Not an {@link IllegalStateException}, which
+     * a probe throws for an index that holds nothing yet: a caller must not take this one for that.
+     */
+    static final class Stopped extends RuntimeException {
+        Stopped(String message, Throwable cause) {
+            super(message, cause);
+        }
+    }
+
     /** What the lane's entries are applied to: the residency, or in a test a target that fails. */
     interface Target {
         void add(long key, int source, boolean gpu);
@@ -76,6 +86,9 @@ final class ResidencyLane {
 
     /** Makes every entry written so far visible to the reader. */
     void publish() {
+        if (reader.closed) {
+            throw new Stopped("this index was closed: build a new one", null);
+        }
         if (published != written) {
             published = written;
             reader.published = written;
@@ -87,7 +100,6 @@ final class ResidencyLane {
 
     /** Returns once every change handed over has been applied: the target may then be read on this thread. */
     void settle() {
-        publish();
         waitFor(written);
     }
 
@@ -96,8 +108,11 @@ final class ResidencyLane {
         for (int spins = 0; (applied = reader.applied) < count; spins++) {
             Throwable failure = reader.failure;
             if (failure != null) {
-                throw new IllegalStateException("the index's residency thread stopped (" + failure
+                throw new Stopped("the index's residency thread stopped (" + failure
                         + "): this index can no longer be trusted; build a new one", failure);
+            }
+            if (reader.closed) {
+                throw new Stopped("this index was closed: build a new one", null);
             }
             if (spins < SPINS) {
                 Thread.onSpinWait();
@@ -107,7 +122,7 @@ final class ResidencyLane {
         }
     }
 
-    /** Stops the lane's thread; what was not applied is lost. */
+    /** Stops the lane's thread; what was not applied is lost, and the next wait for it throws {@link Stopped}. */
     void close() {
         cleanable.clean();
     }

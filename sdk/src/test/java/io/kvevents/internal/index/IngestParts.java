@@ -27,7 +27,9 @@ import java.util.Random;
  * </ul>
  *
  * <p>{@code java -Xmx12g -XX:+UseSerialGC -cp sdk/target/test-classes:sdk/target/classes:<the sdk's classpath>
- * io.kvevents.internal.index.IngestParts [PODS [BLOCKS [RUNS]]]} (16, 131,072, 3). A scratch tool, not a test.
+ * io.kvevents.internal.index.IngestParts [PODS [BLOCKS [RUNS]]]} (16, 131,072, 3), from the repository's root (it
+ * reads the trace from {@code examples/}). A scratch tool, not a test. The replay leaves out what the index does for a
+ * hash stored twice (a second copy): the simulated engines store a hash once.
  */
 public final class IngestParts {
     private static final int WINDOW = 16;
