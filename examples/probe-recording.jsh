@@ -14,4 +14,5 @@ try (var stream = EventStream.replay(Path.of("examples/recordings/two-pods-gap-r
     stream.items().forEach(pipelined::apply);
 }
 if (!pipelined.probe(IntStream.range(0, 160).toArray()).equals(result)) throw new AssertionError("the pipelined index differs");
+pipelined.close(); // stops its second thread (an index dropped unclosed has it stopped after a collection)
 /exit
