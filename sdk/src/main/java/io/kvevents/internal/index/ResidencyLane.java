@@ -6,7 +6,7 @@ import java.util.concurrent.locks.LockSupport;
 /**
  * Residency changes applied on a thread of their own: the index's thread resolves engine hashes and chain keys and
  * hands each (key, source, tier, add or remove) to this lane, whose thread applies them to the residency in order.
- * The two halves of a stored block's apply then run on two cores (docs/performance.md, "Two threads").
+ * The two halves of a stored block's apply then run on two cores (docs/performance.md, the nearest designs).
  *
  * <p>The hand-over is a ring with one writer and one reader: the writer's entries become visible when it publishes
  * (every {@value #PUBLISH_EVERY} entries and at the end of each batch), the reader reports how far it has applied.
