@@ -127,11 +127,6 @@ final class ResidencyLane {
         cleanable.clean();
     }
 
-    /** True while the lane's thread runs (tests). */
-    boolean running() {
-        return reader.thread.isAlive();
-    }
-
     /** The lane's thread: applies the ring's entries in order. Holds no reference to the lane. */
     private static final class Reader implements Runnable {
         final Target target;

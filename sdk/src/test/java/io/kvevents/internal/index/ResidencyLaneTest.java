@@ -132,13 +132,14 @@ class ResidencyLaneTest {
 
     @Test
     void closeStopsTheThread() throws InterruptedException {
-        ResidencyLane lane = new ResidencyLane(new Recorder(), "test-lane-close");
-        assertTrue(lane.running());
+        String name = "test-lane-close";
+        ResidencyLane lane = new ResidencyLane(new Recorder(), name);
+        assertTrue(threadNamed(name));
         lane.close();
-        for (int i = 0; i < 500 && lane.running(); i++) {
+        for (int i = 0; i < 500 && threadNamed(name); i++) {
             Thread.sleep(10);
         }
-        assertFalse(lane.running());
+        assertFalse(threadNamed(name));
         // a closed lane says so rather than wait for a thread that is gone
         assertThrows(ResidencyLane.Stopped.class, lane::settle);
         assertThrows(ResidencyLane.Stopped.class, lane::publish);
