@@ -49,6 +49,13 @@ public final class SourceSequencer {
      * (a loaded engine, a port-forward) is not a cut.
      */
     private long slowestReplyNanos;
+    /**
+     * A reply came since the transport last (re)connected. A request sent before that waits for the connection as
+     * well (a port-forward opens its stream in up to 5 s): its latency is not the publisher's, and is not learned.
+     */
+    private boolean answeredSinceConnect;
+    /** The outstanding request went out on a connection that had answered: its latency is learned. */
+    private boolean latencyCounts;
     private long lastReplyNanos;
     private boolean awaitingFirstReply;
     /** A reply came and its answer's end marker has not: the next reply's wait is a pause within one answer. */
@@ -121,9 +128,10 @@ public final class SourceSequencer {
     private void replyArrived(long nowNanos, boolean endMarker) {
         if (answerOpen) {
             slowestReplyNanos = Math.max(slowestReplyNanos, nowNanos - lastReplyNanos); // a pause within one answer
-        } else if (awaitingFirstReply) {
+        } else if (awaitingFirstReply && latencyCounts) {
             slowestReplyNanos = Math.max(slowestReplyNanos, nowNanos - lastActivityNanos); // a request's latency
         }
+        answeredSinceConnect = true;
         awaitingFirstReply = false;
         answerOpen = !endMarker;
         lastReplyNanos = nowNanos;
@@ -207,6 +215,7 @@ public final class SourceSequencer {
      */
     public void onConnected(long nowNanos, boolean reconnect) {
         if (reconnect) {
+            answeredSinceConnect = false;
             onReconnected(nowNanos);
         }
         if (replayer != null) {
@@ -372,6 +381,7 @@ public final class SourceSequencer {
         replayHoled = false;
         lastActivityNanos = nowNanos;
         awaitingFirstReply = true;
+        latencyCounts = answeredSinceConnect;
         answerOpen = false; // a pause taken for a cut is not a pause within an answer: it must not teach patience
         repliesSinceRequest = 0;
         replayer.request(from);

@@ -182,6 +182,44 @@ class SourceSequencerTest {
         assertEquals(0, s.stats().unrecoverableGaps());
     }
 
+    /**
+     * The first request goes out before the replay socket has connected, so its first reply waits for the connection
+     * (a port-forward opens its stream in up to 5 s). That wait says nothing about how this publisher paces an
+     * answer: taken for its answer latency, it made every later high-water-mark cut wait four times as long
+     * (recovery of a 10,000-batch replay in ten rounds: 61 ms of silence each, after a 15 ms connect).
+     */
+    @Test
+    void theFirstRequestsWaitForTheConnectionDoesNotSlowTheDetectionOfCuts() {
+        SourceSequencer s = new SourceSequencer("pod-a", items::add, replayRequests::add, StreamOptions.DEFAULT);
+        s.start(0);
+        for (long i = 0; i < 20; i++) {
+            s.onReplayed(msg(i), 400 * MS + i * 10_000); // connected after 400 ms, then 10 µs a reply
+        }
+        s.tick(400 * MS + 20 * MS);
+        assertEquals(List.of(0L), replayRequests, "20 ms of silence is within the default 25 ms idle timeout");
+        s.tick(400 * MS + 30 * MS);
+        assertEquals(List.of(0L, 20L), replayRequests, "30 ms of silence after replies 10 µs apart is a cut");
+    }
+
+    /** A request on a connection that has answered before: its latency is the publisher's (or its port-forward's). */
+    @Test
+    void aLaterRequestsLatencyStillTeachesPatience() {
+        SourceSequencer s = new SourceSequencer("pod-a", items::add, replayRequests::add, StreamOptions.DEFAULT);
+        s.start(0);
+        for (long i = 0; i < 20; i++) {
+            s.onReplayed(msg(i), 5 * MS);
+        }
+        s.tick(35 * MS); // cut after 30 ms of silence
+        assertEquals(List.of(0L, 20L), replayRequests);
+        for (long i = 20; i < 40; i++) {
+            s.onReplayed(msg(i), 115 * MS); // the second answer took 80 ms to begin
+        }
+        s.tick(115 * MS + 200 * MS);
+        assertEquals(List.of(0L, 20L), replayRequests, "four times the 80 ms answer latency has not passed");
+        s.tick(115 * MS + 330 * MS);
+        assertEquals(List.of(0L, 20L, 40L), replayRequests);
+    }
+
     @Test
     void aHoleInTheMiddleOfAReplayIsFetchedAgainNotReportedLost() {
         SourceSequencer s = withReplay();
