@@ -201,6 +201,28 @@ class SourceSequencerTest {
         assertEquals(List.of(0L, 20L), replayRequests, "30 ms of silence after replies 10 µs apart is a cut");
     }
 
+    /** After a reconnect the check of our last batch waits for the new connection too: that wait is not learned either. */
+    @Test
+    void theCheckAfterAReconnectDoesNotSlowTheDetectionOfCuts() {
+        SourceSequencer s = new SourceSequencer("pod-a", items::add, replayRequests::add, StreamOptions.DEFAULT);
+        s.start(0);
+        s.onConnected(MS, false);
+        for (long i = 0; i < 20; i++) {
+            s.onReplayed(msg(i), 5 * MS);
+        }
+        s.onReplayEnd(5 * MS);
+        assertFalse(s.recovering());
+        s.onConnected(2_000 * MS, true); // lost and found again: is seq 19 still the batch we hold?
+        assertEquals(List.of(0L, 19L), replayRequests);
+        s.onReplayed(msg(19), 2_400 * MS); // the same bytes, once the new connection answered
+        for (long i = 20; i < 40; i++) {
+            s.onReplayed(msg(i), 2_400 * MS);
+        }
+        s.tick(2_400 * MS + 30 * MS);
+        assertEquals(List.of(0L, 19L, 40L), replayRequests, "30 ms of silence after a burst is a cut");
+        assertEquals(40, applied().size());
+    }
+
     /** A request on a connection that has answered before: its latency is the publisher's (or its port-forward's). */
     @Test
     void aLaterRequestsLatencyStillTeachesPatience() {
