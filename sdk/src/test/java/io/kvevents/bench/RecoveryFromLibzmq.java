@@ -19,8 +19,9 @@ import java.util.List;
  * same against its in-process jeromq publisher, which needs no Python.
  *
  * <p>{@code java -cp sdk/target/test-classes:sdk/target/classes:<the sdk's classpath>
- * io.kvevents.bench.RecoveryFromLibzmq [BATCHES [RUNS]]} (10,000, 5), from the repository's root. A measuring tool,
- * not a test.
+ * io.kvevents.bench.RecoveryFromLibzmq [BATCHES [RUNS [PEER OPTION...]]]} (10,000, 5), from the repository's root;
+ * {@code --router-hwm N} makes the peer's ROUTER drop replies past N queued (vLLM's: libzmq's default, 1,000). A
+ * measuring tool, not a test.
  */
 public final class RecoveryFromLibzmq {
     private RecoveryFromLibzmq() {
@@ -29,9 +30,11 @@ public final class RecoveryFromLibzmq {
     public static void main(String[] args) throws Exception {
         int batches = args.length > 0 ? Integer.parseInt(args[0]) : 10_000;
         int runs = args.length > 1 ? Integer.parseInt(args[1]) : 5;
+        List<String> peerOptions = new java.util.ArrayList<>(List.of("--buffer=" + batches));
+        peerOptions.addAll(Arrays.asList(args).subList(Math.min(2, args.length), args.length));
         double[] millis = new double[runs];
         for (int run = 0; run < runs; run++) {
-            try (VllmPeer peer = VllmPeer.start("--buffer=" + batches)) {
+            try (VllmPeer peer = VllmPeer.start(peerOptions.toArray(String[]::new))) {
                 peer.publish(batches);
                 PrefixIndex index = PrefixIndex.create();
                 long t0 = System.nanoTime();
@@ -50,8 +53,8 @@ public final class RecoveryFromLibzmq {
                         throw new IllegalStateException("only " + applied + " of " + batches + " batches within 60 s");
                     }
                     millis[run] = (System.nanoTime() - t0) / 1e6;
-                    System.out.printf("run %d: %d batches in %.0f ms, %d replay requests%n", run + 1, batches, millis[run],
-                            stream.stats().get(0).replays());
+                    System.out.printf("run %d: %d batches in %.0f ms, %d replay requests, %d answered%n", run + 1, batches,
+                            millis[run], stream.stats().get(0).replays(), stream.stats().get(0).replaysAnswered());
                 }
             }
         }
