@@ -8,6 +8,7 @@ import io.kvevents.sdk.StreamItem;
 import io.kvevents.sdk.StreamOptions;
 import io.kvevents.testing.VllmPeer;
 import java.time.Duration;
+import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
 
@@ -30,7 +31,7 @@ public final class RecoveryFromLibzmq {
     public static void main(String[] args) throws Exception {
         int batches = args.length > 0 ? Integer.parseInt(args[0]) : 10_000;
         int runs = args.length > 1 ? Integer.parseInt(args[1]) : 5;
-        List<String> peerOptions = new java.util.ArrayList<>(List.of("--buffer=" + batches));
+        List<String> peerOptions = new ArrayList<>(List.of("--buffer=" + batches));
         peerOptions.addAll(Arrays.asList(args).subList(Math.min(2, args.length), args.length));
         double[] millis = new double[runs];
         for (int run = 0; run < runs; run++) {
@@ -59,6 +60,7 @@ public final class RecoveryFromLibzmq {
             }
         }
         Arrays.sort(millis);
-        System.out.printf("median %.0f ms of %d runs%n", millis[runs / 2], runs);
+        double median = runs % 2 == 1 ? millis[runs / 2] : (millis[runs / 2 - 1] + millis[runs / 2]) / 2;
+        System.out.printf("median %.0f ms of %d runs%n", median, runs);
     }
 }

@@ -283,6 +283,49 @@ class EventStreamPeerTest {
         }
     }
 
+    /**
+     * A replay socket whose connection opens slowly (a port-forward takes up to 5 s to open its stream; here a relay
+     * holds the connection 1.5 s before it passes bytes on) sends its first request before the handshake. That wait
+     * once counted as the publisher's answer latency, and a high-water-mark cut of the answer then waited
+     * min(2 s answer timeout, 4 × 1.5 s) of silence before asking again. The latency now counts from the handshake.
+     */
+    @Test
+    void aSlowReplayConnectionDoesNotMakeACutWaitLonger() throws Exception {
+        try (VllmPeer peer = VllmPeer.start(); java.net.ServerSocket front = new java.net.ServerSocket(0, 8,
+                java.net.InetAddress.getLoopbackAddress())) {
+            peer.publish(40);
+            peer.cutNextReplay(15);
+            int target = Integer.parseInt(peer.replayEndpoint().replaceAll(".*:", ""));
+            Thread relay = new Thread(() -> {
+                try {
+                    while (!front.isClosed()) {
+                        java.net.Socket in = front.accept();
+                        Thread.sleep(1_500);
+                        java.net.Socket out = new java.net.Socket("127.0.0.1", target);
+                        pipe(in, out);
+                        pipe(out, in);
+                    }
+                } catch (java.io.IOException | InterruptedException closed) {
+                    // the test is over
+                }
+            }, "slow-relay");
+            relay.setDaemon(true);
+            relay.start();
+            SourceSpec spec = SourceSpec.of("pod-a", peer.liveEndpoint(), "tcp://127.0.0.1:" + front.getLocalPort());
+            try (EventStream stream = EventStream.connect(List.of(spec), StreamOptions.DEFAULT)) {
+                Seen seen = new Seen();
+                until(stream, seen, s -> s.batches.size() == 40);
+                seen.assertExactly(40);
+                StreamNotice cut = (StreamNotice) seen.items.stream()
+                        .filter(i -> i instanceof StreamNotice n && n.kind() == Kind.REPLAY_CUT).findFirst().orElseThrow();
+                java.util.regex.Matcher silence = java.util.regex.Pattern.compile("for (\\d+) ms").matcher(cut.message());
+                assertTrue(silence.find(), cut.message());
+                assertTrue(Integer.parseInt(silence.group(1)) < 1_000, "the cut was taken after " + silence.group(1)
+                        + " ms of silence, as if the 1.5 s connection were the publisher's pace: " + cut.message());
+            }
+        }
+    }
+
     /** Issue 13 #7: a publisher on an IPv6 address ({@code tcp://[::1]:5557}, a pod of an IPv6 cluster) is read. */
     @Test
     void aPublisherOnAnIpv6AddressIsRead() {

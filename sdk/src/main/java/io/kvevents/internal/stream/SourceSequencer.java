@@ -50,12 +50,10 @@ public final class SourceSequencer {
      */
     private long slowestReplyNanos;
     /**
-     * A reply came since the transport last (re)connected. A request sent before that waits for the connection as
-     * well (a port-forward opens its stream in up to 5 s): its latency is not the publisher's, and is not learned.
+     * When the replay socket last finished its handshake with the publisher. A request sent before that waited for the
+     * connection too (a port-forward opens its stream in up to 5 s): its latency counts from the handshake on.
      */
-    private boolean answeredSinceConnect;
-    /** The outstanding request went out on a connection that had answered: its latency is learned. */
-    private boolean latencyCounts;
+    private long replayConnectedNanos = Long.MIN_VALUE;
     private long lastReplyNanos;
     private boolean awaitingFirstReply;
     /** A reply came and its answer's end marker has not: the next reply's wait is a pause within one answer. */
@@ -128,10 +126,10 @@ public final class SourceSequencer {
     private void replyArrived(long nowNanos, boolean endMarker) {
         if (answerOpen) {
             slowestReplyNanos = Math.max(slowestReplyNanos, nowNanos - lastReplyNanos); // a pause within one answer
-        } else if (awaitingFirstReply && latencyCounts) {
-            slowestReplyNanos = Math.max(slowestReplyNanos, nowNanos - lastActivityNanos); // a request's latency
+        } else if (awaitingFirstReply) {
+            // a request's latency, from when it could reach the publisher
+            slowestReplyNanos = Math.max(slowestReplyNanos, nowNanos - Math.max(lastActivityNanos, replayConnectedNanos));
         }
-        answeredSinceConnect = true;
         awaitingFirstReply = false;
         answerOpen = !endMarker;
         lastReplyNanos = nowNanos;
@@ -209,13 +207,20 @@ public final class SourceSequencer {
     }
 
     /**
+     * The replay socket finished its handshake with the publisher (connected, or connected again): a request queued
+     * before it could not be answered sooner, and its wait for the connection is not the publisher's latency.
+     */
+    public void onReplayConnected(long nowNanos) {
+        replayConnectedNanos = nowNanos;
+    }
+
+    /**
      * The transport connected. Its subscription reaches the publisher a moment later, and batches
      * published meanwhile are dropped (ZeroMQ's slow joiner); an idle engine would leave them unnoticed
      * until its next batch, so unless a live message shows up first, replay from last + 1 once it settled.
      */
     public void onConnected(long nowNanos, boolean reconnect) {
         if (reconnect) {
-            answeredSinceConnect = false;
             onReconnected(nowNanos);
         }
         if (replayer != null) {
@@ -381,7 +386,6 @@ public final class SourceSequencer {
         replayHoled = false;
         lastActivityNanos = nowNanos;
         awaitingFirstReply = true;
-        latencyCounts = answeredSinceConnect;
         answerOpen = false; // a pause taken for a cut is not a pause within an answer: it must not teach patience
         repliesSinceRequest = 0;
         replayer.request(from);

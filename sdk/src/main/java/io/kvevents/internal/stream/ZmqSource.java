@@ -77,6 +77,7 @@ final class ZmqSource implements SourceWorker {
     private void run() {
         ZMQ.Socket live = null;
         ZMQ.Socket monitor = null;
+        ZMQ.Socket replayMonitor = null;
         ZMQ.Poller poller = null;
         try {
             live = context.createSocket(SocketType.SUB);
@@ -103,11 +104,18 @@ final class ZmqSource implements SourceWorker {
                 replay.setReconnectIVLMax(5000);
                 replay.setHandshakeIvl(HANDSHAKE_MS);
                 replay.setIPv6(isIpv6(spec.replayEndpoint()));
+                // Its handshakes: a request queued before one is answered no sooner, and that wait is not the
+                // publisher's latency (SourceSequencer#onReplayConnected).
+                String replayMonitorAddress = "inproc://kvevents-monitor-" + MONITOR_IDS.incrementAndGet();
+                replay.monitor(replayMonitorAddress, ZMQ.EVENT_HANDSHAKE_PROTOCOL);
+                replayMonitor = context.createSocket(SocketType.PAIR);
+                replayMonitor.connect(replayMonitorAddress);
                 replay.connect(spec.replayEndpoint());
             }
-            poller = context.createPoller(3);
+            poller = context.createPoller(4);
             int liveIndex = poller.register(live, ZMQ.Poller.POLLIN);
             int monitorIndex = poller.register(monitor, ZMQ.Poller.POLLIN);
+            int replayMonitorIndex = replayMonitor == null ? -1 : poller.register(replayMonitor, ZMQ.Poller.POLLIN);
             int replayIndex = replay == null ? -1 : poller.register(replay, ZMQ.Poller.POLLIN);
 
             sequencer.start(System.nanoTime());
@@ -115,6 +123,9 @@ final class ZmqSource implements SourceWorker {
                 poller.poll(sequencer.recovering() ? 5 : 50); // a replay is timed closely, idle sources loosely
                 if (poller.pollin(monitorIndex)) {
                     connectionEvents(monitor);
+                }
+                if (replayMonitorIndex >= 0 && poller.pollin(replayMonitorIndex)) {
+                    replayConnectionEvents(replayMonitor); // before its replies: they came over that connection
                 }
                 if (replayIndex >= 0 && poller.pollin(replayIndex)) {
                     readReplay();
@@ -133,7 +144,7 @@ final class ZmqSource implements SourceWorker {
             if (poller != null) {
                 poller.close();
             }
-            for (ZMQ.Socket s : Arrays.asList(live, monitor, replay)) {
+            for (ZMQ.Socket s : Arrays.asList(live, monitor, replay, replayMonitor)) {
                 if (s != null) {
                     context.destroySocket(s);
                 }
@@ -153,6 +164,12 @@ final class ZmqSource implements SourceWorker {
                 sink.emit(StreamNotice.of(spec.name(), Kind.DISCONNECTED,
                         "lost " + spec.liveEndpoint() + "; reconnecting (backoff up to 5 s)"));
             }
+        }
+    }
+
+    private void replayConnectionEvents(ZMQ.Socket replayMonitor) {
+        while (ZMQ.Event.recv(replayMonitor, ZMQ.DONTWAIT) != null) {
+            sequencer.onReplayConnected(System.nanoTime()); // the only event it is told of: a finished handshake
         }
     }
 

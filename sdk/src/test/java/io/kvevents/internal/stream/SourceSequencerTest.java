@@ -192,6 +192,7 @@ class SourceSequencerTest {
     void theFirstRequestsWaitForTheConnectionDoesNotSlowTheDetectionOfCuts() {
         SourceSequencer s = new SourceSequencer("pod-a", items::add, replayRequests::add, StreamOptions.DEFAULT);
         s.start(0);
+        s.onReplayConnected(400 * MS); // the replay socket's handshake
         for (long i = 0; i < 20; i++) {
             s.onReplayed(msg(i), 400 * MS + i * 10_000); // connected after 400 ms, then 10 µs a reply
         }
@@ -214,13 +215,33 @@ class SourceSequencerTest {
         assertFalse(s.recovering());
         s.onConnected(2_000 * MS, true); // lost and found again: is seq 19 still the batch we hold?
         assertEquals(List.of(0L, 19L), replayRequests);
-        s.onReplayed(msg(19), 2_400 * MS); // the same bytes, once the new connection answered
+        s.onReplayConnected(2_399 * MS); // the replay socket's new handshake
+        s.onReplayed(msg(19), 2_400 * MS); // the same bytes
         for (long i = 20; i < 40; i++) {
             s.onReplayed(msg(i), 2_400 * MS);
         }
         s.tick(2_400 * MS + 30 * MS);
         assertEquals(List.of(0L, 19L, 40L), replayRequests, "30 ms of silence after a burst is a cut");
         assertEquals(40, applied().size());
+    }
+
+    /** The replay socket connects again while a request is outstanding: the wait before that is not the publisher's. */
+    @Test
+    void aReplayConnectionMadeAgainMidRecoveryDoesNotSlowTheDetectionOfCuts() {
+        SourceSequencer s = new SourceSequencer("pod-a", items::add, replayRequests::add, StreamOptions.DEFAULT);
+        s.start(0);
+        s.onReplayConnected(MS);
+        for (long i = 0; i < 20; i++) {
+            s.onReplayed(msg(i), 2 * MS);
+        }
+        s.tick(35 * MS); // cut
+        assertEquals(List.of(0L, 20L), replayRequests);
+        s.onReplayConnected(1_000 * MS); // the connection dropped and was made again
+        for (long i = 20; i < 40; i++) {
+            s.onReplayed(msg(i), 1_001 * MS);
+        }
+        s.tick(1_001 * MS + 30 * MS);
+        assertEquals(List.of(0L, 20L, 40L), replayRequests, "30 ms of silence after a burst is a cut");
     }
 
     /** A request on a connection that has answered before: its latency is the publisher's (or its port-forward's). */
