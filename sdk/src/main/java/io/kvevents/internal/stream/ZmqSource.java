@@ -168,8 +168,11 @@ final class ZmqSource implements SourceWorker {
     }
 
     private void replayConnectionEvents(ZMQ.Socket replayMonitor) {
-        while (ZMQ.Event.recv(replayMonitor, ZMQ.DONTWAIT) != null) {
-            sequencer.onReplayConnected(System.nanoTime()); // the only event it is told of: a finished handshake
+        ZMQ.Event event;
+        while ((event = ZMQ.Event.recv(replayMonitor, ZMQ.DONTWAIT)) != null) {
+            if (event.getEvent() == ZMQ.EVENT_HANDSHAKE_PROTOCOL) {
+                sequencer.onReplayConnected(System.nanoTime());
+            }
         }
     }
 
