@@ -98,11 +98,13 @@ class SimulateAndBenchCommandTest {
                 "--repeat", "1", "--probes", "20", "-o", "json");
         assertEquals(0, r.exitCode(), r.err());
         JsonObject o = JsonParser.parseString(r.out()).getAsJsonObject();
-        assertEquals(List.of("ingest_blocks_per_s", "ingest_presized_blocks_per_s", "ingest_two_threads_blocks_per_s", "probe_p50_us", "probe_p99_us", "bytes_per_entry",
+        assertEquals(List.of("ingest_blocks_per_s", "ingest_presized_blocks_per_s", "ingest_two_threads_blocks_per_s",
+                "ingest_two_threads_presized_blocks_per_s", "probe_p50_us", "probe_p99_us", "bytes_per_entry",
                 "resident_entries", "recovery_ms"), List.copyOf(o.keySet()));
         assertTrue(o.get("resident_entries").getAsLong() > 2048);
         assertTrue(o.get("ingest_blocks_per_s").getAsDouble() > 0);
         assertTrue(o.get("ingest_two_threads_blocks_per_s").getAsDouble() > 0);
+        assertTrue(o.get("ingest_two_threads_presized_blocks_per_s").getAsDouble() > 0);
     }
 
     @Test

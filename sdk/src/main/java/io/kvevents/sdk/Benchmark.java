@@ -38,9 +38,11 @@ public final class Benchmark {
      * @param ingestPresizedBlocksPerSecond into one sized for the fleet ({@link PrefixIndex#forFleet}): no rehashing
      * @param ingestTwoThreadsBlocksPerSecond into a growing index that applies on two threads
      *     ({@link PrefixIndex#pipelined}): this one decodes and maps engine hashes to keys, the second records residency
+     * @param ingestTwoThreadsPresizedBlocksPerSecond into a pipelined index sized for the fleet
+     *     ({@link PrefixIndex#pipelined(String, int, int)})
      */
     public record Result(double ingestBlocksPerSecond, double ingestPresizedBlocksPerSecond,
-            double ingestTwoThreadsBlocksPerSecond, double probeP50Micros,
+            double ingestTwoThreadsBlocksPerSecond, double ingestTwoThreadsPresizedBlocksPerSecond, double probeP50Micros,
             double probeP99Micros, double bytesPerEntry, long residentEntries, double recoveryMillis, int recoveryBatches,
             long storedBlocks, long batches) {
     }
@@ -75,7 +77,12 @@ public final class Benchmark {
 
         double[] twoThreads = new double[config.repeat()];
         for (int r = 0; r < config.repeat(); r++) {
-            twoThreads[r] = w.storedBlocks / pipelined(w);
+            twoThreads[r] = w.storedBlocks / pipelined(w, PrefixIndex.pipelined(PrefixIndex.DEFAULT_MODEL));
+        }
+        double[] twoThreadsPresized = new double[config.repeat()];
+        for (int r = 0; r < config.repeat(); r++) {
+            twoThreadsPresized[r] = w.storedBlocks / pipelined(w,
+                    PrefixIndex.pipelined(PrefixIndex.DEFAULT_MODEL, config.pods(), config.capacityBlocks()));
         }
 
         progress.accept("probe: a " + w.probe.length + "-token prompt, " + config.repeat() + " × " + config.probes()
@@ -110,7 +117,7 @@ public final class Benchmark {
         for (int r = 0; r < config.repeat(); r++) {
             recovery[r] = recoveryMillis(w);
         }
-        return new Result(median(rates), median(presized), median(twoThreads), median(p50), median(p99), stats.bytesPerEntry(),
+        return new Result(median(rates), median(presized), median(twoThreads), median(twoThreadsPresized), median(p50), median(p99), stats.bytesPerEntry(),
                 stats.residentEntries(), median(recovery), batches, w.storedBlocks, trace.size() + 1);
     }
 
@@ -180,11 +187,11 @@ public final class Benchmark {
     }
 
     /**
-     * Seconds to decode and apply every payload into a {@link PrefixIndex#pipelined} index, until its second thread
-     * has applied the last change ({@link PrefixIndex#stats()} waits for it).
+     * Seconds to decode and apply every payload into {@code pipelined} (a {@link PrefixIndex#pipelined} index, closed
+     * here), until its second thread has applied the last change ({@link PrefixIndex#stats()} waits for it).
      */
-    private static double pipelined(Workload w) {
-        try (PrefixIndex index = PrefixIndex.pipelined(PrefixIndex.DEFAULT_MODEL)) {
+    private static double pipelined(Workload w, PrefixIndex pipelined) {
+        try (PrefixIndex index = pipelined) {
             long t0 = System.nanoTime();
             for (int i = 0; i < w.payloads.size(); i++) {
                 index.apply(w.sources.get(i), "", Wire.decode(w.payloads.get(i)));

@@ -43,11 +43,15 @@ public final class PrefixIndex implements AutoCloseable {
      * instructions on its tables' growth (docs/performance.md). More sources or blocks still fit; it grows then.
      */
     public static PrefixIndex forFleet(String model, int sources, int blocksPerSource) {
+        requireFleet(sources, blocksPerSource);
+        return new PrefixIndex(new IndexCore(model, sources, blocksPerSource));
+    }
+
+    private static void requireFleet(int sources, int blocksPerSource) {
         if (sources < 0 || blocksPerSource < 0) {
             throw new IllegalArgumentException("a fleet of " + sources + " sources of " + blocksPerSource + " blocks: both"
                     + " must be 0 or more");
         }
-        return new PrefixIndex(new IndexCore(model, sources, blocksPerSource));
     }
 
     /**
@@ -61,6 +65,15 @@ public final class PrefixIndex implements AutoCloseable {
      */
     public static PrefixIndex pipelined(String model) {
         return new PrefixIndex(new IndexCore(model, 0, 0, true));
+    }
+
+    /**
+     * A {@link #pipelined} index sized as {@link #forFleet} sizes one: two threads, and nothing rehashed while the
+     * fleet's caches fill.
+     */
+    public static PrefixIndex pipelined(String model, int sources, int blocksPerSource) {
+        requireFleet(sources, blocksPerSource);
+        return new PrefixIndex(new IndexCore(model, sources, blocksPerSource, true));
     }
 
     /** An empty index whose sources belong to {@code model} unless declared or named otherwise by their topic. */

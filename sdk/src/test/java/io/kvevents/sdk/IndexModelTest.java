@@ -85,6 +85,14 @@ class IndexModelTest {
         }
     }
 
+    /** The pipelined index sized for the fleet (each engine's 24 blocks): no table grows, the same answers. */
+    @RepeatedTest(1)
+    void theSizedPipelinedIndexAgreesWithEveryPodOfAFleetOf1024(RepetitionInfo info) {
+        try (PrefixIndex index = PrefixIndex.pipelined(PrefixIndex.DEFAULT_MODEL, 1024, 24)) {
+            check(index, 7000L + info.getCurrentRepetition(), 1024, 6, 3000);
+        }
+    }
+
     private static void check(long seed, int podCount, int rounds, int opsPerRound) {
         check(PrefixIndex.create(), seed, podCount, rounds, opsPerRound);
     }

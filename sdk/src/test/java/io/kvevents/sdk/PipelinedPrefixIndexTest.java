@@ -31,6 +31,16 @@ class PipelinedPrefixIndexTest extends PrefixIndexTest {
     }
 
     @Test
+    void aPipelinedIndexSizedForTheFleetAnswersAsAGrowingOneThreadIndexDoes() {
+        try (PrefixIndex sized = PrefixIndex.pipelined(PrefixIndex.DEFAULT_MODEL, 4, 64)) {
+            assertAnswersAsAGrowingIndex(sized, 11);
+        }
+        IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
+                () -> PrefixIndex.pipelined("m", 4, -1));
+        assertEquals("a fleet of 4 sources of -1 blocks: both must be 0 or more", e.getMessage());
+    }
+
+    @Test
     void closingAOneThreadIndexLeavesItUsable() {
         PrefixIndex plain = PrefixIndex.create();
         int[] prompt = IntStream.range(0, 16).toArray();

@@ -412,10 +412,17 @@ class PrefixIndexTest {
 
     @Test
     void anIndexSizedForTheFleetAnswersAsAGrowingOneDoes() {
-        // sized for 4 sources of 64 blocks, then given 6 sources of up to 400: it must grow past its sizing too
+        assertAnswersAsAGrowingIndex(PrefixIndex.forFleet(PrefixIndex.DEFAULT_MODEL, 4, 64), 7);
+        assertThrows(IllegalArgumentException.class, () -> PrefixIndex.forFleet("m", -1, 10));
+    }
+
+    /**
+     * {@code sized} (for 4 sources of 64 blocks), given 6 sources of up to 400 blocks at random, which it must grow past,
+     * answers every probe and counts every entry as a growing one-thread index given the same batches.
+     */
+    static void assertAnswersAsAGrowingIndex(PrefixIndex sized, long seed) {
         PrefixIndex growing = PrefixIndex.create();
-        PrefixIndex sized = PrefixIndex.forFleet(PrefixIndex.DEFAULT_MODEL, 4, 64);
-        java.util.Random random = new java.util.Random(7);
+        java.util.Random random = new java.util.Random(seed);
         int[][] prompts = new int[8][];
         for (int p = 0; p < prompts.length; p++) {
             prompts[p] = random.ints(16 * 50, 0, 1000).toArray();
@@ -437,6 +444,5 @@ class PrefixIndexTest {
             assertEquals(growing.probe(prompt), sized.probe(prompt));
         }
         assertEquals(growing.stats().residentEntries(), sized.stats().residentEntries());
-        assertThrows(IllegalArgumentException.class, () -> PrefixIndex.forFleet("m", -1, 10));
     }
 }
