@@ -37,7 +37,7 @@ public final class Benchmark {
      * @param ingestBlocksPerSecond into an index that grows as it fills ({@link PrefixIndex#create()})
      * @param ingestPresizedBlocksPerSecond into one sized for the fleet ({@link PrefixIndex#forFleet}): no rehashing
      * @param ingestTwoThreadsBlocksPerSecond into a growing index that applies on two threads
-     *     ({@link PrefixIndex#pipelined}): this one decodes and maps engine hashes to keys, the second records residency
+     *     ({@link PrefixIndex#pipelined(String)}): this one decodes and maps engine hashes to keys, the second records residency
      * @param ingestTwoThreadsPresizedBlocksPerSecond into a pipelined index sized for the fleet
      *     ({@link PrefixIndex#pipelined(String, int, int)})
      */
@@ -187,7 +187,7 @@ public final class Benchmark {
     }
 
     /**
-     * Seconds to decode and apply every payload into {@code pipelined} (a {@link PrefixIndex#pipelined} index, closed
+     * Seconds to decode and apply every payload into {@code pipelined} (a {@link PrefixIndex#pipelined(String)} index, closed
      * here), until its second thread has applied the last change ({@link PrefixIndex#stats()} waits for it).
      */
     private static double pipelined(Workload w, PrefixIndex pipelined) {

@@ -68,7 +68,7 @@ public final class PrefixIndex implements AutoCloseable {
     }
 
     /**
-     * A {@link #pipelined} index sized as {@link #forFleet} sizes one: two threads, and nothing rehashed while the
+     * A {@link #pipelined(String)} index sized as {@link #forFleet} sizes one: two threads, and nothing rehashed while the
      * fleet's caches fill.
      */
     public static PrefixIndex pipelined(String model, int sources, int blocksPerSource) {
@@ -170,8 +170,8 @@ public final class PrefixIndex implements AutoCloseable {
     }
 
     /**
-     * Stops a {@link #pipelined} index's second thread; a probe of it then throws. Nothing for any other index, which
-     * holds no thread and stays usable.
+     * Stops a {@link #pipelined(String)} index's second thread (a sized one's too); a probe of it then throws. Nothing
+     * for any other index, which holds no thread and stays usable.
      */
     @Override
     public synchronized void close() {

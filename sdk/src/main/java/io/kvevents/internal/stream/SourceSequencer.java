@@ -50,8 +50,8 @@ public final class SourceSequencer {
      */
     private long slowestReplyNanos;
     /**
-     * When the replay socket last finished its handshake with the publisher. A request sent before that waited for the
-     * connection too (a port-forward opens its stream in up to 5 s): its latency counts from the handshake on.
+     * When the replay socket last exchanged its ZMTP greeting with the publisher. A request sent before that waited for
+     * the connection too (a port-forward opens its stream in up to 5 s): its latency counts from the greeting on.
      */
     private long replayConnectedNanos = Long.MIN_VALUE;
     private long lastReplyNanos;
@@ -207,7 +207,7 @@ public final class SourceSequencer {
     }
 
     /**
-     * The replay socket finished its handshake with the publisher (connected, or connected again): a request queued
+     * The replay socket exchanged its ZMTP greeting with the publisher (connected, or connected again): a request queued
      * before it could not be answered sooner, and its wait for the connection is not the publisher's latency.
      */
     public void onReplayConnected(long nowNanos) {

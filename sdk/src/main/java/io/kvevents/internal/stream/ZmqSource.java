@@ -104,8 +104,8 @@ final class ZmqSource implements SourceWorker {
                 replay.setReconnectIVLMax(5000);
                 replay.setHandshakeIvl(HANDSHAKE_MS);
                 replay.setIPv6(isIpv6(spec.replayEndpoint()));
-                // Its handshakes: a request queued before one is answered no sooner, and that wait is not the
-                // publisher's latency (SourceSequencer#onReplayConnected).
+                // Its handshakes (the ZMTP greetings exchanged): a request queued before one is answered no sooner, and
+                // that wait is not the publisher's latency (SourceSequencer#onReplayConnected).
                 String replayMonitorAddress = "inproc://kvevents-monitor-" + MONITOR_IDS.incrementAndGet();
                 replay.monitor(replayMonitorAddress, ZMQ.EVENT_HANDSHAKE_PROTOCOL);
                 replayMonitor = context.createSocket(SocketType.PAIR);
@@ -124,8 +124,10 @@ final class ZmqSource implements SourceWorker {
                 if (poller.pollin(monitorIndex)) {
                     connectionEvents(monitor);
                 }
-                if (replayMonitorIndex >= 0 && poller.pollin(replayMonitorIndex)) {
-                    replayConnectionEvents(replayMonitor); // before its replies: they came over that connection
+                if (replayMonitorIndex >= 0 && (poller.pollin(replayMonitorIndex) || poller.pollin(replayIndex))) {
+                    // before the replies, even when the poll saw only them: a handshake's event is written before any
+                    // reply over that connection, but the poll looks at the two sockets one after the other
+                    replayConnectionEvents(replayMonitor);
                 }
                 if (replayIndex >= 0 && poller.pollin(replayIndex)) {
                     readReplay();

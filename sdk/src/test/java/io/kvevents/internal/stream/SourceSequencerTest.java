@@ -248,6 +248,7 @@ class SourceSequencerTest {
     @Test
     void aLaterRequestsLatencyStillTeachesPatience() {
         SourceSequencer s = new SourceSequencer("pod-a", items::add, replayRequests::add, StreamOptions.DEFAULT);
+        s.onReplayConnected(0); // connected before the first request: its latency is the publisher's as well
         s.start(0);
         for (long i = 0; i < 20; i++) {
             s.onReplayed(msg(i), 5 * MS);
