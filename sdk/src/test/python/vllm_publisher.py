@@ -186,6 +186,9 @@ class Publisher:
         self.pub = self.ctx.socket(zmq.PUB)
         self.pub.setsockopt(zmq.LINGER, 0)
         self.pub.setsockopt(zmq.SNDHWM, 0)
+        # vllm/distributed/kv_events.py at 0181ea3, _socket_setup: the replay ROUTER keeps libzmq's default SNDHWM
+        # (1000, --router-hwm's default) and no ROUTER_MANDATORY, so replies past it are dropped without a word;
+        # _service_replay sends one reply per buffered batch from the asked seq, then the end marker (serve_replay)
         self.router = self.ctx.socket(zmq.ROUTER)
         self.router.setsockopt(zmq.LINGER, 0)
         self.router.setsockopt(zmq.SNDHWM, self.args.router_hwm)

@@ -68,8 +68,8 @@ public final class PrefixIndex implements AutoCloseable {
     }
 
     /**
-     * A {@link #pipelined(String)} index sized as {@link #forFleet} sizes one: two threads, and nothing rehashed while the
-     * fleet's caches fill.
+     * A {@link #pipelined(String)} index sized as {@link #forFleet} sizes one: two threads, and nothing rehashed while
+     * the fleet's caches fill.
      */
     public static PrefixIndex pipelined(String model, int sources, int blocksPerSource) {
         requireFleet(sources, blocksPerSource);

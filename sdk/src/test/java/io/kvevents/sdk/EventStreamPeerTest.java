@@ -287,7 +287,9 @@ class EventStreamPeerTest {
      * A replay socket whose connection opens slowly (a port-forward takes up to 5 s to open its stream; here a relay
      * holds the connection 1.5 s before it passes bytes on) sends its first request before the handshake. That wait
      * once counted as the publisher's answer latency, and a high-water-mark cut of the answer then waited
-     * min(answer timeout, 4 × 1.5 s) of silence before asking again. The latency now counts from the handshake.
+     * min(answer timeout, 4 × 1.5 s) of silence before asking again. The latency now counts from the handshake. The
+     * cut stands for vLLM's ROUTER dropping an answer's replies past its high-water mark (vllm/distributed/kv_events.py
+     * at 0181ea3, {@code _socket_setup} and {@code _service_replay}).
      */
     @Test
     void aSlowReplayConnectionDoesNotMakeACutWaitLonger() throws Exception {

@@ -62,7 +62,8 @@ public final class SourceSequencer {
     private int repliesSinceRequest;
     /**
      * Replies an answer gives before its pauses alone can mean a cut: a high-water-mark cut drops the tail of a
-     * burst (vLLM's ROUTER holds 1000 replies), so the first few replies' pauses are this publisher's pace.
+     * burst (vLLM's ROUTER holds 1000 replies, libzmq's default SNDHWM: vllm/distributed/kv_events.py at 0181ea3),
+     * so the first few replies' pauses are this publisher's pace.
      */
     private static final int LEARNING_REPLIES = 8;
     /** How many times the slowest wait a silence must last to count as a cut. */
@@ -127,8 +128,8 @@ public final class SourceSequencer {
         if (answerOpen) {
             slowestReplyNanos = Math.max(slowestReplyNanos, nowNanos - lastReplyNanos); // a pause within one answer
         } else if (awaitingFirstReply) {
-            // a request's latency, from when it could reach the publisher
-            slowestReplyNanos = Math.max(slowestReplyNanos, nowNanos - Math.max(lastActivityNanos, replayConnectedNanos));
+            long sent = Math.max(lastActivityNanos, replayConnectedNanos); // when it could reach the publisher
+            slowestReplyNanos = Math.max(slowestReplyNanos, nowNanos - sent); // a request's latency
         }
         awaitingFirstReply = false;
         answerOpen = !endMarker;
@@ -207,8 +208,8 @@ public final class SourceSequencer {
     }
 
     /**
-     * The replay socket exchanged its ZMTP greeting with the publisher (connected, or connected again): a request queued
-     * before it could not be answered sooner, and its wait for the connection is not the publisher's latency.
+     * The replay socket exchanged its ZMTP greeting with the publisher (connected, or connected again): a request
+     * queued before it could not be answered sooner, and its wait for the connection is not the publisher's latency.
      */
     public void onReplayConnected(long nowNanos) {
         replayConnectedNanos = nowNanos;
