@@ -179,7 +179,7 @@ public final class PrefixIndex implements AutoCloseable {
     }
 
     @Override
-    public String toString() {
-        return "PrefixIndex[" + stats() + "]";
+    public synchronized String toString() {
+        return core.closed() ? "PrefixIndex[closed]" : "PrefixIndex[" + stats() + "]";
     }
 }

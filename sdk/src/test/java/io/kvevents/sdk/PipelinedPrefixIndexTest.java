@@ -28,6 +28,7 @@ class PipelinedPrefixIndexTest extends PrefixIndexTest {
         // not the IllegalStateException of an index that holds nothing yet, which a caller may wait out
         assertFalse(e instanceof IllegalStateException, e.toString());
         assertTrue(e.getMessage().contains("closed"), e.getMessage());
+        assertEquals("PrefixIndex[closed]", index.toString(), "JShell shows a closed index without an exception");
     }
 
     @Test

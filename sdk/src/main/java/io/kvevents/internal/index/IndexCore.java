@@ -162,6 +162,11 @@ public final class IndexCore {
         }
     }
 
+    /** True for a pipelined index that was closed: it answers nothing more. */
+    public boolean closed() {
+        return lane != null && lane.closed();
+    }
+
     /** Before the residency is read: every change handed to the lane is applied. */
     private void settle() {
         if (lane != null) {

@@ -127,6 +127,11 @@ final class ResidencyLane {
         cleanable.clean();
     }
 
+    /** True once {@link #close} (or the cleaner) stopped the lane. */
+    boolean closed() {
+        return reader.closed;
+    }
+
     /** The lane's thread: applies the ring's entries in order. Holds no reference to the lane. */
     private static final class Reader implements Runnable {
         final Target target;
