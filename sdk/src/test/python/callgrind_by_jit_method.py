@@ -3,11 +3,12 @@
 
 Usage: callgrind_by_jit_method.py OUT_A MAP_A N_A OUT_B MAP_B N_B
 
-OUT_x is a callgrind output written with --dump-instr=yes by `InstructionCounts OP N_x`, MAP_x the JDK's perf map
-of that run (-XX:+DumpPerfMapAtExit writes /tmp/perf-<pid>.map). Each instruction address is named by the map; the
-interpreter and everything the map does not name (the JIT compiler, the GC, the VM) are left out, since the
-compiler's work differs between two runs by far more than the operations measured. Prints the difference of the
-two runs over N_B - N_A: one operation's instructions, in all and by method.
+OUT_x is the callgrind output (--separate-threads=yes --dump-instr=yes) of a thread of `InstructionCounts OP` that
+ran the operation N_x times, MAP_x the JDK's perf map of that process (-XX:+DumpPerfMapAtExit writes
+/tmp/perf-<pid>.map; both threads' process, so the same map twice). Each instruction address is named by the map.
+Prints the difference of the two threads over N_B - N_A: one operation's instructions in JIT-compiled code, by
+method; then in all the thread's code (its `summary:`, which adds what the thread ran in the interpreter and the VM).
+The JIT compiler and the GC run on threads of their own, outside both counts.
 """
 import bisect
 import collections
@@ -64,6 +65,17 @@ def main():
     print(f"{sum(diff.values()) // ops} instructions an operation in JIT code")
     for name, count in sorted(diff.items(), key=lambda item: -item[1])[:12]:
         print(f"{count // ops:>10}  {name}")
+    total_a, total_b = summary(out_a), summary(out_b)
+    if total_a is not None and total_b is not None:
+        print(f"{(total_b - total_a) // ops} instructions an operation in all the thread's code")
+
+
+def summary(out):
+    """The output's total instructions (its summary: line), or None."""
+    for line in open(out):
+        if line.startswith("summary:"):
+            return int(line.split()[1])
+    return None
 
 
 if __name__ == "__main__":

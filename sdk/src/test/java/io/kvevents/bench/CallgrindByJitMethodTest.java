@@ -15,7 +15,8 @@ import org.junit.jupiter.api.io.TempDir;
 /**
  * The script docs/performance.md counts instructions with: JIT code named by the perf map is summed, the rest
  * (interpreter, unnamed VM code) and the inclusive cost after a {@code calls=} line are left out, and the
- * difference of two runs is divided by the difference of their operation counts. Each left-out cost grows between
+ * difference of two threads is divided by the difference of their operation counts (then the threads' whole counts,
+ * read from their summary lines, the same way). Each left-out cost grows between
  * the two runs, so counting any of it would change the answer.
  */
 class CallgrindByJitMethodTest {
@@ -25,7 +26,8 @@ class CallgrindByJitMethodTest {
     /** A callgrind output ({@code positions: instr line}) of one function's instructions at the given addresses. */
     private Path out(String name, long probeCost, long interpreterCost) throws IOException {
         return Files.writeString(dir.resolve(name), String.join("\n",
-                "version: 1", "positions: instr line", "events: Ir", "fn=(1) jit",
+                "version: 1", "positions: instr line", "events: Ir",
+                "summary: " + (probeCost + 7 * probeCost + interpreterCost + 3 * probeCost), "fn=(1) jit",
                 "0x1000 0 " + probeCost / 2, // IndexCore.probe, two instructions
                 "+8 0 " + probeCost / 2,
                 "calls=1 0x3000 0",
@@ -54,5 +56,7 @@ class CallgrindByJitMethodTest {
         assertEquals("1000 instructions an operation in JIT code", lines.get(0), output);
         assertEquals(List.of("1000", "io.kvevents.sdk.ProbeResult io.kvevents.internal.index.IndexCore.probe(ProbeRequest)"),
                 List.of(lines.get(1).trim().split("\\s+", 2)));
+        // the thread's whole count: 11 × 4,000,000 more probe-scaled instructions and 4,000,000 more interpreted ones
+        assertEquals("12000 instructions an operation in all the thread's code", lines.get(lines.size() - 1), output);
     }
 }
