@@ -54,6 +54,8 @@ public final class SourceSequencer {
      * the connection too (a port-forward opens its stream in up to 5 s): its latency counts from the greeting on.
      */
     private long replayConnectedNanos = Long.MIN_VALUE;
+    /** The outstanding request's clock was restarted by a handshake: only the first after it restarts it. */
+    private boolean clockRestartedByHandshake;
     private long lastReplyNanos;
     private boolean awaitingFirstReply;
     /** A reply came and its answer's end marker has not: the next reply's wait is a pause within one answer. */
@@ -213,6 +215,12 @@ public final class SourceSequencer {
      */
     public void onReplayConnected(long nowNanos) {
         replayConnectedNanos = nowNanos;
+        if (recovering && awaitingFirstReply && !clockRestartedByHandshake) {
+            // An answer can only come on this connection: the request's answer timeout starts here. Once per
+            // request, so that a connection that keeps dropping and coming back still ends in a give-up.
+            clockRestartedByHandshake = true;
+            lastActivityNanos = Math.max(lastActivityNanos, nowNanos);
+        }
     }
 
     /**
@@ -386,6 +394,7 @@ public final class SourceSequencer {
         progressSinceRequest = false;
         replayHoled = false;
         lastActivityNanos = nowNanos;
+        clockRestartedByHandshake = false;
         awaitingFirstReply = true;
         answerOpen = false; // a pause taken for a cut is not a pause within an answer: it must not teach patience
         repliesSinceRequest = 0;

@@ -244,6 +244,45 @@ class SourceSequencerTest {
         assertEquals(List.of(0L, 20L, 40L), replayRequests, "30 ms of silence after a burst is a cut");
     }
 
+    /**
+     * Requests queued before the replay socket connects wait for the connection (a port-forward's stream, a pod that
+     * is still starting): the answer timeout of the one outstanding then counts from the handshake, not from when it
+     * was queued. Before, three attempts of 2 s from the first request gave up at 6 s when the connection came at
+     * 5.5 s and the publisher's answer 0.7 s after it: its whole history was reported unavailable.
+     */
+    @Test
+    void aConnectionMadeLateGivesTheOutstandingRequestItsWholeAnswerTimeout() {
+        SourceSequencer s = new SourceSequencer("pod-a", items::add, replayRequests::add, StreamOptions.DEFAULT);
+        s.start(0);
+        s.tick(2_000 * MS);
+        s.tick(4_000 * MS);
+        assertEquals(List.of(0L, 0L, 0L), replayRequests, "two more attempts, queued behind the connection");
+        s.onReplayConnected(5_500 * MS);
+        s.tick(6_100 * MS);
+        assertTrue(s.recovering(), "the third attempt's 2 s count from the handshake at 5.5 s");
+        assertEquals(List.of(), notices().stream().filter(k -> k == Kind.UNRECOVERABLE_GAP).toList());
+        for (long i = 0; i < 3; i++) {
+            s.onReplayed(msg(i), 6_200 * MS);
+        }
+        s.onReplayEnd(6_200 * MS);
+        assertEquals(List.of(0L, 1L, 2L), applied());
+        assertEquals(0, s.stats().unrecoverableGaps());
+    }
+
+    /** A connection that keeps dropping and coming back restarts a request's clock once: the give-up still comes. */
+    @Test
+    void aFlappingReplayConnectionStillEndsInAGiveUp() {
+        SourceSequencer s = new SourceSequencer("pod-a", items::add, replayRequests::add, StreamOptions.DEFAULT);
+        s.start(0);
+        s.tick(2_000 * MS);
+        s.tick(4_000 * MS);
+        s.onReplayConnected(5_500 * MS);
+        s.onReplayConnected(7_000 * MS); // dropped and made again: not a second restart of the clock
+        s.tick(7_600 * MS);
+        assertFalse(s.recovering());
+        assertEquals(1, s.stats().unrecoverableGaps());
+    }
+
     /** A request on a connection that has answered before: its latency is the publisher's (or its port-forward's). */
     @Test
     void aLaterRequestsLatencyStillTeachesPatience() {
