@@ -128,7 +128,8 @@ public final class PrefixIndex implements AutoCloseable {
         while (true) {
             long left = deadline - System.nanoTime();
             if (left <= 0) {
-                boolean replaying = stream.stats().stream().anyMatch(s -> s.replays() > s.replaysAnswered());
+                // not replays requested against answered: a cut answer's end marker never comes
+                boolean replaying = stream.stats().stream().anyMatch(SourceStats::replaying);
                 if (!replaying || System.nanoTime() >= grace) {
                     return this;
                 }

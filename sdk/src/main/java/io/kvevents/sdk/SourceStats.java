@@ -13,6 +13,7 @@ import java.time.Duration;
  *     between the engine's host and this one included); null before the first live batch, and once none came for a
  *     minute (an idle source has no lag)
  * @param lastEventTs the engine timestamp of the last applied batch, in seconds since the epoch, null before the first
+ * @param replaying a replay is under way: asked for and not yet ended, cut, or given up (live batches wait for it)
  */
 public record SourceStats(
         String source,
@@ -31,7 +32,8 @@ public record SourceStats(
         long lastSeq,
         Duration lag,
         Duration delay,
-        Double lastEventTs) {
+        Double lastEventTs,
+        boolean replaying) {
 
     /** Events of every type. */
     public long events() {
@@ -44,7 +46,8 @@ public record SourceStats(
                 + " removed=" + removed + " cleared=" + cleared + " unknown=" + unknown + ") decodeErrors="
                 + decodeErrors + " gaps=" + gaps + " replays=" + replays + " answered=" + replaysAnswered + " unrecoverable=" + unrecoverableGaps
                 + " lost=" + lostBatches + " restarts=" + restarts + " lastSeq=" + lastSeq
-                + " lag=" + lagText() + (delay == null ? "" : " delay=" + delay.toMillis() + "ms") + "]";
+                + " lag=" + lagText() + (delay == null ? "" : " delay=" + delay.toMillis() + "ms")
+                + (replaying ? " replaying" : "") + "]";
     }
 
     /** The lag for people: {@code 850ms}, {@code 42s}, {@code 7m}, {@code 3h}, {@code 12d}; {@code -} before the first batch. */

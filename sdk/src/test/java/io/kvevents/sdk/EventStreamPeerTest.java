@@ -333,6 +333,30 @@ class EventStreamPeerTest {
         }
     }
 
+    /**
+     * {@link PrefixIndex#follow} waits past its settle time only while a replay is under way. A high-water-mark cut
+     * drops the cut answer's end marker (vllm/distributed/kv_events.py at 0181ea3, {@code _service_replay}: no
+     * {@code ROUTER_MANDATORY}, libzmq's default high-water mark), so after one the replays requested and the replays
+     * answered never evened out, and follow() waited its whole 10 s grace: every {@code cache-probe} after a cut.
+     */
+    @Test
+    void followReturnsOnceTheReplayAfterACutHasEnded() {
+        try (VllmPeer peer = VllmPeer.start()) {
+            peer.publish(40);
+            peer.cutNextReplay(15);
+            try (EventStream stream = EventStream.connect(List.of(SourceSpec.parse(peer.endpointSpec("pod-a"))), FAST);
+                    PrefixIndex index = PrefixIndex.create()) {
+                long start = System.nanoTime();
+                index.follow(stream, Duration.ofMillis(500), item -> { });
+                long ms = (System.nanoTime() - start) / 1_000_000;
+                SourceStats s = stream.stats().get(0);
+                assertEquals(39, s.lastSeq(), s.toString());
+                assertTrue(s.replays() > s.replaysAnswered(), "the cut answer's end marker never comes: " + s);
+                assertTrue(ms < 5_000, "follow() took " + ms + " ms with nothing left to replay: " + s);
+            }
+        }
+    }
+
     /** Issue 13 #7: a publisher on an IPv6 address ({@code tcp://[::1]:5557}, a pod of an IPv6 cluster) is read. */
     @Test
     void aPublisherOnAnIpv6AddressIsRead() {

@@ -20,6 +20,7 @@ final class SourceCounters {
     private long gaps;
     private long replays;
     private long replaysAnswered;
+    private boolean replaying;
     private long unrecoverableGaps;
     private long lostBatches;
     private long restarts;
@@ -72,6 +73,10 @@ final class SourceCounters {
         replays++;
     }
 
+    synchronized void replaying(boolean now) {
+        replaying = now;
+    }
+
     synchronized void replayAnswered() {
         replaysAnswered++;
     }
@@ -94,6 +99,6 @@ final class SourceCounters {
                 liveArrival == null || liveArrival.plus(DELAY_STANDS).isBefore(java.time.Instant.now()) ? null
                         : Duration.ofNanos(Math.max(0, (long) ((liveArrival.getEpochSecond() + liveArrival.getNano() / 1e9
                                 - liveTs) * 1e9))),
-                Double.isNaN(lastTs) ? null : lastTs);
+                Double.isNaN(lastTs) ? null : lastTs, replaying);
     }
 }

@@ -277,7 +277,7 @@ public final class SourceSequencer {
         if (!recovering) {
             if (catchUpAtNanos != 0 && nowNanos >= catchUpAtNanos) {
                 catchUpAtNanos = 0;
-                recovering = true; // quietly: usually there is nothing to catch up
+                recovering(true); // quietly: usually there is nothing to catch up
                 silentAttempts = 0;
                 sendRequest(last + 1, nowNanos);
             }
@@ -315,6 +315,12 @@ public final class SourceSequencer {
             }
             finishRecovery(nowNanos);
         }
+    }
+
+    /** A replay is under way, or no longer; the counters say so to other threads ({@code follow} waits for it). */
+    private void recovering(boolean now) {
+        recovering = now;
+        counters.replaying(now);
     }
 
     /** True while a replay is outstanding. */
@@ -369,7 +375,7 @@ public final class SourceSequencer {
         last = -1;
         retriedGapAt = -1;
         retriedLateStartAt = -1;
-        recovering = false;
+        recovering(false);
         if (m.seq() == 0 || replayer == null) {
             lastLive = -1;
             onLive(m, nowNanos);
@@ -383,7 +389,7 @@ public final class SourceSequencer {
         if (notice != null) {
             emit(Kind.REPLAY, from, -1, notice);
         }
-        recovering = true;
+        recovering(true);
         silentAttempts = 0;
         sendRequest(from, nowNanos);
     }
@@ -402,7 +408,7 @@ public final class SourceSequencer {
     }
 
     private void finishRecovery(long nowNanos) {
-        recovering = false;
+        recovering(false);
         while (!held.isEmpty()) {
             RawMessage m = held.peekFirst();
             if (m.seq() <= last) {

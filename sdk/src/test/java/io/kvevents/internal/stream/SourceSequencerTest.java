@@ -50,6 +50,7 @@ class SourceSequencerTest {
     void connectReplaysHistoryThenAppliesBufferedLiveMessagesOnce() {
         SourceSequencer s = withReplay();
         assertEquals(List.of(0L), replayRequests);
+        assertTrue(s.stats().replaying());
         s.onLive(msg(3), 1);
         s.onLive(msg(4), 1);
         for (long i = 0; i <= 3; i++) {
@@ -59,6 +60,7 @@ class SourceSequencerTest {
         s.onLive(msg(5), 4);
         assertEquals(List.of(0L, 1L, 2L, 3L, 4L, 5L), applied());
         assertFalse(s.recovering());
+        assertFalse(s.stats().replaying(), "what follow() waits for: " + s.stats());
     }
 
     @Test
