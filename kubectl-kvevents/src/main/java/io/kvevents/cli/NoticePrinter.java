@@ -92,6 +92,18 @@ final class NoticePrinter {
         }
     }
 
+    /**
+     * At the end of a run that got everything it asked for from the sources it read ({@code tail --max-events}):
+     * sources not connected by then are only a warning line each, since nothing was missing; true when no source
+     * failed outright.
+     */
+    boolean noneFailed() {
+        unconnected.forEach((name, where) -> err.println("warning: " + name + ": not connected to " + where
+                + " yet; the events came from the other sources"));
+        unforwarded.forEach((pod, why) -> err.println("warning: " + pod + ": not read: " + why));
+        return failed.isEmpty();
+    }
+
     /** At the end: one error line per source that never connected; true when every source could be read. */
     boolean allRead() {
         unconnected.forEach((name, where) -> err.println("error: " + name + ": could not connect to "
