@@ -121,7 +121,6 @@ public final class PortForwarder implements AutoCloseable {
             // stream at once, and client-java's PortForwardResult.init() then throws without its text.
             InputStream fromPod = handler.getInputStream(0);
             InputStream errors = handler.getInputStream(1);
-            OutputStream toPod = handler.getOutputStream(0);
             WebSockets.stream("/api/v1/namespaces/" + namespace + "/pods/" + pod + "/portforward", "GET",
                     List.of(new Pair("ports", String.valueOf(remotePort))), client, handler);
             byte[] header = openStream(fromPod, handler);
@@ -130,6 +129,9 @@ public final class PortForwarder implements AutoCloseable {
                 String text = new String(errors.readAllBytes(), StandardCharsets.UTF_8).trim();
                 throw new IOException(text.isEmpty() ? "the API server closed the stream" : text);
             }
+            // Only once the stream is open: client-java 25.0.0's handler.close() flushes every output stream through
+            // the WebSocket, which a refused upgrade never opens (a NullPointerException, on our thread and OkHttp's).
+            OutputStream toPod = handler.getOutputStream(0);
             Thread upstream = new Thread(() -> {
                 pump(socket, toPod);
                 handler.close(); // the local side closed: end the stream
