@@ -30,7 +30,10 @@ import picocli.CommandLine.Spec;
             "  kubectl kvevents disable llama-3-8b -n ml",
             "",
             "  # the guide's immediate rollback: sync off at the gateway only",
-            "  kubectl kvevents disable llama-3-8b -n ml --gateway-only"})
+            "  kubectl kvevents disable llama-3-8b -n ml --gateway-only",
+            "",
+            "  # put back the objects an enable saved (a half-applied migration)",
+            "  kubectl kvevents disable llama-3-8b -n ml --restore ~/.kvevents/backups/20261201T160000Z"})
 final class DisableCommand implements Callable<Integer> {
     static final String NAME = "disable";
     static final String HEADER = "Turn KV event sync off for a model (undo what enable wrote, keep later edits).";
@@ -57,14 +60,22 @@ final class DisableCommand implements Callable<Integer> {
     SkipGatewayOption skipGateway;
 
     @Option(names = "--force", description = "Also put back the fields enable replaced that were changed since (they are"
-            + " kept and reported otherwise).")
+            + " kept and reported otherwise); with --restore, also a gateway other models use sync on.")
     boolean force;
+
+    @Option(names = "--restore", paramLabel = "BACKUP", description = "Put back the objects enable saved in BACKUP (its"
+            + " --backup-dir, by default ~/.kvevents/backups/TIME): their spec, labels and annotations as saved, every"
+            + " change made since included. For a half-applied migration that a rollback could not finish.")
+    java.nio.file.Path restore;
 
     @Override
     public Integer call() {
         EnableOptions options = EnableOptions.defaults().withGateway(gateway.namespace, gateway.deployment).withForce(force)
                 .withSkipGateway(skipGateway.skip);
         manifests.checkUsage();
+        if (restore != null) {
+            return restore(options);
+        }
         if (manifests.local && !gatewayOnly) {
             List<Map<String, Object>> current = manifests.read();
             java.util.Optional<MigrationPlan> aborted = MigrationPlan.abort(current, model, options);
@@ -100,6 +111,24 @@ final class DisableCommand implements Callable<Integer> {
         } catch (RuntimeException e) {
             cluster.log(spec, gateway.namespace, model, gatewayOnly ? "disable --gateway-only" : "disable", "enabled",
                     "off", e);
+            throw e;
+        }
+    }
+
+    /** {@code --restore BACKUP}: the saved objects put back, with a line each. */
+    private int restore(EnableOptions options) {
+        if (gatewayOnly || manifests.local) {
+            throw CliException.usage("--restore puts back objects in the cluster: it takes neither --gateway-only nor"
+                    + " --local");
+        }
+        io.kvevents.sdk.KubeContext context = cluster.kube.toContext();
+        String action = "disable --restore " + restore;
+        try {
+            int code = cluster.apply(spec, apply -> ClusterMigration.restore(context, model, restore, options, apply));
+            cluster.log(spec, gateway.namespace, model, action, "enabled", "off", null);
+            return code;
+        } catch (RuntimeException e) {
+            cluster.log(spec, gateway.namespace, model, action, "enabled", "off", e);
             throw e;
         }
     }

@@ -61,4 +61,40 @@ class ClusterCommandsTest {
         assertEquals(List.of("error: no kubeconfig: tried [" + dir.resolve("nope") + "]; give --kubeconfig FILE (or set KUBECONFIG)"),
                 missing.errLines());
     }
+
+    /** disable --restore BACKUP (SPEC §6): the objects enable saved are put back, a line each; misuse is exit 2. */
+    @Test
+    void disableRestorePutsBackWhatEnableSaved() throws Exception {
+        try (ExampleCluster cluster = ExampleCluster.start(dir)) {
+            String kubeconfig = cluster.kubeconfig.toString();
+            String backup = dir.resolve("backup").toString();
+            Result enabled = CliHarness.run("enable", "llama-3-8b", "--kubeconfig", kubeconfig, "-n", "default",
+                    "--tokenizer", "http://tokenizer-service.default:8080", "--backup-dir", backup);
+            assertEquals(0, enabled.exitCode(), enabled.err());
+            Result dry = CliHarness.run("disable", "llama-3-8b", "--kubeconfig", kubeconfig, "-n", "default",
+                    "--restore", backup, "--dry-run=client");
+            assertEquals(0, dry.exitCode(), dry.err());
+            assertEquals(List.of("deployment.apps/aibrix-gateway-plugins restored (client dry run)",
+                    "deployment.apps/llama-3-8b restored (client dry run)", "service/llama-3-8b restored (client dry run)"),
+                    dry.outLines());
+            Result restored = CliHarness.run("disable", "llama-3-8b", "--kubeconfig", kubeconfig, "-n", "default",
+                    "--restore", backup);
+            assertEquals(0, restored.exitCode(), restored.err());
+            assertEquals(List.of("deployment.apps/aibrix-gateway-plugins restored", "deployment.apps/llama-3-8b restored",
+                    "service/llama-3-8b restored"), restored.outLines());
+            Result off = CliHarness.run("status", "--kubeconfig", kubeconfig, "-n", "default");
+            assertTrue(off.outLines().get(1).contains(" off "), off.out());
+
+            Result both = CliHarness.run("disable", "llama-3-8b", "--kubeconfig", kubeconfig, "--restore", backup,
+                    "--gateway-only");
+            assertEquals(2, both.exitCode());
+            assertEquals(List.of("error: --restore puts back objects in the cluster: it takes neither --gateway-only nor"
+                    + " --local"), both.errLines());
+            Result notABackup = CliHarness.run("disable", "llama-3-8b", "--kubeconfig", kubeconfig, "-n", "default",
+                    "--restore", dir.resolve("nowhere").toString());
+            assertEquals(1, notABackup.exitCode());
+            assertEquals(List.of("error: " + dir.resolve("nowhere") + " is not a directory: give the --backup-dir enable"
+                    + " wrote to (by default ~/.kvevents/backups/<time>)"), notABackup.errLines());
+        }
+    }
 }

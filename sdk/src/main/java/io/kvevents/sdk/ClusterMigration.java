@@ -1,5 +1,6 @@
 package io.kvevents.sdk;
 
+import io.kvevents.internal.kube.BackupRestore;
 import io.kvevents.internal.kube.DisablePlanner;
 import io.kvevents.internal.kube.EnablePlanner;
 import io.kvevents.internal.kube.JsonPatchDiff;
@@ -160,6 +161,121 @@ public final class ClusterMigration {
             ApplyOptions apply) {
         return run(context, options, apply.withVerify(null), false, (objects, users) -> DisablePlanner.plan(objects, model,
                 options, gatewayOnly, users.users(), users.why()));
+    }
+
+    /**
+     * Puts back the objects an enable of {@code model} saved in {@code backup} (its {@link ApplyOptions#backupDir()}):
+     * each one's spec, labels and annotations become the saved ones, by a JSON patch guarded by the resourceVersion
+     * it was planned from (a 409 reads it again). Unlike {@link #disable}, every change made since to those objects
+     * goes too: this is for an object a failed rollback left half-changed, or an enable to undo whole. A saved gateway
+     * whose KV event sync another model now uses is refused unless {@link EnableOptions#force()}; an object deleted
+     * since is not created again (the error names its file).
+     *
+     * @return one line per object: {@code deployment.apps/x restored}, or {@code unchanged}
+     * @throws IllegalArgumentException when {@code backup} is not a backup of {@code model}
+     */
+    public static List<String> restore(KubeContext context, String model, Path backup, EnableOptions options,
+            ApplyOptions apply) {
+        List<BackupRestore.Saved> saved = BackupRestore.read(backup);
+        ObjectRef deployment = saved.stream().filter(s -> isModel(s.object(), model)).map(BackupRestore.Saved::ref)
+                .findFirst().orElseThrow(() -> new IllegalArgumentException(backup + " is not a backup of " + model
+                        + ": it holds " + saved.stream().map(s -> s.ref().target()).toList() + ", and no Deployment of "
+                        + model));
+        String self = deployment.namespace() + "/" + deployment.name(); // as KubeApi.SyncUsers names it
+        KubeApi api = KubeApi.connect(context);
+        Consumer<String> progress = apply.progress();
+        List<String> lines = new ArrayList<>();
+        List<BackupRestore.Saved> gone = new ArrayList<>();
+        List<BackupRestore.Saved> left = new ArrayList<>(saved);
+        for (int attempt = 1; !left.isEmpty(); attempt++) {
+            Map<BackupRestore.Saved, Map<String, Object>> current = new LinkedHashMap<>();
+            for (BackupRestore.Saved s : left) {
+                Map<String, Object> now = api.get(s.ref());
+                if (now == null) {
+                    gone.add(s);
+                } else {
+                    current.put(s, now);
+                }
+            }
+            left.removeAll(gone);
+            if (attempt == 1) {
+                refuseSharedGateway(api, model, self, options, current);
+                for (Map.Entry<BackupRestore.Saved, Map<String, Object>> e : current.entrySet()) {
+                    if (apply.dryRun() != DryRun.CLIENT && Boolean.FALSE.equals(api.canI("patch", e.getValue()))) {
+                        throw new IllegalStateException("forbidden: you cannot patch " + e.getKey().ref().target()
+                                + " in namespace " + e.getKey().ref().namespace() + "; nothing was changed");
+                    }
+                }
+            }
+            try {
+                for (Map.Entry<BackupRestore.Saved, Map<String, Object>> e : current.entrySet()) {
+                    Map<String, Object> now = e.getValue();
+                    List<PatchOp> patch = JsonPatchDiff.diff(now, BackupRestore.restored(now, e.getKey().object()));
+                    String target = e.getKey().ref().target();
+                    if (!patch.isEmpty() && apply.dryRun() != DryRun.CLIENT) {
+                        api.patch(now, PatchOp.toJson(patch), apply.dryRun() == DryRun.SERVER);
+                    }
+                    String line = target + (patch.isEmpty() ? " unchanged" : " restored"
+                            + (apply.dryRun() == DryRun.CLIENT ? " (client dry run)"
+                            : apply.dryRun() == DryRun.SERVER ? " (server dry run)" : ""));
+                    progress.accept(line);
+                    lines.add(line);
+                    left.remove(e.getKey());
+                }
+            } catch (KubeApi.ConflictException e) {
+                if (attempt == ATTEMPTS) {
+                    throw new IllegalStateException(e.getMessage() + "; gave up after " + ATTEMPTS + " attempts; "
+                            + (lines.isEmpty() ? "nothing was changed" : "already done: " + lines), e);
+                }
+                progress.accept(e.getMessage() + "; reading it again (attempt " + (attempt + 1) + " of " + ATTEMPTS + ")");
+                pause(attempt);
+            } catch (RuntimeException e) {
+                throw lines.isEmpty() ? e : new IllegalStateException(e.getMessage() + "; already done: " + lines
+                        + "; run it again to finish", e);
+            }
+        }
+        if (!gone.isEmpty()) {
+            throw new IllegalStateException(gone.stream().map(s -> s.ref().target() + " is gone and was not created"
+                    + " again (kubectl create -f " + s.file() + ")").collect(java.util.stream.Collectors.joining("; "))
+                    + (lines.isEmpty() ? "" : "; the others were restored"));
+        }
+        return lines;
+    }
+
+    /** The model's Deployment: its name, or its {@code model.aibrix.ai/name} label. */
+    private static boolean isModel(Map<String, Object> object, String model) {
+        return "Deployment".equals(object.get("kind")) && (model.equals(JsonTree.at(object, "metadata", "name"))
+                || model.equals(JsonTree.at(object, "metadata", "labels", "model.aibrix.ai/name")));
+    }
+
+    /**
+     * Putting back a gateway saved before sync was on turns it off for every model: refused while another model
+     * uses it, unless forced.
+     */
+    private static void refuseSharedGateway(KubeApi api, String model, String self, EnableOptions options,
+            Map<BackupRestore.Saved, Map<String, Object>> current) {
+        if (options.force()) {
+            return;
+        }
+        for (Map.Entry<BackupRestore.Saved, Map<String, Object>> e : current.entrySet()) {
+            ObjectRef ref = e.getKey().ref();
+            if (!isGateway(ref, options) || JsonPatchDiff.diff(e.getValue(),
+                    BackupRestore.restored(e.getValue(), e.getKey().object())).isEmpty()) {
+                continue;
+            }
+            KubeApi.SyncUsers users = api.syncUsers();
+            String advice = "; nothing was changed: run disable " + model + " without --restore (it keeps the gateway's"
+                    + " sync for the others), or add --force";
+            if (users.users() == null) {
+                throw new IllegalStateException("cannot tell whether other models use the KV event sync that " + ref.target()
+                        + " in the backup predates (" + users.why() + ")" + advice);
+            }
+            List<String> others = users.users().stream().filter(u -> !u.equals(self)).toList();
+            if (!others.isEmpty()) {
+                throw new IllegalStateException(ref.target() + " in the backup predates KV event sync, which "
+                        + String.join(", ", others) + " now use" + (others.size() == 1 ? "s" : "") + advice);
+            }
+        }
     }
 
     /** Plans a change from the objects read and every Deployment that uses sync. */
@@ -421,8 +537,19 @@ public final class ClusterMigration {
             }
         }
         String message = cause.getMessage() + "; rolled back " + (refs.size() - failures.size()) + " object(s)"
-                + (failures.isEmpty() ? "" : "; could not roll back " + failures + ": restore them from the backup");
+                + (failures.isEmpty() ? "" : "; could not roll back " + failures + ": " + restoreAdvice(self, apply));
         return new RolledBackException(message, cause);
+    }
+
+    /** How to put back what a rollback left: the backup this run wrote, and the command that restores it. */
+    private static String restoreAdvice(String self, ApplyOptions apply) {
+        if (apply.backupDir() == null || !Files.isDirectory(apply.backupDir())) {
+            return "no backup was made: undo them by hand";
+        }
+        String namespace = self == null || !self.contains("/") ? null : self.substring(0, self.indexOf('/'));
+        String name = self == null ? "MODEL" : self.substring(self.indexOf('/') + 1);
+        return "put them back with 'kubectl kvevents disable " + name + (namespace == null ? "" : " -n " + namespace)
+                + " --restore " + apply.backupDir() + "'";
     }
 
     private static void rollBack(KubeApi api, ObjectRef ref, Plan.Change change, String self, EnableOptions options,

@@ -31,6 +31,9 @@ class ClusterMigrationTest {
 
     /** A PATCH whose path contains this fails with HTTP 500 (a fault the CRUD server cannot make by itself). */
     private volatile String failPatchOf;
+    /** Every PATCH after the first whose path contains this fails with HTTP 500 (a rollback that cannot be written). */
+    private volatile String failLaterPatchesOf;
+    private final java.util.concurrent.atomic.AtomicInteger patchesOfLater = new java.util.concurrent.atomic.AtomicInteger();
     /**
      * This many PATCHes of the model Deployment are answered 409 Conflict, as the API server answers when
      * someone else changed it since we read it (this server cannot be written to while it answers).
@@ -40,6 +43,11 @@ class ClusterMigrationTest {
     @BeforeEach
     void start() throws Exception {
         api = new FakeApiServer().onRequest(request -> {
+            if ("PATCH".equals(request.getMethod()) && failLaterPatchesOf != null && request.getPath().contains(failLaterPatchesOf)
+                    && patchesOfLater.incrementAndGet() > 1) {
+                return new MockResponse().setResponseCode(500).setBody(
+                        "{\"kind\":\"Status\",\"message\":\"injected failure\",\"code\":500}".getBytes(StandardCharsets.UTF_8));
+            }
             if ("PATCH".equals(request.getMethod()) && failPatchOf != null && request.getPath().contains(failPatchOf)) {
                 return new MockResponse().setResponseCode(500).setBody(
                         "{\"kind\":\"Status\",\"message\":\"injected failure\",\"code\":500}".getBytes(StandardCharsets.UTF_8));
@@ -282,6 +290,133 @@ class ClusterMigrationTest {
         assertEquals("deployment.apps/llama-3-8b changed while it was being patched; gave up after 5 attempts (nothing was"
                 + " changed)", e.getMessage());
         assertEquals(before, deploymentYaml());
+    }
+
+    private static String withoutServerFields(String yaml) {
+        return yaml.replaceAll("(?m)^  (resourceVersion|generation): .*\\n", "");
+    }
+
+    /**
+     * disable --restore puts back what enable saved, and with it every later change to those objects (unlike
+     * disable, which keeps them): the Deployment, its Service and the gateway read as before the enable.
+     */
+    @Test
+    void restorePutsBackTheSavedObjectsWithTheirLaterChangesGone() throws Exception {
+        String before = deploymentYaml();
+        Map<String, Object> gatewayBefore = gatewayObject();
+        Path backups = dir.resolve("backup");
+        ClusterMigration.enable(context, "llama-3-8b", MigrationPlanTest.OPTIONS, apply(ClusterMigration.DryRun.NONE, backups));
+        fabric8.apps().deployments().inNamespace("default").withName("llama-3-8b").edit(d -> {
+            d.getSpec().setReplicas(5); // a change made since the enable: it goes too
+            return d;
+        });
+        progress.clear();
+        drainRequests();
+
+        List<String> lines = ClusterMigration.restore(context, "llama-3-8b", backups, MigrationPlanTest.OPTIONS,
+                apply(ClusterMigration.DryRun.NONE, null));
+        assertEquals(List.of("deployment.apps/aibrix-gateway-plugins restored", "deployment.apps/llama-3-8b restored",
+                "service/llama-3-8b restored"), lines);
+        assertEquals(lines, progress);
+        assertEquals(withoutServerFields(before), withoutServerFields(deploymentYaml()));
+        assertEquals(gatewayBefore, gatewayObject());
+        assertEquals(ModelStatus.State.OFF, state(context, "llama-3-8b"));
+        assertEquals(3, drainRequests().stream().filter(r -> r.startsWith("PATCH ")).count());
+
+        progress.clear();
+        assertEquals(List.of("deployment.apps/aibrix-gateway-plugins unchanged", "deployment.apps/llama-3-8b unchanged",
+                "service/llama-3-8b unchanged"), ClusterMigration.restore(context, "llama-3-8b", backups,
+                MigrationPlanTest.OPTIONS, apply(ClusterMigration.DryRun.NONE, null)));
+        assertTrue(drainRequests().stream().noneMatch(r -> r.startsWith("PATCH ")), "a second restore writes nothing");
+    }
+
+    /**
+     * A half-applied migration: enable fails at the gateway and its rollback cannot write the model's Deployment. The
+     * error names the command that puts the backup back, and that command finishes the job.
+     */
+    @Test
+    void aRollbackThatCannotFinishNamesTheRestoreThatDoes() {
+        String before = deploymentYaml();
+        Path backups = dir.resolve("backup");
+        failPatchOf = "aibrix-gateway-plugins";
+        failLaterPatchesOf = "/deployments/llama-3-8b";
+        ClusterMigration.RolledBackException e = assertThrows(ClusterMigration.RolledBackException.class,
+                () -> ClusterMigration.enable(context, "llama-3-8b", MigrationPlanTest.OPTIONS,
+                        apply(ClusterMigration.DryRun.NONE, backups)));
+        assertTrue(e.getMessage().contains("; could not roll back [deployment.apps/llama-3-8b: "), e.getMessage());
+        assertTrue(e.getMessage().endsWith(": put them back with 'kubectl kvevents disable llama-3-8b -n default --restore "
+                + backups + "'"), e.getMessage());
+        assertEquals(ModelStatus.State.PARTIAL, state(context, "llama-3-8b"));
+
+        failPatchOf = null;
+        failLaterPatchesOf = null;
+        ClusterMigration.restore(context, "llama-3-8b", backups, MigrationPlanTest.OPTIONS,
+                apply(ClusterMigration.DryRun.NONE, null));
+        assertEquals(withoutServerFields(before), withoutServerFields(deploymentYaml()));
+        assertEquals(ModelStatus.State.OFF, state(context, "llama-3-8b"));
+    }
+
+    @Test
+    void restoreDryRunsWriteNothing() {
+        Path backups = dir.resolve("backup");
+        ClusterMigration.enable(context, "llama-3-8b", MigrationPlanTest.OPTIONS, apply(ClusterMigration.DryRun.NONE, backups));
+        String enabled = deploymentYaml();
+        drainRequests();
+        List<String> client = ClusterMigration.restore(context, "llama-3-8b", backups, MigrationPlanTest.OPTIONS,
+                apply(ClusterMigration.DryRun.CLIENT, null));
+        assertEquals(List.of("deployment.apps/aibrix-gateway-plugins restored (client dry run)",
+                "deployment.apps/llama-3-8b restored (client dry run)", "service/llama-3-8b restored (client dry run)"),
+                client);
+        assertTrue(drainRequests().stream().noneMatch(r -> r.startsWith("PATCH ")));
+        assertEquals(enabled, deploymentYaml());
+        // the server validates and stores nothing (the CRUD stand-in ignores dryRun, so only the requests are checked)
+        ClusterMigration.restore(context, "llama-3-8b", backups, MigrationPlanTest.OPTIONS,
+                apply(ClusterMigration.DryRun.SERVER, null));
+        List<String> patches = drainRequests().stream().filter(r -> r.startsWith("PATCH ")).toList();
+        assertEquals(3, patches.size(), patches.toString());
+        assertTrue(patches.stream().allMatch(p -> p.contains("dryRun=All")), patches.toString());
+    }
+
+    /** A gateway saved before sync was on would turn sync off for a model enabled since: refused unless forced. */
+    @Test
+    void restoreRefusesToTurnOffTheGatewayAnotherModelUses() {
+        Path backups = dir.resolve("backup");
+        KubeContext ml = createQwenInMl();
+        ClusterMigration.enable(context, "llama-3-8b", MigrationPlanTest.OPTIONS, apply(ClusterMigration.DryRun.NONE, backups));
+        ClusterMigration.enable(ml, "qwen2-7b", MigrationPlanTest.OPTIONS, apply(ClusterMigration.DryRun.NONE, null));
+        String enabled = deploymentYaml();
+        drainRequests();
+        IllegalStateException refused = assertThrows(IllegalStateException.class, () -> ClusterMigration.restore(context,
+                "llama-3-8b", backups, MigrationPlanTest.OPTIONS, apply(ClusterMigration.DryRun.NONE, null)));
+        assertEquals("deployment.apps/aibrix-gateway-plugins in the backup predates KV event sync, which ml/qwen2-7b"
+                + " now uses; nothing was changed: run disable llama-3-8b without --restore (it keeps the gateway's sync"
+                + " for the others), or add --force", refused.getMessage());
+        assertTrue(drainRequests().stream().noneMatch(r -> r.startsWith("PATCH ")));
+        assertEquals(enabled, deploymentYaml());
+
+        ClusterMigration.restore(context, "llama-3-8b", backups, MigrationPlanTest.OPTIONS.withForce(true),
+                apply(ClusterMigration.DryRun.NONE, null));
+        assertEquals(ModelStatus.State.OFF, state(context, "llama-3-8b"));
+    }
+
+    @Test
+    void restoreNamesWhatIsWrongWithTheBackup() throws Exception {
+        Path backups = dir.resolve("backup");
+        ClusterMigration.enable(context, "llama-3-8b", MigrationPlanTest.OPTIONS, apply(ClusterMigration.DryRun.NONE, backups));
+        IllegalArgumentException other = assertThrows(IllegalArgumentException.class, () -> ClusterMigration.restore(context,
+                "qwen2-7b", backups, MigrationPlanTest.OPTIONS, apply(ClusterMigration.DryRun.NONE, null)));
+        assertTrue(other.getMessage().startsWith(backups + " is not a backup of qwen2-7b: it holds ["), other.getMessage());
+        IllegalArgumentException missing = assertThrows(IllegalArgumentException.class, () -> ClusterMigration.restore(
+                context, "llama-3-8b", dir.resolve("nowhere"), MigrationPlanTest.OPTIONS, apply(ClusterMigration.DryRun.NONE, null)));
+        assertTrue(missing.getMessage().contains("is not a directory"), missing.getMessage());
+
+        fabric8.services().inNamespace("default").withName("llama-3-8b").delete();
+        drainRequests();
+        IllegalStateException gone = assertThrows(IllegalStateException.class, () -> ClusterMigration.restore(context,
+                "llama-3-8b", backups, MigrationPlanTest.OPTIONS, apply(ClusterMigration.DryRun.NONE, null)));
+        assertEquals("service/llama-3-8b is gone and was not created again (kubectl create -f "
+                + backups.resolve("default_service_llama-3-8b.yaml") + "); the others were restored", gone.getMessage());
+        assertEquals(ModelStatus.State.OFF, state(context, "llama-3-8b"));
     }
 
     // ---- migration safety: what enable and disable must never break (docs/migration-guide.md) ----
