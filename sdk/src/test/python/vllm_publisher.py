@@ -12,6 +12,8 @@ Controlled through stdin, one command per line, each answered with one line on s
   drop N           publish N batches that are buffered for replay but never sent live
   restart          close both sockets, start again at seq 0 with an empty buffer, rebind the same ports
   cut K            answer the next replay request with K batches and no end marker
+  stall MS         answer the next replay request MS milliseconds late (vLLM serves replay on the publisher's
+                   own thread, vllm/distributed/kv_events.py at 0181ea3, _publisher_thread: a busy thread answers late)
   garbage          send a live message with a bad seq frame, then a batch whose payload is not msgpack
   json SOURCE      the truth about every buffered batch, as tail -o json prints it for SOURCE (a JSON array)
   truth            prefix=N: how many leading blocks of tokens 0, 1, 2, ... the engine holds
@@ -176,6 +178,7 @@ class Publisher:
         self.seq = 0
         self.buffer = []
         self.cut_next = None
+        self.stall_next = 0
         self.truth = []
         self.stored_events = {}
         self.pub_port = None
@@ -325,6 +328,9 @@ class Publisher:
         topic = [self.args.topic.encode()] if self.args.topic_frame else []
         limit = self.cut_next
         self.cut_next = None
+        if self.stall_next:
+            time.sleep(self.stall_next / 1000.0)
+            self.stall_next = 0
         sent = 0
         for seq, buf in self.buffer:
             if seq >= start_seq:
@@ -359,6 +365,8 @@ class Publisher:
             self.restart()
         elif op == "cut":
             self.cut_next = int(words[1])
+        elif op == "stall":
+            self.stall_next = int(words[1])
         elif op == "garbage":
             # a live message with a 2-byte seq frame, then a batch whose payload is not msgpack
             self.pub.send_multipart((self.args.topic.encode(), b"\x00\x01", b"x"))

@@ -357,6 +357,30 @@ class EventStreamPeerTest {
         }
     }
 
+    /**
+     * A publisher that answers after the answer timeout (vLLM serves replay on its publisher thread between batches,
+     * vllm/distributed/kv_events.py at 0181ea3, {@code _publisher_thread}): the request is asked again on a new
+     * connection, so the late answer to the first goes to a connection that is gone and the ROUTER drops it
+     * ({@code _service_replay}: replies routed by the requester's identity, no {@code ROUTER_MANDATORY}). Replies carry
+     * no request id: on the same connection that answer would have passed for the next request's.
+     */
+    @Test
+    void aLateAnswerIsAskedForAgainOnANewConnection() {
+        try (VllmPeer peer = VllmPeer.start()) {
+            peer.publish(40);
+            peer.stallNextReplay(800);
+            try (EventStream stream = EventStream.connect(List.of(SourceSpec.parse(peer.endpointSpec("pod-a"))), FAST)) {
+                Seen seen = new Seen();
+                until(stream, seen, s -> s.batches.size() == 40 || s.count(Kind.UNRECOVERABLE_GAP) > 0);
+                seen.assertExactly(40);
+                assertEquals(0, seen.count(Kind.UNRECOVERABLE_GAP));
+                assertTrue(seen.items.stream().anyMatch(i -> i instanceof StreamNotice n && n.kind() == Kind.REPLAY
+                        && n.message().contains("asking again from seq 0 on a new connection")),
+                        seen.items.stream().filter(StreamNotice.class::isInstance).toList().toString());
+            }
+        }
+    }
+
     /** Issue 13 #7: a publisher on an IPv6 address ({@code tcp://[::1]:5557}, a pod of an IPv6 cluster) is read. */
     @Test
     void aPublisherOnAnIpv6AddressIsRead() {

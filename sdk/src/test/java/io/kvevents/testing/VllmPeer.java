@@ -120,6 +120,11 @@ public final class VllmPeer implements AutoCloseable {
         return send("cut " + k);
     }
 
+    /** The next replay request is answered {@code ms} milliseconds late (a busy publisher thread). */
+    public String stallNextReplay(int ms) {
+        return send("stall " + ms);
+    }
+
     /** Sends a live message with a 2-byte seq frame, then a batch (counted in seq) whose payload is not msgpack. */
     public String garbage() {
         return send("garbage");

@@ -26,6 +26,14 @@ public final class SourceSequencer {
     @FunctionalInterface
     public interface Replayer {
         void request(long fromSeq);
+
+        /**
+         * Forgets every request made so far: the next one goes out on a new connection, so nothing an earlier one
+         * queued, or was answered with, arrives. Replies carry no request id: an answer to an abandoned request would
+         * be taken for the answer to the next one.
+         */
+        default void abandon() {
+        }
     }
 
     /** How long after a connect the subscription is taken to have reached the publisher. */
@@ -56,6 +64,11 @@ public final class SourceSequencer {
     private long replayConnectedNanos = Long.MIN_VALUE;
     /** The outstanding request's clock was restarted by a handshake: only the first after it restarts it. */
     private boolean clockRestartedByHandshake;
+    /**
+     * The replay socket has exchanged its greeting and not lost the connection since: a request sent now reaches the
+     * publisher, where one sent before waits in the socket's queue and goes out when it connects.
+     */
+    private boolean replayLinkUp;
     private long lastReplyNanos;
     private boolean awaitingFirstReply;
     /** A reply came and its answer's end marker has not: the next reply's wait is a pause within one answer. */
@@ -215,12 +228,24 @@ public final class SourceSequencer {
      */
     public void onReplayConnected(long nowNanos) {
         replayConnectedNanos = nowNanos;
+        replayLinkUp = true;
         if (recovering && awaitingFirstReply && !clockRestartedByHandshake) {
             // An answer can only come on this connection: the request's answer timeout starts here. Once per
             // request, so that a connection that keeps dropping and coming back still ends in a give-up.
             clockRestartedByHandshake = true;
             lastActivityNanos = Math.max(lastActivityNanos, nowNanos);
         }
+    }
+
+    /** The replay socket lost its connection: requests queue until it connects again. */
+    public void onReplayDisconnected() {
+        replayLinkUp = false;
+    }
+
+    /** Drops the replay connection and what it was asked (see {@link Replayer#abandon}). */
+    private void abandonRequests() {
+        replayer.abandon();
+        replayLinkUp = false;
     }
 
     /**
@@ -300,11 +325,23 @@ public final class SourceSequencer {
             requestFollowsCut = true;
         } else if (++silentAttempts < options.maxReplayAttempts()) {
             long from = verifying ? last : last + 1;
-            emit(Kind.REPLAY, from, -1, "replay endpoint silent for " + options.replayAnswerTimeout().toMillis()
-                    + " ms; asking again from seq " + from + " (attempt " + (silentAttempts + 1) + " of "
-                    + options.maxReplayAttempts() + ")");
-            sendRequest(from, nowNanos);
+            String attempt = " (attempt " + (silentAttempts + 1) + " of " + options.maxReplayAttempts() + ")";
+            if (replayLinkUp) {
+                emit(Kind.REPLAY, from, -1, "replay endpoint silent for " + options.replayAnswerTimeout().toMillis()
+                        + " ms; asking again from seq " + from + " on a new connection" + attempt);
+                abandonRequests(); // an answer to the first request, if it still came, would pass for this one's
+                sendRequest(from, nowNanos);
+            } else {
+                // the request waits in the socket's queue and goes out when it connects: sent again, it would be
+                // answered twice
+                emit(Kind.REPLAY, from, -1, "replay endpoint not connected for "
+                        + options.replayAnswerTimeout().toMillis() + " ms; the request from seq " + from
+                        + " waits for it" + attempt);
+                lastActivityNanos = nowNanos;
+                clockRestartedByHandshake = false;
+            }
         } else {
+            abandonRequests(); // nothing queued may be answered once this replay is given up
             silentAttempts = 0;
             verifying = false;
             retriedGapAt = last + 1; // answered with nothing: do not ask again for this gap
@@ -369,6 +406,10 @@ public final class SourceSequencer {
     }
 
     private void restart(RawMessage m, long nowNanos) {
+        if (recovering && replayer != null) {
+            abandonRequests(); // asked of the process that is gone (or of this one before it was known): not an answer
+        }
+        verifying = false; // the check of our last batch is answered: the publisher restarted
         counters.restart();
         emit(Kind.RESTART, 0, -1, "publisher restarted (seq went from " + last + " to " + m.seq()
                 + "): clearing this source's state" + (m.seq() == 0 ? "" : " and replaying from 0"));

@@ -37,14 +37,33 @@ final class ZmqSource implements SourceWorker {
     private volatile boolean running = true;
     private volatile boolean done;
     private ZMQ.Socket replay;
+    /** The replay socket's connection events (see {@link #openReplay}). */
+    private ZMQ.Socket replayMonitor;
+    private ZMQ.Socket live;
+    private ZMQ.Socket monitor;
+    private ZMQ.Poller poller;
+    private int liveIndex;
+    private int monitorIndex;
+    private int replayIndex = -1;
+    private int replayMonitorIndex = -1;
     private boolean connectedBefore;
 
     ZmqSource(ZContext context, SourceSpec spec, StreamOptions options, ItemSink sink) {
         this.context = context;
         this.spec = spec;
         this.sink = sink;
-        this.sequencer = new SourceSequencer(spec.name(), sink,
-                spec.replayEndpoint() == null ? null : this::requestReplay, options);
+        this.sequencer = new SourceSequencer(spec.name(), sink, spec.replayEndpoint() == null ? null
+                : new SourceSequencer.Replayer() {
+                    @Override
+                    public void request(long fromSeq) {
+                        requestReplay(fromSeq);
+                    }
+
+                    @Override
+                    public void abandon() {
+                        reopenReplay();
+                    }
+                }, options);
         this.thread = new Thread(this::run, "kvevents-" + spec.name());
         this.thread.setDaemon(true);
     }
@@ -75,10 +94,6 @@ final class ZmqSource implements SourceWorker {
     }
 
     private void run() {
-        ZMQ.Socket live = null;
-        ZMQ.Socket monitor = null;
-        ZMQ.Socket replayMonitor = null;
-        ZMQ.Poller poller = null;
         try {
             live = context.createSocket(SocketType.SUB);
             live.setLinger(0);
@@ -97,42 +112,26 @@ final class ZmqSource implements SourceWorker {
             live.setIPv6(isIpv6(spec.liveEndpoint())); // jeromq resolves a [v6] address only with IPv6 on
             live.connect(spec.liveEndpoint());
             if (spec.replayEndpoint() != null) {
-                replay = context.createSocket(SocketType.DEALER);
-                replay.setLinger(0);
-                replay.setRcvHWM(0);
-                replay.setReconnectIVL(100);
-                replay.setReconnectIVLMax(5000);
-                replay.setHandshakeIvl(HANDSHAKE_MS);
-                replay.setIPv6(isIpv6(spec.replayEndpoint()));
-                // Its handshakes (the ZMTP greetings exchanged): a request queued before one is answered no sooner, and
-                // that wait is not the publisher's latency (SourceSequencer#onReplayConnected).
-                String replayMonitorAddress = "inproc://kvevents-monitor-" + MONITOR_IDS.incrementAndGet();
-                replay.monitor(replayMonitorAddress, ZMQ.EVENT_HANDSHAKE_PROTOCOL);
-                replayMonitor = context.createSocket(SocketType.PAIR);
-                replayMonitor.connect(replayMonitorAddress);
-                replay.connect(spec.replayEndpoint());
+                openReplay();
             }
-            poller = context.createPoller(4);
-            int liveIndex = poller.register(live, ZMQ.Poller.POLLIN);
-            int monitorIndex = poller.register(monitor, ZMQ.Poller.POLLIN);
-            int replayMonitorIndex = replayMonitor == null ? -1 : poller.register(replayMonitor, ZMQ.Poller.POLLIN);
-            int replayIndex = replay == null ? -1 : poller.register(replay, ZMQ.Poller.POLLIN);
+            pollAll();
 
             sequencer.start(System.nanoTime());
             while (running) {
                 poller.poll(sequencer.recovering() ? 5 : 50); // a replay is timed closely, idle sources loosely
-                if (poller.pollin(monitorIndex)) {
+                ZMQ.Poller polled = poller; // the sequencer may open a new replay socket (and poller) below
+                if (polled.pollin(monitorIndex)) {
                     connectionEvents(monitor);
                 }
-                if (replayMonitorIndex >= 0 && (poller.pollin(replayMonitorIndex) || poller.pollin(replayIndex))) {
+                if (replayMonitorIndex >= 0 && (polled.pollin(replayMonitorIndex) || polled.pollin(replayIndex))) {
                     // before the replies, even when the poll saw only them: a handshake's event is written before any
                     // reply over that connection, but the poll looks at the two sockets one after the other
                     replayConnectionEvents(replayMonitor);
                 }
-                if (replayIndex >= 0 && poller.pollin(replayIndex)) {
+                if (replayIndex >= 0 && polled == poller && polled.pollin(replayIndex)) {
                     readReplay();
                 }
-                if (poller.pollin(liveIndex)) {
+                if (polled == poller && polled.pollin(liveIndex)) {
                     readLive(live);
                 }
                 sequencer.tick(System.nanoTime());
@@ -155,6 +154,49 @@ final class ZmqSource implements SourceWorker {
         }
     }
 
+    /**
+     * A DEALER on the replay endpoint (a REQ socket would drop every reply after the first), and a monitor of its
+     * connection: a handshake (the ZMTP greetings exchanged) tells that a queued request can now be answered, and
+     * that its wait so far was not the publisher's latency (SourceSequencer#onReplayConnected); a disconnect, that
+     * requests queue again.
+     */
+    private void openReplay() {
+        replay = context.createSocket(SocketType.DEALER);
+        replay.setLinger(0);
+        replay.setRcvHWM(0);
+        replay.setReconnectIVL(100);
+        replay.setReconnectIVLMax(5000);
+        replay.setHandshakeIvl(HANDSHAKE_MS);
+        replay.setIPv6(isIpv6(spec.replayEndpoint()));
+        String replayMonitorAddress = "inproc://kvevents-monitor-" + MONITOR_IDS.incrementAndGet();
+        replay.monitor(replayMonitorAddress, ZMQ.EVENT_HANDSHAKE_PROTOCOL | ZMQ.EVENT_DISCONNECTED);
+        replayMonitor = context.createSocket(SocketType.PAIR);
+        replayMonitor.connect(replayMonitorAddress);
+        replay.connect(spec.replayEndpoint());
+    }
+
+    /**
+     * Drops the replay socket with everything it queued or will be answered (linger 0), and opens a new one: vLLM's
+     * ROUTER answers each request to the connection that sent it and drops replies to one that is gone
+     * (vllm/distributed/kv_events.py at 0181ea3, {@code _service_replay}: no {@code ROUTER_MANDATORY}).
+     */
+    private void reopenReplay() {
+        context.destroySocket(replay);
+        context.destroySocket(replayMonitor);
+        openReplay();
+        poller.close();
+        pollAll();
+    }
+
+    /** A poller of every socket this source reads. */
+    private void pollAll() {
+        poller = context.createPoller(4);
+        liveIndex = poller.register(live, ZMQ.Poller.POLLIN);
+        monitorIndex = poller.register(monitor, ZMQ.Poller.POLLIN);
+        replayMonitorIndex = replayMonitor == null ? -1 : poller.register(replayMonitor, ZMQ.Poller.POLLIN);
+        replayIndex = replay == null ? -1 : poller.register(replay, ZMQ.Poller.POLLIN);
+    }
+
     private void connectionEvents(ZMQ.Socket monitor) {
         ZMQ.Event event;
         while ((event = ZMQ.Event.recv(monitor, ZMQ.DONTWAIT)) != null) {
@@ -174,6 +216,8 @@ final class ZmqSource implements SourceWorker {
         while ((event = ZMQ.Event.recv(replayMonitor, ZMQ.DONTWAIT)) != null) {
             if (event.getEvent() == ZMQ.EVENT_HANDSHAKE_PROTOCOL) {
                 sequencer.onReplayConnected(System.nanoTime());
+            } else if (event.getEvent() == ZMQ.EVENT_DISCONNECTED) {
+                sequencer.onReplayDisconnected();
             }
         }
     }

@@ -258,7 +258,7 @@ class SourceSequencerTest {
         s.start(0);
         s.tick(2_000 * MS);
         s.tick(4_000 * MS);
-        assertEquals(List.of(0L, 0L, 0L), replayRequests, "two more attempts, queued behind the connection");
+        assertEquals(List.of(0L), replayRequests, "two more waits: the request is queued behind the connection");
         s.onReplayConnected(5_500 * MS);
         s.tick(6_100 * MS);
         assertTrue(s.recovering(), "the third attempt's 2 s count from the handshake at 5.5 s");
@@ -283,6 +283,71 @@ class SourceSequencerTest {
         s.tick(7_600 * MS);
         assertFalse(s.recovering());
         assertEquals(1, s.stats().unrecoverableGaps());
+    }
+
+    /** Requests and abandoned connections, in order: {@code "request 5"}, {@code "abandon"}. */
+    private final List<String> calls = new ArrayList<>();
+
+    private SourceSequencer recording(StreamOptions o) {
+        return new SourceSequencer("pod-a", items::add, new SourceSequencer.Replayer() {
+            @Override
+            public void request(long fromSeq) {
+                calls.add("request " + fromSeq);
+            }
+
+            @Override
+            public void abandon() {
+                calls.add("abandon");
+            }
+        }, o);
+    }
+
+    /**
+     * Replies carry no request id, so an answer to a request sent again would be read as the answer to whatever is
+     * asked next: its end marker ended a later replay early and called a hole the publisher still held lost (found in
+     * review). A request is asked again only on a new connection, so nothing the old one was asked can arrive; and
+     * while the replay socket has not connected, the request waits in its queue and is not sent twice.
+     */
+    @Test
+    void aSilentRequestIsAskedAgainOnANewConnectionAndNeverQueuedTwice() {
+        SourceSequencer s = recording(StreamOptions.DEFAULT);
+        s.start(0);
+        s.tick(2_000 * MS);
+        assertEquals(List.of("request 0"), calls, "not connected: the request still waits in the socket's queue");
+        s.onReplayConnected(2_500 * MS);
+        s.tick(4_400 * MS);
+        assertEquals(List.of("request 0"), calls, "2 s from the handshake have not passed");
+        s.tick(4_600 * MS);
+        assertEquals(List.of("request 0", "abandon", "request 0"), calls);
+        s.tick(6_700 * MS); // the new connection never came: give up, and drop what it queued
+        assertEquals(List.of("request 0", "abandon", "request 0", "abandon"), calls);
+        assertFalse(s.recovering());
+        assertEquals(1, s.stats().unrecoverableGaps());
+    }
+
+    /**
+     * A restart found while the check of our last batch was outstanding: the check is over (finding in review: the
+     * next silent retry asked "from seq -1", and the check's late end marker announced a second restart).
+     */
+    @Test
+    void aRestartDuringTheReconnectCheckEndsTheCheck() {
+        SourceSequencer s = recording(StreamOptions.DEFAULT);
+        s.onReplayConnected(0);
+        s.start(0);
+        for (long i = 0; i < 10; i++) {
+            s.onReplayed(msg(i), MS);
+        }
+        s.onReplayEnd(MS);
+        s.onLive(msg(10), 2 * MS);
+        s.onConnected(1_000 * MS, true); // lost and found again: is seq 10 still the batch we hold?
+        assertEquals(List.of("request 0", "request 10"), calls);
+        s.onLive(msg(5), 1_001 * MS); // the new process's live stream: a restart
+        assertEquals(List.of("request 0", "request 10", "abandon", "request 0"), calls);
+        s.onReplayConnected(1_002 * MS); // the new connection
+        s.tick(3_100 * MS);
+        assertEquals(List.of("request 0", "request 10", "abandon", "request 0", "abandon", "request 0"), calls);
+        s.onReplayEnd(3_200 * MS); // nothing to replay: the new process's seq 0..4 are gone
+        assertEquals(1, s.stats().restarts(), s.stats().toString());
     }
 
     /** A request on a connection that has answered before: its latency is the publisher's (or its port-forward's). */
@@ -343,11 +408,15 @@ class SourceSequencerTest {
 
     @Test
     void aSilentReplayEndpointIsAskedAgainThenReportedAndTheStreamGoesOn() {
-        SourceSequencer s = withReplay();
+        SourceSequencer s = new SourceSequencer("pod-a", items::add, replayRequests::add, options);
+        s.onReplayConnected(0); // connected, and silent
+        s.start(0);
         s.onLive(msg(3), 0);
         s.onLive(msg(4), 0);
         s.tick(150 * MS);
+        s.onReplayConnected(151 * MS); // each request after the first goes out on a new connection
         s.tick(300 * MS);
+        s.onReplayConnected(301 * MS);
         assertEquals(3, replayRequests.size());
         s.tick(450 * MS); // third silent attempt: give up
         assertFalse(s.recovering());
