@@ -24,17 +24,24 @@ import org.zeromq.ZContext;
 public final class MergedStream implements AutoCloseable {
     private static final int CAPACITY = 65_536;
 
-    private final BlockingQueue<StreamItem> queue = new ArrayBlockingQueue<>(CAPACITY);
+    private final BlockingQueue<StreamItem> queue;
     /** Written by the thread that follows pods, read by the consumer. */
     private final List<SourceWorker> workers = new CopyOnWriteArrayList<>();
     private final Map<String, ZmqSource> byName = new ConcurrentHashMap<>();
+    /** Each live source's way into the queue, shut when it is removed. */
+    private final Map<String, Gate> gates = new ConcurrentHashMap<>();
     private final ZContext context;
     private volatile boolean closed;
     /** True for a stream whose sources come and go: it does not finish while open. */
     private volatile boolean open;
 
     private MergedStream(ZContext context) {
+        this(context, CAPACITY);
+    }
+
+    private MergedStream(ZContext context, int capacity) {
         this.context = context;
+        this.queue = new ArrayBlockingQueue<>(capacity);
     }
 
     /** Connects to live publishers. */
@@ -51,9 +58,19 @@ public final class MergedStream implements AutoCloseable {
 
     /** A stream of live publishers that come and go ({@link #add}, {@link #remove}): it never finishes by itself. */
     public static MergedStream dynamic() {
-        MergedStream s = new MergedStream(new ZContext(1));
+        return dynamic(CAPACITY);
+    }
+
+    /** {@link #dynamic()} with a queue of {@code capacity} items (tests fill it). */
+    static MergedStream dynamic(int capacity) {
+        MergedStream s = new MergedStream(new ZContext(1), capacity);
         s.open = true;
         return s;
+    }
+
+    /** Items waiting for the consumer. */
+    int queued() {
+        return queue.size();
     }
 
     /** Starts reading one more publisher. */
@@ -64,7 +81,9 @@ public final class MergedStream implements AutoCloseable {
         if (byName.containsKey(spec.name())) {
             throw new IllegalArgumentException("two sources are named " + spec.name() + ": give each its own name");
         }
-        ZmqSource source = new ZmqSource(context, spec, options, this::emit);
+        Gate gate = new Gate();
+        ZmqSource source = new ZmqSource(context, spec, options, item -> emit(gate, item));
+        gates.put(spec.name(), gate);
         byName.put(spec.name(), source);
         workers.add(source);
         source.start();
@@ -74,6 +93,7 @@ public final class MergedStream implements AutoCloseable {
     public synchronized void remove(String name, StreamItem notice) {
         ZmqSource source = byName.remove(name);
         if (source != null) {
+            gates.remove(name).shut(); // nothing of it is queued from here on, so none comes after the notice
             source.stop();
             workers.remove(source); // a pod that comes back under its name starts afresh
             emit(notice);
@@ -98,6 +118,34 @@ public final class MergedStream implements AutoCloseable {
         }
         s.workers.forEach(SourceWorker::start);
         return s;
+    }
+
+    /**
+     * A source's way into the queue. Each of its items is offered under the gate's lock, and {@link #shut} takes
+     * that lock: once shut, nothing more of the source is queued, even from a thread that waited for room the whole
+     * time {@link #remove} waited for it to stop.
+     */
+    private static final class Gate {
+        private boolean shut;
+
+        synchronized void shut() {
+            shut = true;
+        }
+    }
+
+    /** Queues a source's item unless its gate is shut: one try of up to 100 ms at a time under the lock. */
+    private void emit(Gate gate, StreamItem item) {
+        try {
+            while (!closed) {
+                synchronized (gate) {
+                    if (gate.shut || queue.offer(item, 100, TimeUnit.MILLISECONDS)) {
+                        return;
+                    }
+                }
+            }
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
     }
 
     private void emit(StreamItem item) {
