@@ -518,12 +518,14 @@ public final class ClusterMigration {
 
     /**
      * Undoes this run's writes, newest object first, each field only where it still holds what this run
-     * wrote; the gateway's settings stay when another model uses sync.
+     * wrote; the gateway's settings stay when another model uses sync. A {@link RolledBackException} when every write
+     * was undone; an {@link IllegalStateException} when some could not be (or a server dry run stored none).
      */
-    static RolledBackException rolledBack(KubeApi api, EnableOptions options, ApplyOptions apply, String self,
+    static RuntimeException rolledBack(KubeApi api, EnableOptions options, ApplyOptions apply, String self,
             Map<ObjectRef, Plan.Change> applied, RuntimeException cause) {
         if (apply.dryRun() == DryRun.SERVER) {
-            return new RolledBackException(cause.getMessage() + " (server dry run: nothing was stored)", cause);
+            // nothing to roll back: a failure, not "rolled back" (exit 1, not 3)
+            return new IllegalStateException(cause.getMessage() + " (server dry run: nothing was stored)", cause);
         }
         List<ObjectRef> refs = new ArrayList<>(applied.keySet());
         java.util.Collections.reverse(refs);
@@ -538,7 +540,8 @@ public final class ClusterMigration {
         }
         String message = cause.getMessage() + "; rolled back " + (refs.size() - failures.size()) + " object(s)"
                 + (failures.isEmpty() ? "" : "; could not roll back " + failures + ": " + restoreAdvice(self, apply));
-        return new RolledBackException(message, cause);
+        // half-applied is a failure, not "verification failed and rolled back" (SPEC §6: exit 1, not 3)
+        return failures.isEmpty() ? new RolledBackException(message, cause) : new IllegalStateException(message, cause);
     }
 
     /** How to put back what a rollback left: the backup this run wrote, and the command that restores it. */

@@ -540,7 +540,7 @@ public final class Rollouts {
             if (api.delete(trackRef)) {
                 progress.accept(trackRef.target() + " deleted (rolled back)");
             }
-            ClusterMigration.RolledBackException rolledBack = ClusterMigration.rolledBack(api, options, apply, plan.self(),
+            RuntimeException rolledBack = ClusterMigration.rolledBack(api, options, apply, plan.self(),
                     applied, e);
             log(context, options, stable, strategy == Strategy.CANARY ? "canary" : "blue-green", "off", "off",
                     "rolled back", rolledBack.getMessage(), progress);

@@ -340,9 +340,11 @@ class ClusterMigrationTest {
         Path backups = dir.resolve("backup");
         failPatchOf = "aibrix-gateway-plugins";
         failLaterPatchesOf = "/deployments/llama-3-8b";
-        ClusterMigration.RolledBackException e = assertThrows(ClusterMigration.RolledBackException.class,
+        IllegalStateException e = assertThrows(IllegalStateException.class,
                 () -> ClusterMigration.enable(context, "llama-3-8b", MigrationPlanTest.OPTIONS,
                         apply(ClusterMigration.DryRun.NONE, backups)));
+        // half-applied is a failure (exit 1), not "verification failed and rolled back" (exit 3, SPEC §6)
+        assertFalse(e instanceof ClusterMigration.RolledBackException, e.getMessage());
         assertTrue(e.getMessage().contains("; could not roll back [deployment.apps/llama-3-8b: "), e.getMessage());
         assertTrue(e.getMessage().endsWith(": put them back with 'kubectl kvevents disable llama-3-8b -n default --restore "
                 + backups + "'"), e.getMessage());
@@ -354,6 +356,16 @@ class ClusterMigrationTest {
                 apply(ClusterMigration.DryRun.NONE, null));
         assertEquals(withoutServerFields(before), withoutServerFields(deploymentYaml()));
         assertEquals(ModelStatus.State.OFF, state(context, "llama-3-8b"));
+    }
+
+    /** A server dry run that fails at a later step stored nothing, so nothing was rolled back: exit 1, not 3. */
+    @Test
+    void aServerDryRunThatFailsIsAFailureNotARollback() {
+        failPatchOf = "aibrix-gateway-plugins";
+        IllegalStateException e = assertThrows(IllegalStateException.class, () -> ClusterMigration.enable(context,
+                "llama-3-8b", MigrationPlanTest.OPTIONS, apply(ClusterMigration.DryRun.SERVER, null)));
+        assertFalse(e instanceof ClusterMigration.RolledBackException, e.getMessage());
+        assertTrue(e.getMessage().endsWith(" (server dry run: nothing was stored)"), e.getMessage());
     }
 
     @Test
