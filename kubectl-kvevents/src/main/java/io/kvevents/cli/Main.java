@@ -58,7 +58,9 @@ public final class Main {
                 new OutputStreamWriter(System.out, StandardCharsets.UTF_8), 1 << 16), false);
         PrintWriter err = new PrintWriter(new OutputStreamWriter(System.err, StandardCharsets.UTF_8), true);
         boolean completing = args.length > 0 && args[0].equals(Completion.COMMAND);
-        CommandLine cli = commandLine(out, err, completing ? null : invoked(args));
+        String invoked = invoked(args);
+        // the kubectl shim and the completion scripts describe every command: build them all
+        CommandLine cli = commandLine(out, err, completing || CompletionCommand.NAME.equals(invoked) ? null : invoked);
         int code = completing
                 ? Completion.complete(cli, List.of(args).subList(1, args.length), out)
                 : cli.execute(args);

@@ -70,6 +70,22 @@ class LauncherIT {
         }
     }
 
+    /**
+     * The shell completion scripts complete every command's options: a run builds only the invoked command's model
+     * (start-up), and {@code completion} needs all of them (found in review: the scripts completed command names only;
+     * CompletionTest builds every command and could not see it).
+     */
+    @Test
+    void theCompletionScriptsCompleteEveryCommandsOptions() throws Exception {
+        for (String shell : List.of("bash", "zsh")) {
+            Run r = run("completion", shell);
+            assertEquals(0, r.exit(), r.err());
+            for (String option : List.of("--max-events", "--settle", "--gateway-only", "--restore", "--backup-dir")) {
+                assertTrue(r.out().contains(option), shell + " completes " + option);
+            }
+        }
+    }
+
     @Test
     void aFirstRunWithStdinClosedStillRuns() throws Exception {
         // the first run on JDK 17 runs the JVM as a child that is handed the launcher's stdin
