@@ -169,6 +169,12 @@ final class StatusCommand implements Callable<Integer> {
             }
         }
         PrintWriter out = spec.commandLine().getOut();
+        if (statuses.isEmpty() && !local && output.format() != Format.json && output.format() != Format.yaml
+                && output.format() != Format.jsonpath) {
+            // kubectl get: nothing found is a line on stderr and exit 0 (json and yaml print the empty List)
+            spec.commandLine().getErr().println(ModelStatus.noneFound(kube.toContext()));
+            return ExitCodes.OK;
+        }
         switch (output.format()) {
             case json -> out.println(new GsonBuilder().setPrettyPrinting().disableHtmlEscaping().serializeNulls().create()
                     .toJson(list(plain(statuses, activity, probeErrors))));
@@ -236,6 +242,9 @@ final class StatusCommand implements Callable<Integer> {
 
     /** kubectl get -w: the table, then a model's row whenever it changes; ends at --request-timeout or interrupt. */
     private int watch(List<ModelStatus> first, EnableOptions options) {
+        if (first.isEmpty() && !local) {
+            spec.commandLine().getErr().println(ModelStatus.noneFound(kube.toContext()));
+        }
         PrintWriter out = spec.commandLine().getOut();
         Map<String, List<Object>> shown = new LinkedHashMap<>();
         Table t = table();

@@ -53,9 +53,16 @@ class ClusterCommandsTest {
                     "-o", "name");
             assertEquals(List.of(), unselected.outLines(), unselected.err());
             cluster.fabric8.apps().deployments().inNamespace("ml").withName("llama-3-8b").delete();
+            // as kubectl get (pkg/cmd/get/get.go at dee3483a3): nothing found is a line on stderr, exit 0
             Result none = CliHarness.run("status", "--kubeconfig", kubeconfig, "-n", "elsewhere");
-            assertEquals(List.of("error: no vLLM or SGLang Deployment in namespace elsewhere"), none.errLines());
-            assertEquals(1, none.exitCode());
+            assertEquals(List.of("No resources found in elsewhere namespace."), none.errLines());
+            assertEquals(List.of(), none.outLines());
+            assertEquals(0, none.exitCode());
+            Result noneJson = CliHarness.run("status", "--kubeconfig", kubeconfig, "-n", "elsewhere", "-o", "json");
+            assertEquals(0, noneJson.exitCode(), noneJson.err());
+            assertTrue(noneJson.out().contains("\"items\": []"), noneJson.out());
+            Result absent = CliHarness.run("status", "no-such-model", "--kubeconfig", kubeconfig, "-n", "elsewhere");
+            assertEquals(1, absent.exitCode());
         }
         Result missing = CliHarness.run("status", "--kubeconfig", dir.resolve("nope").toString());
         assertEquals(List.of("error: no kubeconfig: tried [" + dir.resolve("nope") + "]; give --kubeconfig FILE (or set KUBECONFIG)"),

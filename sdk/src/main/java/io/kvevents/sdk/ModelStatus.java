@@ -54,10 +54,23 @@ public record ModelStatus(String model, String namespace, State state, String po
         KubeApi kube = KubeApi.connect(context);
         return () -> {
             List<Map<String, Object>> objects = kube.modelObjects(options.gatewayNamespace(), options.gatewayDeployment());
+            if (model == null && objects.stream().noneMatch(o -> "Deployment".equals(o.get("kind"))
+                    && io.kvevents.internal.kube.Workloads.findEngineContainer(o) != null)) {
+                return List.of(); // as kubectl get: a namespace without models is not an error (see noneFound)
+            }
             List<ModelStatus> all = StatusCheck.check(objects, model, options,
                     kube.namespace() == null ? "any namespace" : "namespace " + kube.namespace(), true);
             return selector == null ? all : filter(all, objects, selector);
         };
+    }
+
+    /**
+     * What kubectl says on stderr when a listing finds nothing (kubernetes/kubectl pkg/cmd/get/get.go at dee3483a3):
+     * {@code No resources found in ml namespace.}, or {@code No resources found} for every namespace.
+     */
+    public static String noneFound(KubeContext context) {
+        String ns = context.allNamespaces() ? null : KubeApi.connect(context).namespace();
+        return ns == null ? "No resources found" : "No resources found in " + ns + " namespace.";
     }
 
     /** The statuses of the Deployments (by namespace and name) whose labels match the selector. */

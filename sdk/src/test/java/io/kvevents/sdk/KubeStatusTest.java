@@ -100,11 +100,20 @@ class KubeStatusTest {
         assertTrue(none.getMessage().startsWith("no kubeconfig: tried ["), none.getMessage());
     }
 
+    /**
+     * A namespace without models lists none, as kubectl get does, and says so its way (kubernetes/kubectl
+     * pkg/cmd/get/get.go at dee3483a3: "No resources found in %s namespace.", "No resources found" for every
+     * namespace); a model asked for by name that is not there stays an error.
+     */
     @Test
-    void aNamespaceWithoutModelsSaysSo() throws IOException {
+    void aNamespaceWithoutModelsListsNone() throws IOException {
+        KubeContext empty = kubeconfig(url(), "empty");
+        assertEquals(List.of(), ModelStatus.of(empty, null, MigrationPlanTest.OPTIONS));
+        assertEquals("No resources found in empty namespace.", ModelStatus.noneFound(empty));
+        assertEquals("No resources found", ModelStatus.noneFound(new KubeContext(empty.kubeconfig(), null, null, true)));
         IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
-                () -> ModelStatus.of(kubeconfig(url(), "empty"), null, MigrationPlanTest.OPTIONS));
-        assertEquals("no vLLM or SGLang Deployment in namespace empty", e.getMessage());
+                () -> ModelStatus.of(empty, "llama", MigrationPlanTest.OPTIONS));
+        assertEquals("no Deployment named llama in namespace empty", e.getMessage());
     }
 
     @Test
