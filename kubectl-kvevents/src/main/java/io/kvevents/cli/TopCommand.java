@@ -94,6 +94,22 @@ final class TopCommand implements Callable<Integer> {
         boolean fullScreen = !once && format == Format.table && TailCommand.terminal()
                 && !"dumb".equals(System.getenv("TERM"));
         long stopAt = timeout == null ? Long.MAX_VALUE : System.nanoTime() + timeout.toNanos();
+        // notices on stderr as tail prints them; behind the full screen they are kept, and its errors told at the end
+        java.io.StringWriter behindScreen = new java.io.StringWriter();
+        NoticePrinter notices = new NoticePrinter(fullScreen ? new PrintWriter(behindScreen, true)
+                : spec.commandLine().getErr(), KvEventsCommand.verbose(spec), sources.endpoints);
+        int code = look(out, fullScreen, stopAt, notices);
+        boolean allRead = notices.allRead();
+        if (fullScreen) {
+            behindScreen.toString().lines().filter(l -> l.startsWith("error: "))
+                    .forEach(spec.commandLine().getErr()::println);
+        }
+        spec.commandLine().getErr().flush();
+        return code != ExitCodes.OK || allRead ? code : ExitCodes.FAILURE;
+    }
+
+    /** Draws the view until the end; a source that fails or never connects is told through {@code notices}. */
+    private int look(PrintWriter out, boolean fullScreen, long stopAt, NoticePrinter notices) throws IOException {
         try (PrefixIndex index = PrefixIndex.pipelined(PrefixIndex.DEFAULT_MODEL); // closed last: metrics read it
                 EventStream stream = sources.open("watch");
                 MetricsServer metrics = metricsAddr == null ? null : MetricsServer.start(metricsAddr, stream::stats, index::stats);
@@ -102,7 +118,10 @@ final class TopCommand implements Callable<Integer> {
             long last = System.nanoTime();
             if (once) {
                 // the history first (replayed), then one interval measured from there: events/s is of live traffic
-                index.follow(stream, interval, item -> { });
+                index.follow(stream, interval, item -> {
+                    notices.print(item);
+                    notices.checkConnections();
+                });
                 rows(stream.stats(), index.stats(), before, interval);
                 long from = System.nanoTime();
                 long until = from + interval.toNanos();
@@ -110,6 +129,7 @@ final class TopCommand implements Callable<Integer> {
                     StreamItem item = stream.poll(Duration.ofMillis(50));
                     if (item != null) {
                         index.apply(item);
+                        notices.print(item);
                     }
                 }
                 print(rows(stream.stats(), index.stats(), before, Duration.ofNanos(System.nanoTime() - from)), out);
@@ -124,7 +144,9 @@ final class TopCommand implements Callable<Integer> {
                         StreamItem item = stream.poll(Duration.ofMillis(50));
                         if (item != null) {
                             index.apply(item);
+                            notices.print(item);
                         }
+                        notices.checkConnections();
                         if (screen != null && screen.quitPressed()) {
                             return ExitCodes.OK;
                         }

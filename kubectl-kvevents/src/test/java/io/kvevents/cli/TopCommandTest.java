@@ -57,4 +57,23 @@ class TopCommandTest {
                     + " 2 removed, 8 resident, a lag in ms: " + last);
         }
     }
+
+    /**
+     * A source that never connects is told as tail and cache-probe tell it, and the exit is 1 (found in review: top
+     * printed no row for it, nothing on stderr, and exited 0).
+     */
+    @Test
+    void aSourceThatNeverConnectsIsAnErrorAndExitOne() {
+        try (VllmPeer peer = VllmPeer.start()) {
+            peer.publish(2);
+            Result r = CliHarness.run("top", "--endpoint", peer.endpointSpec("pod-a"), "--endpoint",
+                    "pod-x=tcp://127.0.0.1:1", "--once", "-o", "json", "--interval", "500ms");
+            assertEquals(1, r.exitCode(), r.err());
+            assertTrue(r.errLines().contains("error: pod-x: could not connect to tcp://127.0.0.1:1 (is the engine running"
+                    + " with --kv-events-config and the port reachable?)"), "stderr: " + r.err() + "\nstdout: " + r.out());
+            JsonArray rows = JsonParser.parseString(r.out()).getAsJsonArray();
+            assertTrue(rows.asList().stream().anyMatch(row -> row.getAsJsonObject().get("source").getAsString()
+                    .equals("pod-a")), "the rows of the sources read are still printed: " + r.out());
+        }
+    }
 }
