@@ -176,7 +176,8 @@ public final class ClusterMigration {
      */
     public static List<String> restore(KubeContext context, String model, Path backup, EnableOptions options,
             ApplyOptions apply) {
-        List<BackupRestore.Saved> saved = BackupRestore.read(backup);
+        List<BackupRestore.Saved> saved = BackupRestore.files(backup).stream()
+                .map(f -> BackupRestore.saved(f, Manifests.read(List.of(f)))).toList();
         ObjectRef deployment = saved.stream().filter(s -> isModel(s.object(), model)).map(BackupRestore.Saved::ref)
                 .findFirst().orElseThrow(() -> new IllegalArgumentException(backup + " is not a backup of " + model
                         + ": it holds " + saved.stream().map(s -> s.ref().target()).toList() + ", and no Deployment of "

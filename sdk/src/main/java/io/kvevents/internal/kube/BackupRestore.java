@@ -1,12 +1,10 @@
 package io.kvevents.internal.kube;
 
-import io.kvevents.sdk.Manifests;
 import io.kvevents.sdk.ObjectRef;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -34,13 +32,11 @@ public final class BackupRestore {
     }
 
     /**
-     * The objects saved in {@code dir}, one per {@code .yaml} file.
+     * The files of the objects saved in {@code dir}, one {@code .yaml} file each, in name order.
      *
-     * @throws IllegalArgumentException when {@code dir} is not a backup (no such directory, no saved object, a file
-     *     that is not exactly one object); the message says what was found
+     * @throws IllegalArgumentException when {@code dir} is not a backup (no such directory, no saved object)
      */
-    @SuppressWarnings("unchecked")
-    public static List<Saved> read(Path dir) {
+    public static List<Path> files(Path dir) {
         if (!Files.isDirectory(dir)) {
             throw new IllegalArgumentException(dir + " is not a directory: give the --backup-dir enable wrote to"
                     + " (by default ~/.kvevents/backups/<time>)");
@@ -55,16 +51,21 @@ public final class BackupRestore {
             throw new IllegalArgumentException(dir + " holds no saved object (.yaml file): give the --backup-dir"
                     + " enable wrote to");
         }
-        List<Saved> saved = new ArrayList<>();
-        for (Path f : files) {
-            List<Map<String, Object>> objects = Manifests.read(List.of(f));
-            if (objects.size() != 1 || !(JsonTree.at(objects.get(0), "metadata", "name") instanceof String)) {
-                throw new IllegalArgumentException(f + " is not one saved object (it holds " + objects.size()
-                        + "): a backup file holds exactly one");
-            }
-            saved.add(new Saved(f, (Map<String, Object>) asRead(objects.get(0))));
+        return files;
+    }
+
+    /**
+     * The object saved in {@code file}, from the objects read from it.
+     *
+     * @throws IllegalArgumentException when the file does not hold exactly one object
+     */
+    @SuppressWarnings("unchecked")
+    public static Saved saved(Path file, List<Map<String, Object>> objects) {
+        if (objects.size() != 1 || !(JsonTree.at(objects.get(0), "metadata", "name") instanceof String)) {
+            throw new IllegalArgumentException(file + " is not one saved object (it holds " + objects.size()
+                    + "): a backup file holds exactly one");
         }
-        return saved;
+        return new Saved(file, (Map<String, Object>) asRead(objects.get(0)));
     }
 
     /** {@code now} with the saved object's spec, labels and annotations (a controller's own annotations kept). */
