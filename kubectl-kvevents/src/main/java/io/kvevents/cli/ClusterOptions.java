@@ -14,6 +14,8 @@ import java.time.format.DateTimeFormatter;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
+import picocli.CommandLine.ParameterException;
+import picocli.CommandLine.Spec;
 
 /** How enable and disable write to a cluster: kubectl's flags, the dry run, the backup. */
 final class ClusterOptions {
@@ -21,9 +23,43 @@ final class ClusterOptions {
     @Mixin
     KubeFlags kube;
 
-    @Option(names = "--dry-run", paramLabel = "none|client|server", defaultValue = "none",
+    @Spec(Spec.Target.MIXEE)
+    CommandSpec mixee;
+
+    ClusterMigration.DryRun dryRun = ClusterMigration.DryRun.NONE;
+
+    /**
+     * kubectl's {@code --dry-run} (pkg/cmd/util/helpers.go GetDryRunStrategy at dee3483a3): {@code none},
+     * {@code client} or {@code server}; alone, or as a boolean, the deprecated spellings kubectl still takes, with its
+     * warning.
+     */
+    @Option(names = "--dry-run", paramLabel = "none|client|server", arity = "0..1", fallbackValue = "unchanged",
             description = "client: print what would change, send no write; server: send the patches with dryRun=All.")
-    ClusterMigration.DryRun dryRun;
+    void dryRun(String value) {
+        switch (value.toLowerCase(java.util.Locale.ROOT)) {
+            case "none" -> dryRun = ClusterMigration.DryRun.NONE;
+            case "client" -> dryRun = ClusterMigration.DryRun.CLIENT;
+            case "server" -> dryRun = ClusterMigration.DryRun.SERVER;
+            case "unchanged" -> {
+                warn("--dry-run is deprecated and can be replaced with --dry-run=client.");
+                dryRun = ClusterMigration.DryRun.CLIENT;
+            }
+            case "1", "t", "true" -> {
+                warn("--dry-run=" + value + " is deprecated (boolean value) and can be replaced with --dry-run=client.");
+                dryRun = ClusterMigration.DryRun.CLIENT;
+            }
+            case "0", "f", "false" -> {
+                warn("--dry-run=" + value + " is deprecated (boolean value) and can be replaced with --dry-run=none.");
+                dryRun = ClusterMigration.DryRun.NONE;
+            }
+            default -> throw new ParameterException(mixee.commandLine(), "Invalid dry-run value (" + value
+                    + "). Must be \"none\", \"server\", or \"client\".");
+        }
+    }
+
+    private void warn(String text) {
+        mixee.commandLine().getErr().println("warning: " + text);
+    }
 
     @Option(names = "--backup-dir", paramLabel = "DIR",
             description = "Where the objects are saved (0600) before they change (default: ~/.kvevents/backups/TIMESTAMP).")

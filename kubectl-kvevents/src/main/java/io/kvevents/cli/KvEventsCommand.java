@@ -23,8 +23,15 @@ final class KvEventsCommand {
      * @param factory what creates the commands and the values of their options
      */
     static CommandSpec spec(IFactory factory) {
-        CommandSpec root = CommandSpec.wrapWithoutInspection(null, factory).name(NAME)
+        // run without a command, it prints its help and exits 0, as kubectl and cobra-based plugins do (krew, …)
+        CommandSpec[] self = new CommandSpec[1];
+        java.util.concurrent.Callable<Integer> help = () -> {
+            self[0].commandLine().usage(self[0].commandLine().getOut());
+            return ExitCodes.OK;
+        };
+        CommandSpec root = CommandSpec.wrapWithoutInspection(help, factory).name(NAME)
                 .versionProvider(new VersionProvider());
+        self[0] = root;
         root.usageMessage().description("See, probe and manage vLLM KV-cache event sync.").autoWidth(true);
         // The texts of picocli's mixinStandardHelpOptions, which would be read from its annotated mixin.
         root.addOption(OptionSpec.builder("-h", "--help").usageHelp(true)

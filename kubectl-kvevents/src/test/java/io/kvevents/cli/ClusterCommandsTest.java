@@ -104,4 +104,33 @@ class ClusterCommandsTest {
                     + " wrote to (by default ~/.kvevents/backups/<time>)"), notABackup.errLines());
         }
     }
+
+    /**
+     * --dry-run as kubectl reads it (kubernetes/kubectl pkg/cmd/util/helpers.go GetDryRunStrategy at dee3483a3): alone
+     * or as a boolean, the deprecated spellings, with kubectl's warning; anything else kubectl's error, exit 2.
+     */
+    @Test
+    void dryRunIsReadAsKubectlReadsIt() throws Exception {
+        try (ExampleCluster cluster = ExampleCluster.start(dir)) {
+            String kubeconfig = cluster.kubeconfig.toString();
+            Result bare = CliHarness.run("enable", "llama-3-8b", "--kubeconfig", kubeconfig, "-n", "default",
+                    "--tokenizer", "http://tokenizer-service.default:8080", "--dry-run");
+            assertEquals(0, bare.exitCode(), bare.err());
+            assertEquals("warning: --dry-run is deprecated and can be replaced with --dry-run=client.",
+                    bare.errLines().get(0), bare.err());
+            assertTrue(bare.outLines().stream().allMatch(l -> l.endsWith(" (client dry run)")), bare.out());
+            Result bool = CliHarness.run("disable", "llama-3-8b", "--kubeconfig", kubeconfig, "-n", "default",
+                    "--dry-run=true");
+            assertEquals(0, bool.exitCode(), bool.err());
+            assertEquals("warning: --dry-run=true is deprecated (boolean value) and can be replaced with --dry-run=client.",
+                    bool.errLines().get(0));
+            Result bad = CliHarness.run("enable", "llama-3-8b", "--kubeconfig", kubeconfig, "--dry-run=maybe");
+            assertEquals(2, bad.exitCode());
+            assertEquals(List.of("error: Invalid dry-run value (maybe). Must be \"none\", \"server\", or \"client\". (see"
+                    + " 'kubectl kvevents enable --help')"), bad.errLines());
+            assertEquals(0, cluster.fabric8.apps().deployments().inNamespace("default").withName("llama-3-8b").get()
+                    .getSpec().getTemplate().getSpec().getContainers().get(0).getArgs().stream()
+                    .filter(a -> a.contains("kv-events")).count(), "no dry run wrote anything");
+        }
+    }
 }

@@ -33,6 +33,21 @@ class RootCommandTest {
         assertEquals("kubectl-kvevents " + VersionProvider.version(), CliHarness.run("--version").out().strip());
     }
 
+    /**
+     * {@code kubectl kvevents} alone prints the help and exits 0, as kubectl and the cobra-based plugins do (a cobra
+     * command without Run prints its help); before, it was "error: Missing required subcommand" and exit 2.
+     */
+    @Test
+    void withoutACommandItPrintsTheHelp() {
+        for (String[] args : List.of(new String[0], new String[] {"-v"})) {
+            CliHarness.Result r = CliHarness.run(args);
+            assertEquals(0, r.exitCode(), r.err());
+            assertTrue(r.out().startsWith("Usage: kubectl kvevents"), r.out());
+            assertTrue(r.out().contains("cache-probe"), r.out());
+            assertEquals("", r.err());
+        }
+    }
+
     @Test
     void verboseIsSeenBeforeAndAfterTheSubcommand() {
         for (List<String> args : List.of(List.of("-v", "version"), List.of("version", "--verbose"))) {
