@@ -282,14 +282,25 @@ final class StatusCommand implements Callable<Integer> {
         return ExitCodes.OK;
     }
 
-    private static Table table() {
-        return new Table("MODEL", "NAMESPACE", "STATE", "PODS", "MISSING", "PROBLEMS");
+    /** The table's columns; {@code -o wide} adds the gateway's KV-event settings as it carries them. */
+    private Table table() {
+        return wide() ? new Table("MODEL", "NAMESPACE", "STATE", "PODS", "MISSING", "PROBLEMS", "GATEWAY-SETTINGS")
+                : new Table("MODEL", "NAMESPACE", "STATE", "PODS", "MISSING", "PROBLEMS");
     }
 
-    private static List<Object> row(ModelStatus s) {
-        return List.of(s.model(), s.namespace() == null ? "-" : s.namespace(), s.state().name().toLowerCase(), s.pods(),
-                s.missing().isEmpty() ? "-" : String.join("; ", s.missing()),
-                s.problems().isEmpty() ? "-" : String.join("; ", s.problems()));
+    private boolean wide() {
+        return output.format() == Format.wide;
+    }
+
+    private List<Object> row(ModelStatus s) {
+        List<Object> row = new ArrayList<>(List.of(s.model(), s.namespace() == null ? "-" : s.namespace(),
+                s.state().name().toLowerCase(), s.pods(), s.missing().isEmpty() ? "-" : String.join("; ", s.missing()),
+                s.problems().isEmpty() ? "-" : String.join("; ", s.problems())));
+        if (wide()) {
+            row.add(s.gateway().isEmpty() ? "-" : new java.util.TreeMap<>(s.gateway()).entrySet().stream()
+                    .map(e -> e.getKey() + "=" + e.getValue()).collect(java.util.stream.Collectors.joining(",")));
+        }
+        return row;
     }
 
     private List<Map<String, Object>> plain(List<ModelStatus> statuses, Map<ModelStatus, List<PodActivity>> activity,

@@ -33,6 +33,12 @@ class ClusterCommandsTest {
                     "deployment.apps/aibrix-gateway-plugins patched"), enabled.outLines());
             Result on = CliHarness.run("status", "--kubeconfig", kubeconfig, "-n", "default");
             assertTrue(on.outLines().get(1).matches("llama-3-8b +default +enabled +- +- +-"), on.out());
+            // -o wide: one more column, the gateway's KV-event settings as it carries them
+            Result wide = CliHarness.run("status", "--kubeconfig", kubeconfig, "-n", "default", "-o", "wide");
+            assertTrue(wide.outLines().get(0).matches("MODEL +NAMESPACE +STATE +PODS +MISSING +PROBLEMS +GATEWAY-SETTINGS"),
+                    wide.out());
+            assertTrue(wide.outLines().get(1).matches("llama-3-8b +default +enabled +- +- +- +\\S*"
+                    + "AIBRIX_PREFIX_CACHE_KV_EVENT_SYNC_ENABLED=true\\S*"), wide.out());
             Result disabled = CliHarness.run("disable", "llama-3-8b", "--kubeconfig", kubeconfig, "-n", "default",
                     "--backup-dir", dir.resolve("backup2").toString());
             assertEquals(0, disabled.exitCode(), disabled.err());
