@@ -28,6 +28,9 @@ final class ClusterOptions {
 
     ClusterMigration.DryRun dryRun = ClusterMigration.DryRun.NONE;
 
+    /** The objects go to stdout ({@code -o}): the progress lines go to stderr, as kubectl's do then. */
+    boolean linesToStderr;
+
     /**
      * kubectl's {@code --dry-run} (pkg/cmd/util/helpers.go GetDryRunStrategy at dee3483a3): {@code none},
      * {@code client} or {@code server}; alone, or as a boolean, the deprecated spellings kubectl still takes, with its
@@ -91,7 +94,7 @@ final class ClusterOptions {
         PrintWriter out = spec.commandLine().getOut();
         PrintWriter err = spec.commandLine().getErr();
         Consumer<String> progress = line -> {
-            PrintWriter to = line.startsWith("warning: ") ? err : out;
+            PrintWriter to = line.startsWith("warning: ") || linesToStderr ? err : out;
             to.println(line);
             to.flush();
         };

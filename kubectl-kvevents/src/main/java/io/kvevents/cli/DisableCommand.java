@@ -88,6 +88,8 @@ final class DisableCommand implements Callable<Integer> {
                     spec.commandLine().getOut(), spec.commandLine().getErr());
             return ExitCodes.OK;
         }
+        boolean objects = manifests.objectsRequested(spec);
+        cluster.linesToStderr = objects;
         io.kvevents.sdk.KubeContext context = cluster.kube.toContext();
         if (!gatewayOnly && cluster.dryRun != ClusterMigration.DryRun.NONE && io.kvevents.sdk.Rollouts.of(context, model).isPresent()) {
             throw CliException.usage(model + " is in a " + io.kvevents.sdk.Rollouts.of(context, model).get().strategy().label()
@@ -104,7 +106,14 @@ final class DisableCommand implements Callable<Integer> {
             }
         }
         try {
-            int code = cluster.apply(spec, apply -> ClusterMigration.disable(context, model, options, gatewayOnly, apply));
+            java.util.concurrent.atomic.AtomicReference<MigrationPlan> plan = new java.util.concurrent.atomic.AtomicReference<>();
+            int code = cluster.apply(spec, apply -> {
+                plan.set(ClusterMigration.disable(context, model, options, gatewayOnly, apply));
+                return plan.get();
+            });
+            if (objects) {
+                manifests.printObjects(List.of(plan.get()), spec.commandLine().getOut());
+            }
             cluster.log(spec, gateway.namespace, model, gatewayOnly ? "disable --gateway-only" : "disable", "enabled",
                     gatewayOnly ? "gateway sync off" : "off", null);
             return code;
@@ -117,9 +126,9 @@ final class DisableCommand implements Callable<Integer> {
 
     /** {@code --restore BACKUP}: the saved objects put back, with a line each. */
     private int restore(EnableOptions options) {
-        if (gatewayOnly || manifests.local) {
-            throw CliException.usage("--restore puts back objects in the cluster: it takes neither --gateway-only nor"
-                    + " --local");
+        if (gatewayOnly || manifests.local || manifests.objectsRequested(spec)) {
+            throw CliException.usage("--restore puts back objects in the cluster: it takes neither --gateway-only, nor"
+                    + " --local, nor -o");
         }
         io.kvevents.sdk.KubeContext context = cluster.kube.toContext();
         String action = "disable --restore " + restore;

@@ -170,6 +170,12 @@ final class EnableCommand implements Callable<Integer> {
         if ((canary != null || blueGreen) && cluster.dryRun != ClusterMigration.DryRun.NONE) {
             throw CliException.usage("--canary and --blue-green create a Deployment: they have no dry run");
         }
+        boolean objects = manifests.objectsRequested(spec);
+        if (objects && (canary != null || blueGreen || oneAtATime)) {
+            throw CliException.usage("-o prints the objects a plain enable leaves: not with --canary, --blue-green or"
+                    + " --one-at-a-time");
+        }
+        cluster.linesToStderr = objects;
         io.kvevents.sdk.KubeContext context = cluster.kube.toContext();
         // a rollout's steps always wait (at most --timeout) for the side that grows before the other shrinks
         ApplyOptions rolloutApply = cluster.options(spec).withVerify(skipVerify ? null : VERIFY_WITHIN);
@@ -220,6 +226,7 @@ final class EnableCommand implements Callable<Integer> {
             return oneAtATime(targets, options);
         }
         List<String> done = new ArrayList<>();
+        List<MigrationPlan> plans = new ArrayList<>();
         for (String target : targets) {
             java.util.concurrent.atomic.AtomicReference<MigrationPlan> plan = new java.util.concurrent.atomic.AtomicReference<>();
             try {
@@ -241,6 +248,10 @@ final class EnableCommand implements Callable<Integer> {
                 throw e;
             }
             done.add(target);
+            plans.add(plan.get());
+        }
+        if (objects) {
+            manifests.printObjects(plans, spec.commandLine().getOut());
         }
         if (cluster.rollout() == null && cluster.dryRun == ClusterMigration.DryRun.NONE) {
             spec.commandLine().getErr().println("note: the pods roll out in the background; check that they publish with"

@@ -12,6 +12,8 @@ import java.nio.file.Path;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import picocli.CommandLine;
+import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
 
 /** {@code --local -f FILE…}: plan against manifests instead of a cluster, print the result (GitOps). */
@@ -19,7 +21,7 @@ final class LocalManifests {
     private static final Gson JSON = new GsonBuilder().disableHtmlEscaping().serializeNulls().create();
 
     /** What to print. */
-    enum Format { yaml, patch }
+    enum Format { yaml, json, patch }
 
     @Option(names = "--local", description = "Transform the manifests given with -f instead of a cluster; print the result.")
     boolean local;
@@ -29,8 +31,55 @@ final class LocalManifests {
     List<Path> files = List.of();
 
     @Option(names = {"-o", "--output"}, paramLabel = "FORMAT", defaultValue = "yaml",
-            description = "yaml: the manifests after the change; patch: each object's JSON patch (JSON Lines).")
+            description = "yaml: the manifests after the change; json: the same as a JSON List; patch: each object's"
+                    + " JSON patch (JSON Lines). Against a cluster, given: the objects the change leaves (one, or a"
+                    + " List) on stdout and the 'patched' lines on stderr, as kubectl patch -o prints.")
     Format output;
+
+    /** {@code -o} given against a cluster: the changed objects are printed, as {@code kubectl patch -o} prints them. */
+    boolean objectsRequested(CommandSpec spec) {
+        CommandLine.ParseResult parsed = spec.commandLine().getParseResult();
+        return !local && parsed != null && parsed.hasMatchedOption("--output");
+    }
+
+    /**
+     * The objects the plans' steps name, as the last plan that names each leaves it (a gateway every model's plan
+     * writes comes once), or their patches: after a cluster run with {@code -o}.
+     */
+    void printObjects(List<MigrationPlan> plans, PrintWriter out) {
+        if (output == Format.patch) {
+            printPatches(plans, out);
+        } else {
+            Map<io.kvevents.sdk.ObjectRef, Map<String, Object>> objects = new LinkedHashMap<>();
+            for (MigrationPlan plan : plans) {
+                for (PlanStep step : plan.steps()) {
+                    plan.result().stream().filter(step.object()::matches).findFirst()
+                            .ifPresent(o -> objects.put(step.object(), o));
+                }
+            }
+            List<Map<String, Object>> items = List.copyOf(objects.values());
+            Object printed = items.size() == 1 ? items.get(0) : list(items);
+            out.print(output == Format.json ? PRETTY.toJson(printed) + "\n" : Manifests.write(List.of(asMap(printed))));
+        }
+        out.flush();
+    }
+
+    private static final Gson PRETTY = new GsonBuilder().setPrettyPrinting().disableHtmlEscaping().serializeNulls().create();
+
+    @SuppressWarnings("unchecked")
+    private static Map<String, Object> asMap(Object o) {
+        return (Map<String, Object>) o;
+    }
+
+    /** What kubectl prints for several objects: {@code {apiVersion: v1, items: […], kind: List, metadata: {…}}}. */
+    static Map<String, Object> list(List<Map<String, Object>> items) {
+        Map<String, Object> list = new LinkedHashMap<>();
+        list.put("apiVersion", "v1");
+        list.put("items", items);
+        list.put("kind", "List");
+        list.put("metadata", Map.of("resourceVersion", ""));
+        return list;
+    }
 
     /** Refuses {@code -f} without {@code --local}: planning against the cluster while the user named files would surprise. */
     void checkUsage() {
@@ -74,22 +123,29 @@ final class LocalManifests {
             plan.warnings().forEach(w -> err.println("warning: " + w));
         }
         if (output == Format.patch) {
-            for (MigrationPlan plan : plans) {
-                for (PlanStep step : plan.steps()) {
-                    if (!step.inPlace()) {
-                        Map<String, Object> line = new LinkedHashMap<>();
-                        line.put("target", step.target());
-                        line.put("namespace", step.namespace());
-                        line.put("patch", JsonParser.parseString(PatchOp.toJson(step.patch())));
-                        out.println(JSON.toJson(line));
-                    }
-                }
-            }
+            printPatches(plans, out);
+        } else if (output == Format.json) {
+            out.println(PRETTY.toJson(list(plans.get(plans.size() - 1).result())));
         } else {
             List<Map<String, Object>> result = plans.get(plans.size() - 1).result();
             out.print(layout == null ? Manifests.write(result) : Manifests.write(result, layout));
         }
         out.flush();
         err.flush();
+    }
+
+    /** Each changed object's JSON patch, a JSON line each, in order. */
+    private static void printPatches(List<MigrationPlan> plans, PrintWriter out) {
+        for (MigrationPlan plan : plans) {
+            for (PlanStep step : plan.steps()) {
+                if (!step.inPlace()) {
+                    Map<String, Object> line = new LinkedHashMap<>();
+                    line.put("target", step.target());
+                    line.put("namespace", step.namespace());
+                    line.put("patch", JsonParser.parseString(PatchOp.toJson(step.patch())));
+                    out.println(JSON.toJson(line));
+                }
+            }
+        }
     }
 }

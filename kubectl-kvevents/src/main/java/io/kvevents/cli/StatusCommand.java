@@ -177,11 +177,11 @@ final class StatusCommand implements Callable<Integer> {
         }
         switch (output.format()) {
             case json -> out.println(new GsonBuilder().setPrettyPrinting().disableHtmlEscaping().serializeNulls().create()
-                    .toJson(list(plain(statuses, activity, probeErrors))));
-            case yaml -> out.print(Manifests.write(List.of(list(plain(statuses, activity, probeErrors)))));
+                    .toJson(LocalManifests.list(plain(statuses, activity, probeErrors))));
+            case yaml -> out.print(Manifests.write(List.of(LocalManifests.list(plain(statuses, activity, probeErrors)))));
             case name -> statuses.forEach(s -> out.println("deployment.apps/" + s.model()));
             case jsonpath -> out.print(output.template().apply(new com.google.gson.GsonBuilder().serializeNulls().create()
-                    .toJsonTree(list(plain(statuses, activity, probeErrors)))));
+                    .toJsonTree(LocalManifests.list(plain(statuses, activity, probeErrors)))));
             default -> {
                 Table t = table();
                 for (ModelStatus s : statuses) {
@@ -335,16 +335,6 @@ final class StatusCommand implements Callable<Integer> {
             out.add(m);
         }
         return out;
-    }
-
-    /** What kubectl prints for several objects: {@code {apiVersion: v1, items: […], kind: List, metadata: {…}}}. */
-    private static Map<String, Object> list(List<Map<String, Object>> items) {
-        Map<String, Object> list = new LinkedHashMap<>();
-        list.put("apiVersion", "v1");
-        list.put("items", items);
-        list.put("kind", "List");
-        list.put("metadata", Map.of("resourceVersion", ""));
-        return list;
     }
 
     private static Map<String, Object> activity(PodActivity a) {

@@ -101,8 +101,8 @@ class ClusterCommandsTest {
             Result both = CliHarness.run("disable", "llama-3-8b", "--kubeconfig", kubeconfig, "--restore", backup,
                     "--gateway-only");
             assertEquals(2, both.exitCode());
-            assertEquals(List.of("error: --restore puts back objects in the cluster: it takes neither --gateway-only nor"
-                    + " --local"), both.errLines());
+            assertEquals(List.of("error: --restore puts back objects in the cluster: it takes neither --gateway-only, nor"
+                    + " --local, nor -o"), both.errLines());
             Result notABackup = CliHarness.run("disable", "llama-3-8b", "--kubeconfig", kubeconfig, "-n", "default",
                     "--restore", dir.resolve("nowhere").toString());
             assertEquals(1, notABackup.exitCode());
@@ -138,5 +138,38 @@ class ClusterCommandsTest {
                     .getSpec().getTemplate().getSpec().getContainers().get(0).getArgs().stream()
                     .filter(a -> a.contains("kv-events")).count(), "no dry run wrote anything");
         }
+    }
+
+    /**
+     * -o against a cluster prints the objects the change leaves, as kubectl patch -o does (a List for several), with
+     * the "patched" lines on stderr; before, -o was taken only with --local and silently ignored here (found in review).
+     */
+    @Test
+    void outputAgainstAClusterPrintsTheObjectsAsKubectlPatchDoes() throws Exception {
+        try (ExampleCluster cluster = ExampleCluster.start(dir)) {
+            String kubeconfig = cluster.kubeconfig.toString();
+            Result yaml = CliHarness.run("enable", "llama-3-8b", "--kubeconfig", kubeconfig, "-n", "default",
+                    "--tokenizer", "http://tokenizer-service.default:8080", "--dry-run=client", "-o", "yaml");
+            assertEquals(0, yaml.exitCode(), yaml.err());
+            assertTrue(yaml.errLines().contains("deployment.apps/llama-3-8b patched (client dry run)"), yaml.err());
+            List<java.util.Map<String, Object>> docs = io.kvevents.sdk.Manifests.read(List.of(write("enable.yaml", yaml.out())));
+            assertEquals(3, docs.size(), "the List's items: " + yaml.out());
+            assertTrue(yaml.out().startsWith("apiVersion: v1\nitems:"), yaml.out());
+            assertTrue(yaml.out().contains("--kv-events-config"), "the Deployment as the enable leaves it: " + yaml.out());
+
+            Result json = CliHarness.run("disable", "llama-3-8b", "--kubeconfig", kubeconfig, "-n", "default",
+                    "--dry-run=client", "-o", "json");
+            assertEquals(0, json.exitCode(), json.err());
+            com.google.gson.JsonObject list = com.google.gson.JsonParser.parseString(json.out()).getAsJsonObject();
+            assertEquals("List", list.get("kind").getAsString(), json.out());
+
+            Result refused = CliHarness.run("enable", "llama-3-8b", "--kubeconfig", kubeconfig, "--canary", "1", "-o",
+                    "yaml");
+            assertEquals(2, refused.exitCode());
+        }
+    }
+
+    private Path write(String name, String text) throws java.io.IOException {
+        return java.nio.file.Files.writeString(dir.resolve(name), text);
     }
 }
