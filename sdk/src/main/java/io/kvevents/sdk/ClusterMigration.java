@@ -167,9 +167,10 @@ public final class ClusterMigration {
      * Puts back the objects an enable of {@code model} saved in {@code backup} (its {@link ApplyOptions#backupDir()}):
      * each one's spec, labels and annotations become the saved ones, by a JSON patch guarded by the resourceVersion
      * it was planned from (a 409 reads it again). Unlike {@link #disable}, every change made since to those objects
-     * goes too: this is for an object a failed rollback left half-changed, or an enable to undo whole. A saved gateway
-     * whose KV event sync another model now uses is refused unless {@link EnableOptions#force()}; an object deleted
-     * since is not created again (the error names its file).
+     * goes too: this is for an object a failed rollback left half-changed, or an enable to undo whole. Only the
+     * model's objects and the gateway are put back (another model's, in a folder several enables wrote, are left
+     * alone); a saved gateway that would turn off the KV event sync another model now uses is refused unless
+     * {@link EnableOptions#force()}; an object deleted since is not created again (the error names its file).
      *
      * @return one line per object: {@code deployment.apps/x restored}, or {@code unchanged}
      * @throws IllegalArgumentException when {@code backup} is not a backup of {@code model}
@@ -178,16 +179,21 @@ public final class ClusterMigration {
             ApplyOptions apply) {
         List<BackupRestore.Saved> saved = BackupRestore.files(backup).stream()
                 .map(f -> BackupRestore.saved(f, Manifests.read(List.of(f)))).toList();
-        ObjectRef deployment = saved.stream().filter(s -> isModel(s.object(), model)).map(BackupRestore.Saved::ref)
-                .findFirst().orElseThrow(() -> new IllegalArgumentException(backup + " is not a backup of " + model
-                        + ": it holds " + saved.stream().map(s -> s.ref().target()).toList() + ", and no Deployment of "
-                        + model));
-        String self = deployment.namespace() + "/" + deployment.name(); // as KubeApi.SyncUsers names it
-        KubeApi api = KubeApi.connect(context);
+        BackupRestore.Saved deployment = saved.stream().filter(s -> isModel(s.object(), model)).findFirst()
+                .orElseThrow(() -> new IllegalArgumentException(backup + " is not a backup of " + model + ": it holds "
+                        + saved.stream().map(s -> s.ref().target()).toList() + ", and no Deployment of " + model));
+        String self = deployment.ref().namespace() + "/" + deployment.ref().name(); // as KubeApi.SyncUsers names it
         Consumer<String> progress = apply.progress();
+        List<BackupRestore.Saved> ours = BackupRestore.ofModel(saved, deployment.object());
+        for (BackupRestore.Saved s : saved) {
+            if (!ours.contains(s)) {
+                progress.accept(s.ref().target() + " left alone (another model's)");
+            }
+        }
+        KubeApi api = KubeApi.connect(context);
         List<String> lines = new ArrayList<>();
         List<BackupRestore.Saved> gone = new ArrayList<>();
-        List<BackupRestore.Saved> left = new ArrayList<>(saved);
+        List<BackupRestore.Saved> left = new ArrayList<>(ours);
         for (int attempt = 1; !left.isEmpty(); attempt++) {
             Map<BackupRestore.Saved, Map<String, Object>> current = new LinkedHashMap<>();
             for (BackupRestore.Saved s : left) {
@@ -260,8 +266,10 @@ public final class ClusterMigration {
         }
         for (Map.Entry<BackupRestore.Saved, Map<String, Object>> e : current.entrySet()) {
             ObjectRef ref = e.getKey().ref();
-            if (!isGateway(ref, options) || JsonPatchDiff.diff(e.getValue(),
-                    BackupRestore.restored(e.getValue(), e.getKey().object())).isEmpty()) {
+            // any saved Deployment that runs no engine is the gateway, whatever --gateway-* says now; refused only when
+            // putting it back turns sync off
+            if (!BackupRestore.isGateway(e.getKey().object()) || !GatewayConfig.of(e.getValue()).kvEventSync()
+                    || GatewayConfig.of(e.getKey().object()).kvEventSync()) {
                 continue;
             }
             KubeApi.SyncUsers users = api.syncUsers();

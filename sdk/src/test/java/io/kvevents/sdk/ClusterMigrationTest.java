@@ -411,6 +411,45 @@ class ClusterMigrationTest {
         assertEquals(ModelStatus.State.OFF, state(context, "llama-3-8b"));
     }
 
+    /**
+     * One backup folder written by two enables (--one-at-a-time shares one; so does a --backup-dir given twice): the
+     * restore of one model puts back its own objects and the gateway, and leaves the other model's alone (found in
+     * review: it put back every file of the folder).
+     */
+    @Test
+    void restoreFromAFolderTwoEnablesWroteLeavesTheOtherModelAlone() {
+        Path backups = dir.resolve("backup");
+        String before = deploymentYaml();
+        KubeContext ml = createQwenInMl();
+        ClusterMigration.enable(context, "llama-3-8b", MigrationPlanTest.OPTIONS, apply(ClusterMigration.DryRun.NONE, backups));
+        ClusterMigration.enable(ml, "qwen2-7b", MigrationPlanTest.OPTIONS, apply(ClusterMigration.DryRun.NONE, backups));
+        progress.clear();
+        List<String> lines = ClusterMigration.restore(context, "llama-3-8b", backups, MigrationPlanTest.OPTIONS,
+                apply(ClusterMigration.DryRun.NONE, null));
+        assertTrue(progress.contains("deployment.apps/qwen2-7b left alone (another model's)"), progress.toString());
+        assertTrue(progress.contains("service/qwen2-7b left alone (another model's)"), progress.toString());
+        assertTrue(lines.stream().noneMatch(l -> l.contains("qwen2-7b")), lines.toString());
+        assertEquals(withoutServerFields(before), withoutServerFields(deploymentYaml()));
+        assertEquals(ModelStatus.State.ENABLED, state(ml, "qwen2-7b"), "qwen2-7b lost its sync");
+    }
+
+    /**
+     * The gateway of the backup is known by what it is (a Deployment that runs no engine), not by --gateway-* given to
+     * the restore: a gateway of another name is still refused while another model uses its sync.
+     */
+    @Test
+    void theSavedGatewayIsRefusedWhateverTheGatewayFlagsSay() {
+        Path backups = dir.resolve("backup");
+        KubeContext ml = createQwenInMl();
+        ClusterMigration.enable(context, "llama-3-8b", MigrationPlanTest.OPTIONS, apply(ClusterMigration.DryRun.NONE, backups));
+        ClusterMigration.enable(ml, "qwen2-7b", MigrationPlanTest.OPTIONS, apply(ClusterMigration.DryRun.NONE, null));
+        EnableOptions elsewhere = MigrationPlanTest.OPTIONS.withGateway("gateways", "other-gateway");
+        IllegalStateException refused = assertThrows(IllegalStateException.class, () -> ClusterMigration.restore(context,
+                "llama-3-8b", backups, elsewhere, apply(ClusterMigration.DryRun.NONE, null)));
+        assertTrue(refused.getMessage().startsWith("deployment.apps/aibrix-gateway-plugins in the backup predates KV"
+                + " event sync, which ml/qwen2-7b now uses"), refused.getMessage());
+    }
+
     @Test
     void restoreNamesWhatIsWrongWithTheBackup() throws Exception {
         Path backups = dir.resolve("backup");

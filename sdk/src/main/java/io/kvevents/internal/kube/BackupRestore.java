@@ -68,6 +68,29 @@ public final class BackupRestore {
         return new Saved(file, (Map<String, Object>) asRead(objects.get(0)));
     }
 
+    /**
+     * The saved objects an enable of the model whose Deployment is {@code model} changed: that Deployment, the Services
+     * that select its pods, the gateway (a saved Deployment that runs no engine) and any other kind. A folder several
+     * enables wrote to ({@code --one-at-a-time}, or one {@code --backup-dir} given twice) also holds other models'
+     * Deployments and Services: those are not this model's to put back.
+     */
+    public static List<Saved> ofModel(List<Saved> saved, Map<String, Object> model) {
+        List<Map<String, Object>> objects = saved.stream().map(Saved::object).toList();
+        List<Map<String, Object>> services = Workloads.selectingServices(objects, model);
+        return saved.stream().filter(s -> {
+            Object kind = s.object().get("kind");
+            if ("Deployment".equals(kind)) {
+                return s.object() == model || isGateway(s.object());
+            }
+            return !"Service".equals(kind) || services.stream().anyMatch(v -> v == s.object());
+        }).toList();
+    }
+
+    /** A saved Deployment that runs no engine: the gateway an enable wrote, whatever its name. */
+    public static boolean isGateway(Map<String, Object> object) {
+        return "Deployment".equals(object.get("kind")) && !Workloads.runsEngine(object);
+    }
+
     /** {@code now} with the saved object's spec, labels and annotations (a controller's own annotations kept). */
     public static Map<String, Object> restored(Map<String, Object> now, Map<String, Object> saved) {
         Map<String, Object> out = JsonTree.copy(now);
