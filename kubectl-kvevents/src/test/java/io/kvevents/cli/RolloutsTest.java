@@ -371,4 +371,31 @@ class RolloutsTest {
         assertTrue(json.get(3).getAsJsonObject().get("detail").getAsString().contains("etcdserver: request timed out"),
                 json.toString());
     }
+
+    /**
+     * A promotion whose enable cannot undo its write of the model's Deployment (its rollout never ends, then the undo's
+     * patch fails) leaves the cluster half-applied: a failure (exit 1) that the history records as failed, not exit 3
+     * "rolled back" (found in review: the promotion turned every failure of its enable into a rollback).
+     */
+    @Test
+    void aPromotionThatCannotUndoItsEnableIsAFailureNotARollback() {
+        Result canary = kvevents("enable", "llama-3-8b", "--canary", "20%", "--tokenizer", TOKENIZER, "--skip-verify");
+        assertEquals(0, canary.exitCode(), canary.out() + canary.err());
+        api.pauseDeploymentController(true);
+        java.util.concurrent.atomic.AtomicInteger modelPatches = new java.util.concurrent.atomic.AtomicInteger();
+        // the model's patches: 1 the stable scaled up, 2 enable's write, 3 its undo (fails), 4 the stable scaled back
+        api.onRequest(r -> "PATCH".equals(r.getMethod()) && r.getPath().endsWith("/deployments/llama-3-8b")
+                && modelPatches.incrementAndGet() == 3
+                ? new MockResponse().setResponseCode(500).setBody(("{\"kind\":\"Status\",\"status\":\"Failure\","
+                        + "\"message\":\"etcdserver: request timed out\",\"code\":500}").getBytes(StandardCharsets.UTF_8))
+                : null);
+        Result promote = CliHarness.run("enable", "llama-3-8b", "--skip-verify", "--kubeconfig", kubeconfig,
+                "--backup-dir", dir.resolve("backup").toString(), "--timeout", "2s");
+        api.onRequest(req -> null);
+        api.pauseDeploymentController(false);
+        assertEquals(1, promote.exitCode(), promote.out() + promote.err());
+        assertTrue(promote.err().contains("could not roll back [deployment.apps/llama-3-8b: "),
+                "stderr: " + promote.err() + "\nstdout: " + promote.out());
+        assertEquals("promote: canary 2/10 -> canary 2/10 failed", history("llama-3-8b").get(1));
+    }
 }

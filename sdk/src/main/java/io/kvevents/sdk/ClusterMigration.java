@@ -52,6 +52,18 @@ public final class ClusterMigration {
     }
 
     /**
+     * A step failed after writes, and some of them could not be undone: the cluster is half-applied. The message
+     * names them and the {@code disable --restore} that puts the backup back.
+     */
+    public static final class HalfAppliedException extends IllegalStateException {
+        private static final long serialVersionUID = 1L;
+
+        public HalfAppliedException(String message, Throwable cause) {
+            super(message, cause);
+        }
+    }
+
+    /**
      * Enables KV event sync for {@code model} in the context's namespace: pre-flight, backup, one patch per
      * object guarded by its resourceVersion, then (with {@link ApplyOptions#rollout()}) the rollouts and
      * (with {@link ApplyOptions#verify()}) a check that a ready pod publishes.
@@ -528,7 +540,8 @@ public final class ClusterMigration {
     /**
      * Undoes this run's writes, newest object first, each field only where it still holds what this run
      * wrote; the gateway's settings stay when another model uses sync. A {@link RolledBackException} when every write
-     * was undone; an {@link IllegalStateException} when some could not be (or a server dry run stored none).
+     * was undone; a {@link HalfAppliedException} when some could not be; an {@link IllegalStateException} for a server
+     * dry run, which stored none.
      */
     static RuntimeException rolledBack(KubeApi api, EnableOptions options, ApplyOptions apply, String self,
             Map<ObjectRef, Plan.Change> applied, RuntimeException cause) {
@@ -550,7 +563,7 @@ public final class ClusterMigration {
         String message = cause.getMessage() + "; rolled back " + (refs.size() - failures.size()) + " object(s)"
                 + (failures.isEmpty() ? "" : "; could not roll back " + failures + ": " + restoreAdvice(self, apply));
         // half-applied is a failure, not "verification failed and rolled back" (SPEC §6: exit 1, not 3)
-        return failures.isEmpty() ? new RolledBackException(message, cause) : new IllegalStateException(message, cause);
+        return failures.isEmpty() ? new RolledBackException(message, cause) : new HalfAppliedException(message, cause);
     }
 
     /** How to put back what a rollback left: the backup this run wrote, and the command that restores it. */

@@ -230,8 +230,10 @@ public final class Rollouts {
             }
             String message = e.getMessage() + "; the promotion was rolled back: " + target(stable) + " is back at " + share
                     + " replicas beside the canary";
-            log(context, options, stable, "promote", from, from, "rolled back", message, progress);
-            throw new ClusterMigration.RolledBackException(message, e);
+            boolean half = e instanceof ClusterMigration.HalfAppliedException; // enable could not undo all its writes
+            log(context, options, stable, "promote", from, from, half ? "failed" : "rolled back", message, progress);
+            throw half ? new ClusterMigration.HalfAppliedException(message, e)
+                    : new ClusterMigration.RolledBackException(message, e);
         }
         try {
             if (api.delete(track)) {
@@ -543,7 +545,8 @@ public final class Rollouts {
             RuntimeException rolledBack = ClusterMigration.rolledBack(api, options, apply, plan.self(),
                     applied, e);
             log(context, options, stable, strategy == Strategy.CANARY ? "canary" : "blue-green", "off", "off",
-                    "rolled back", rolledBack.getMessage(), progress);
+                    rolledBack instanceof ClusterMigration.RolledBackException ? "rolled back" : "failed",
+                    rolledBack.getMessage(), progress);
             throw rolledBack;
         }
     }

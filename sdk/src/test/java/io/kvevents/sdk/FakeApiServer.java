@@ -318,7 +318,8 @@ public final class FakeApiServer implements AutoCloseable {
         Thread t = new Thread(() -> {
             while (!closed) {
                 try {
-                    for (var d : client.apps().deployments().inAnyNamespace().list().getItems()) {
+                    for (var d : controllerPaused ? List.<io.fabric8.kubernetes.api.model.apps.Deployment>of()
+                            : client.apps().deployments().inAnyNamespace().list().getItems()) {
                         int want = d.getSpec().getReplicas() == null ? 1 : d.getSpec().getReplicas();
                         var st = d.getStatus();
                         if (st == null || !Integer.valueOf(want).equals(st.getAvailableReplicas())
@@ -340,6 +341,14 @@ public final class FakeApiServer implements AutoCloseable {
         }, "fake-deployment-controller");
         t.setDaemon(true);
         t.start();
+        return this;
+    }
+
+    private volatile boolean controllerPaused;
+
+    /** Stops (or starts again) the Deployment controller of {@link #runDeploymentController}: rollouts then never end. */
+    public FakeApiServer pauseDeploymentController(boolean paused) {
+        controllerPaused = paused;
         return this;
     }
 
