@@ -11,6 +11,7 @@ import java.nio.file.Path;
 import java.time.ZoneOffset;
 import java.time.ZonedDateTime;
 import java.time.format.DateTimeFormatter;
+import picocli.CommandLine;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
@@ -36,7 +37,7 @@ final class ClusterOptions {
      * {@code client} or {@code server}; alone, or as a boolean, the deprecated spellings kubectl still takes, with its
      * warning.
      */
-    @Option(names = "--dry-run", paramLabel = "none|client|server", arity = "0..1", fallbackValue = "unchanged",
+    @Option(names = "--dry-run", paramLabel = "none|client|server", arity = "0..1", preprocessor = AttachedOnly.class,
             description = "client: print what would change, send no write; server: send the patches with dryRun=All.")
     void dryRun(String value) {
         switch (value.toLowerCase(java.util.Locale.ROOT)) {
@@ -57,6 +58,21 @@ final class ClusterOptions {
             }
             default -> throw new ParameterException(mixee.commandLine(), "Invalid dry-run value (" + value
                     + "). Must be \"none\", \"server\", or \"client\".");
+        }
+    }
+
+    /**
+     * A value of {@code --dry-run} is only ever attached ({@code --dry-run=client}), as pflag reads a flag with a
+     * NoOptDefVal: {@code --dry-run MODEL} is the bare flag and the model.
+     */
+    static final class AttachedOnly implements CommandLine.IParameterPreprocessor {
+        @Override
+        public boolean preprocess(java.util.Stack<String> args, CommandSpec commandSpec, CommandLine.Model.ArgSpec argSpec,
+                java.util.Map<String, Object> info) {
+            if (" ".equals(info.get("separator"))) { // nothing attached: the bare flag, whatever follows
+                args.push("unchanged");
+            }
+            return false; // picocli reads the value from here
         }
     }
 

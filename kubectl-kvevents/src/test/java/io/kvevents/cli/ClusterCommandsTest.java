@@ -119,8 +119,9 @@ class ClusterCommandsTest {
     void dryRunIsReadAsKubectlReadsIt() throws Exception {
         try (ExampleCluster cluster = ExampleCluster.start(dir)) {
             String kubeconfig = cluster.kubeconfig.toString();
-            Result bare = CliHarness.run("enable", "llama-3-8b", "--kubeconfig", kubeconfig, "-n", "default",
-                    "--tokenizer", "http://tokenizer-service.default:8080", "--dry-run");
+            // bare, and before the model: the flag alone, then the model (pflag takes only an attached value)
+            Result bare = CliHarness.run("enable", "--dry-run", "llama-3-8b", "--kubeconfig", kubeconfig, "-n", "default",
+                    "--tokenizer", "http://tokenizer-service.default:8080");
             assertEquals(0, bare.exitCode(), bare.err());
             assertEquals("warning: --dry-run is deprecated and can be replaced with --dry-run=client.",
                     bare.errLines().get(0), bare.err());

@@ -62,6 +62,30 @@ class NativeMetadataTest {
         assertEquals(List.of(), missing);
     }
 
+    /**
+     * picocli creates an option's converter, parameter consumer and preprocessor reflectively; picocli-codegen 4.7.7
+     * registers converters, not preprocessors or consumers, so our metadata must name those.
+     */
+    @Test
+    void everyPreprocessorAndParameterConsumerIsRegistered() throws IOException {
+        Set<String> registered = new java.util.HashSet<>();
+        for (String file : List.of(PICOCLI, OURS)) {
+            for (JsonElement e : json(file + "reflect-config.json").getAsJsonArray()) {
+                registered.add(e.getAsJsonObject().get("name").getAsString());
+            }
+        }
+        Pattern reflective = Pattern.compile("(?:preprocessor|parameterConsumer) = (\\w+)\\.class");
+        List<String> named = new ArrayList<>();
+        for (Path f : sources()) {
+            java.util.regex.Matcher m = reflective.matcher(Files.readString(f));
+            while (m.find()) {
+                named.add("io.kvevents.cli." + f.getFileName().toString().replace(".java", "") + "$" + m.group(1));
+            }
+        }
+        assertTrue(named.contains("io.kvevents.cli.ClusterOptions$AttachedOnly"), named.toString());
+        assertEquals(List.of(), named.stream().filter(n -> !registered.contains(n)).toList());
+    }
+
     @Test
     void everyClassAndMemberOurMetadataNamesExists() throws Exception {
         JsonArray config = json(OURS + "reflect-config.json").getAsJsonArray();
