@@ -131,6 +131,13 @@ public final class PrefixIndex implements AutoCloseable {
                 // not replays requested against answered: a cut answer's end marker never comes
                 boolean replaying = stream.stats().stream().anyMatch(SourceStats::replaying);
                 if (!replaying || System.nanoTime() >= grace) {
+                    // what the sources handed on before they stopped replaying is applied too (for at most half a
+                    // second: a busy live stream never leaves the queue empty)
+                    long drainUntil = System.nanoTime() + 500_000_000L;
+                    for (StreamItem item; System.nanoTime() < drainUntil && (item = stream.poll(Duration.ZERO)) != null; ) {
+                        apply(item);
+                        observer.accept(item);
+                    }
                     return this;
                 }
                 deadline = Math.min(grace, System.nanoTime() + 100_000_000L);

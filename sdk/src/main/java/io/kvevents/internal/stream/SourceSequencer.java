@@ -449,7 +449,17 @@ public final class SourceSequencer {
     }
 
     private void finishRecovery(long nowNanos) {
-        recovering(false);
+        // the counters say "replaying" until the held batches are handed on (follow() then takes what is queued)
+        recovering = false;
+        try {
+            applyHeld(nowNanos);
+        } finally {
+            counters.replaying(recovering);
+        }
+    }
+
+    /** The live batches held during the replay, in order, now that it is over (or a last request for a hole). */
+    private void applyHeld(long nowNanos) {
         while (!held.isEmpty()) {
             RawMessage m = held.peekFirst();
             if (m.seq() <= last) {

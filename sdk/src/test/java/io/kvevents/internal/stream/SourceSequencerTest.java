@@ -63,6 +63,32 @@ class SourceSequencerTest {
         assertFalse(s.stats().replaying(), "what follow() waits for: " + s.stats());
     }
 
+    /**
+     * The live batches held during a replay are handed on before the replay counts as over: follow() stops waiting
+     * once no source replays and takes what is queued, so a probe after it sees them (found in review: the flag was
+     * cleared first).
+     */
+    @Test
+    void heldBatchesAreHandedOnBeforeTheReplayCountsAsOver() {
+        SourceSequencer[] self = new SourceSequencer[1];
+        List<Boolean> replayingAtEach = new ArrayList<>();
+        SourceSequencer s = new SourceSequencer("pod-a", item -> {
+            if (item instanceof ReceivedBatch) {
+                replayingAtEach.add(self[0].stats().replaying());
+            }
+        }, replayRequests::add, options);
+        self[0] = s;
+        s.start(0);
+        s.onLive(msg(3), 1);
+        s.onLive(msg(4), 1);
+        for (long i = 0; i <= 2; i++) {
+            s.onReplayed(msg(i), 2);
+        }
+        s.onReplayEnd(3);
+        assertEquals(List.of(true, true, true, true, true), replayingAtEach, "0..2 replayed, then 3 and 4 held");
+        assertFalse(s.stats().replaying());
+    }
+
     @Test
     void aGapIsReplayedWhileLaterLiveMessagesWait() {
         SourceSequencer s = withReplay();
