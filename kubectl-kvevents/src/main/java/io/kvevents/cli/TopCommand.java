@@ -94,16 +94,13 @@ final class TopCommand implements Callable<Integer> {
         boolean fullScreen = !once && format == Format.table && TailCommand.terminal()
                 && !"dumb".equals(System.getenv("TERM"));
         long stopAt = timeout == null ? Long.MAX_VALUE : System.nanoTime() + timeout.toNanos();
-        // notices on stderr as tail prints them; behind the full screen they are kept, and its errors told at the end
-        java.io.StringWriter behindScreen = new java.io.StringWriter();
+        // notices on stderr as tail prints them; behind the full screen only the errors are kept, told at the end
+        ErrorLines behindScreen = new ErrorLines();
         NoticePrinter notices = new NoticePrinter(fullScreen ? new PrintWriter(behindScreen, true)
                 : spec.commandLine().getErr(), KvEventsCommand.verbose(spec), sources.endpoints);
         int code = look(out, fullScreen, stopAt, notices);
         boolean allRead = notices.allRead();
-        if (fullScreen) {
-            behindScreen.toString().lines().filter(l -> l.startsWith("error: "))
-                    .forEach(spec.commandLine().getErr()::println);
-        }
+        behindScreen.lines.forEach(spec.commandLine().getErr()::println);
         spec.commandLine().getErr().flush();
         return code != ExitCodes.OK || allRead ? code : ExitCodes.FAILURE;
     }
@@ -177,6 +174,34 @@ final class TopCommand implements Callable<Integer> {
             }
         }
         return ExitCodes.OK;
+    }
+
+    /** A writer that keeps the {@code error: } lines written to it and drops the rest (a session can run for days). */
+    private static final class ErrorLines extends java.io.Writer {
+        final List<String> lines = new ArrayList<>();
+        private final StringBuilder line = new StringBuilder();
+
+        @Override
+        public synchronized void write(char[] text, int off, int len) {
+            for (int i = off; i < off + len; i++) {
+                if (text[i] == '\n') {
+                    if (line.toString().startsWith("error: ")) {
+                        lines.add(line.toString());
+                    }
+                    line.setLength(0);
+                } else if (line.length() < 4096) {
+                    line.append(text[i]);
+                }
+            }
+        }
+
+        @Override
+        public void flush() {
+        }
+
+        @Override
+        public void close() {
+        }
     }
 
     /** The rows, events a second from the counts of the previous look ({@code before}, updated). */
