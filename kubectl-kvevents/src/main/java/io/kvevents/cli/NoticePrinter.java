@@ -30,6 +30,8 @@ final class NoticePrinter {
     private final Map<String, String> unforwarded = new LinkedHashMap<>();
     /** Live sources not connected yet, and where they are. */
     private final Map<String, String> unconnected = new LinkedHashMap<>();
+    /** Pods that left (GONE) and have not come back: what their closing tunnels still tell does not count. */
+    private final Set<String> gone = new HashSet<>();
     private final long started = System.nanoTime();
     private boolean warnedUnconnected;
 
@@ -53,10 +55,12 @@ final class NoticePrinter {
                     err.println("error: " + n.message());
                 }
                 case ADDED -> {
+                    gone.remove(n.source());
                     unconnected.put(n.source(), "pod " + n.source() + " (through port-forward)");
                     err.println(n.source() + ": " + n.message());
                 }
                 case GONE -> {
+                    gone.add(n.source());
                     unconnected.remove(n.source());
                     unforwarded.remove(n.source()); // what it held no longer counts, nor that it could not be read
                     err.println("warning: " + n.source() + ": " + n.message());
@@ -66,6 +70,9 @@ final class NoticePrinter {
                     err.println(n.source() + ": " + n.message());
                 }
                 case FORWARD_FAILED -> {
+                    if (gone.contains(n.source())) {
+                        return; // its tunnels closing after the pod left: nothing to tell
+                    }
                     // ZeroMQ calls a pod connected once it reaches our local end of the port-forward
                     if (!read.contains(n.source())) {
                         unforwarded.put(n.source(), n.message());

@@ -59,4 +59,22 @@ class NoticePrinterTest {
         printer.print(StreamNotice.of("llama-0", Kind.GONE, "pod llama-0 is gone"));
         assertTrue(printer.allRead(), text.toString());
     }
+
+    /**
+     * The pod's tunnels are closed after its GONE notice (PodFollower removes the source, then closes them): a refusal
+     * told after it is about a pod that no longer counts, and the run did not fail to read it (found in review:
+     * tail ended with "never read" and exit 1 for a deleted pod). A pod that comes back under its name counts again.
+     */
+    @Test
+    void aRefusalToldAfterThePodLeftDoesNotCount() {
+        printer.print(StreamNotice.of("llama-0", Kind.ADDED, "pod llama-0 is ready"));
+        printer.print(StreamNotice.of("llama-0", Kind.GONE, "pod llama-0 is gone"));
+        printer.print(refused("llama-0"));
+        assertTrue(printer.allRead(), text.toString());
+        assertFalse(text.toString().contains("port-forward"), "nothing said about the tunnels of a pod gone: " + text);
+        printer.print(StreamNotice.of("llama-0", Kind.ADDED, "pod llama-0 is ready again"));
+        printer.print(StreamNotice.of("llama-0", Kind.CONNECTED, "connected"));
+        printer.print(refused("llama-0"));
+        assertFalse(printer.allRead(), text.toString());
+    }
 }
