@@ -341,14 +341,17 @@ public final class SourceSequencer {
                 clockRestartedByHandshake = false;
             }
         } else {
+            boolean connected = replayLinkUp;
             abandonRequests(); // nothing queued may be answered once this replay is given up
             silentAttempts = 0;
             verifying = false;
             retriedGapAt = last + 1; // answered with nothing: do not ask again for this gap
             if (held.isEmpty()) {
                 counters.unrecoverable(0);
-                emit(Kind.UNRECOVERABLE_GAP, last + 1, -1, "replay endpoint did not answer after "
-                        + options.maxReplayAttempts() + " attempts; history from seq " + (last + 1) + " is unavailable");
+                emit(Kind.UNRECOVERABLE_GAP, last + 1, -1, "replay endpoint " + (connected ? "did not answer after "
+                        + options.maxReplayAttempts() + " attempts" : "not connected after " + options.maxReplayAttempts()
+                        + " attempts of " + options.replayAnswerTimeout().toMillis() + " ms") + "; history from seq "
+                        + (last + 1) + " is unavailable");
             }
             finishRecovery(nowNanos);
         }

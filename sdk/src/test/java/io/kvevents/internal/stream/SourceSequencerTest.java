@@ -42,6 +42,11 @@ class SourceSequencerTest {
         return items.stream().filter(ReceivedBatch.class::isInstance).map(i -> ((ReceivedBatch) i).seq()).toList();
     }
 
+    private String lastNotice(Kind kind) {
+        return items.stream().filter(i -> i instanceof StreamNotice n && n.kind() == kind)
+                .map(i -> ((StreamNotice) i).message()).reduce((a, b) -> b).orElse(null);
+    }
+
     private List<Kind> notices() {
         return items.stream().filter(StreamNotice.class::isInstance).map(i -> ((StreamNotice) i).kind()).toList();
     }
@@ -349,6 +354,8 @@ class SourceSequencerTest {
         assertEquals(List.of("request 0", "abandon", "request 0", "abandon"), calls);
         assertFalse(s.recovering());
         assertEquals(1, s.stats().unrecoverableGaps());
+        assertEquals("replay endpoint not connected after 3 attempts of 2000 ms; history from seq 0 is unavailable",
+                lastNotice(Kind.UNRECOVERABLE_GAP), "the user is told it never connected, not that it was silent");
     }
 
     /**
