@@ -388,7 +388,11 @@ class ClusterMigrationTest {
         assertTrue(patches.stream().allMatch(p -> p.contains("dryRun=All")), patches.toString());
     }
 
-    /** A gateway saved before sync was on would turn sync off for a model enabled since: refused unless forced. */
+    /**
+     * A gateway saved before sync was on would turn sync off for a model enabled since: refused unless forced. The
+     * saved gateway is known by what it is (a Deployment that runs no engine), not by the --gateway-* the restore is
+     * given (found in review: a gateway of another name was put back without a word).
+     */
     @Test
     void restoreRefusesToTurnOffTheGatewayAnotherModelUses() {
         Path backups = dir.resolve("backup");
@@ -402,6 +406,9 @@ class ClusterMigrationTest {
         assertEquals("deployment.apps/aibrix-gateway-plugins in the backup predates KV event sync, which ml/qwen2-7b"
                 + " now uses; nothing was changed: run disable llama-3-8b without --restore (it keeps the gateway's sync"
                 + " for the others), or add --force", refused.getMessage());
+        EnableOptions elsewhere = MigrationPlanTest.OPTIONS.withGateway("gateways", "other-gateway");
+        assertEquals(refused.getMessage(), assertThrows(IllegalStateException.class, () -> ClusterMigration.restore(
+                context, "llama-3-8b", backups, elsewhere, apply(ClusterMigration.DryRun.NONE, null))).getMessage());
         assertTrue(drainRequests().stream().noneMatch(r -> r.startsWith("PATCH ")));
         assertEquals(enabled, deploymentYaml());
 
@@ -430,23 +437,6 @@ class ClusterMigrationTest {
         assertTrue(lines.stream().noneMatch(l -> l.contains("qwen2-7b")), lines.toString());
         assertEquals(withoutServerFields(before), withoutServerFields(deploymentYaml()));
         assertEquals(ModelStatus.State.ENABLED, state(ml, "qwen2-7b"), "qwen2-7b lost its sync");
-    }
-
-    /**
-     * The gateway of the backup is known by what it is (a Deployment that runs no engine), not by --gateway-* given to
-     * the restore: a gateway of another name is still refused while another model uses its sync.
-     */
-    @Test
-    void theSavedGatewayIsRefusedWhateverTheGatewayFlagsSay() {
-        Path backups = dir.resolve("backup");
-        KubeContext ml = createQwenInMl();
-        ClusterMigration.enable(context, "llama-3-8b", MigrationPlanTest.OPTIONS, apply(ClusterMigration.DryRun.NONE, backups));
-        ClusterMigration.enable(ml, "qwen2-7b", MigrationPlanTest.OPTIONS, apply(ClusterMigration.DryRun.NONE, null));
-        EnableOptions elsewhere = MigrationPlanTest.OPTIONS.withGateway("gateways", "other-gateway");
-        IllegalStateException refused = assertThrows(IllegalStateException.class, () -> ClusterMigration.restore(context,
-                "llama-3-8b", backups, elsewhere, apply(ClusterMigration.DryRun.NONE, null)));
-        assertTrue(refused.getMessage().startsWith("deployment.apps/aibrix-gateway-plugins in the backup predates KV"
-                + " event sync, which ml/qwen2-7b now uses"), refused.getMessage());
     }
 
     @Test

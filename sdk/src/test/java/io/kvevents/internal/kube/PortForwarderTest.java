@@ -19,7 +19,8 @@ class PortForwarderTest {
 
     /**
      * A stream the API server refuses without upgrading (a pod that is not there: 404; no RBAC for pods/portforward:
-     * 403) is one reason told to the caller. client-java 25.0.0's WebSocketStreamHandler.close() flushes its output
+     * 403) is one reason told to the caller. client-java's WebSocketStreamHandler.close() (25.0.0; read in
+     * util/src/main/java/io/kubernetes/client/util/WebSocketStreamHandler.java at 4c6b31197) flushes its output
      * streams through a WebSocket that never opened, and the NullPointerException came out of our forwarding thread and
      * OkHttp's dispatcher as two stack traces on the user's terminal.
      */

@@ -277,6 +277,16 @@ class SourceSequencerTest {
         assertEquals(List.of(0L, 20L, 40L), replayRequests, "30 ms of silence after a burst is a cut");
     }
 
+    /** A first request at 0 whose replay socket connects only at 5.5 s, after two 2 s waits of the default options. */
+    private SourceSequencer connectedAfterTwoWaits() {
+        SourceSequencer s = new SourceSequencer("pod-a", items::add, replayRequests::add, StreamOptions.DEFAULT);
+        s.start(0);
+        s.tick(2_000 * MS);
+        s.tick(4_000 * MS);
+        s.onReplayConnected(5_500 * MS);
+        return s;
+    }
+
     /**
      * Requests queued before the replay socket connects wait for the connection (a port-forward's stream, a pod that
      * is still starting): the answer timeout of the one outstanding then counts from the handshake, not from when it
@@ -285,12 +295,8 @@ class SourceSequencerTest {
      */
     @Test
     void aConnectionMadeLateGivesTheOutstandingRequestItsWholeAnswerTimeout() {
-        SourceSequencer s = new SourceSequencer("pod-a", items::add, replayRequests::add, StreamOptions.DEFAULT);
-        s.start(0);
-        s.tick(2_000 * MS);
-        s.tick(4_000 * MS);
+        SourceSequencer s = connectedAfterTwoWaits();
         assertEquals(List.of(0L), replayRequests, "two more waits: the request is queued behind the connection");
-        s.onReplayConnected(5_500 * MS);
         s.tick(6_100 * MS);
         assertTrue(s.recovering(), "the third attempt's 2 s count from the handshake at 5.5 s");
         assertEquals(List.of(), notices().stream().filter(k -> k == Kind.UNRECOVERABLE_GAP).toList());
@@ -305,11 +311,7 @@ class SourceSequencerTest {
     /** A connection that keeps dropping and coming back restarts a request's clock once: the give-up still comes. */
     @Test
     void aFlappingReplayConnectionStillEndsInAGiveUp() {
-        SourceSequencer s = new SourceSequencer("pod-a", items::add, replayRequests::add, StreamOptions.DEFAULT);
-        s.start(0);
-        s.tick(2_000 * MS);
-        s.tick(4_000 * MS);
-        s.onReplayConnected(5_500 * MS);
+        SourceSequencer s = connectedAfterTwoWaits();
         s.onReplayConnected(7_000 * MS); // dropped and made again: not a second restart of the clock
         s.tick(7_600 * MS);
         assertFalse(s.recovering());
