@@ -1,6 +1,5 @@
 package io.kvevents.cli;
 
-import com.google.gson.GsonBuilder;
 import io.kvevents.sdk.Comparison;
 import java.io.PrintWriter;
 import java.time.Duration;
@@ -78,7 +77,7 @@ final class CompareCommand implements Callable<Integer> {
             m.put("window_seconds", c.window().toSeconds());
             m.put("tracks", List.of(plain(c.candidate()), plain(c.baseline())));
             m.put("verdict", c.verdict());
-            out.println(new GsonBuilder().setPrettyPrinting().disableHtmlEscaping().serializeNulls().create().toJson(m));
+            out.println(KubectlJson.pretty().serializeNulls().create().toJson(m));
         } else {
             Table t = new Table("TRACK", "PODS", "PROMPT-TOKENS", "HIT-RATE", "TTFT-P50", "REQUESTS", "ERRORS");
             for (Comparison.Track track : List.of(c.candidate(), c.baseline())) {

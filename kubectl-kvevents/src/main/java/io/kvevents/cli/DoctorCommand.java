@@ -1,6 +1,5 @@
 package io.kvevents.cli;
 
-import com.google.gson.GsonBuilder;
 import io.kvevents.sdk.Diagnosis;
 import io.kvevents.sdk.DoctorReport;
 import io.kvevents.sdk.EnableOptions;
@@ -76,7 +75,7 @@ final class DoctorCommand implements Callable<Integer> {
         DoctorReport report = DoctorReport.examine(kube.toContext(), model, options, look);
         PrintWriter out = spec.commandLine().getOut();
         switch (format) {
-            case json -> out.println(new GsonBuilder().setPrettyPrinting().disableHtmlEscaping().serializeNulls().create()
+            case json -> out.println(KubectlJson.pretty().serializeNulls().create()
                     .toJson(plain(report)));
             case yaml -> out.print(Manifests.write(List.of(plain(report))));
             default -> print(report, out);

@@ -59,7 +59,8 @@ final class EnableCommand implements Callable<Integer> {
     @Mixin
     ClusterOptions cluster;
 
-    @Option(names = "--tokenizer", paramLabel = "URL", description = "The remote tokenizer endpoint the gateway calls.")
+    @Option(names = "--tokenizer", paramLabel = "URL",
+            description = "The gateway's remote tokenizer endpoint, which AIBrix needs set to sync (default: the gateway's own).")
     String tokenizer;
 
     @Option(names = "--container", paramLabel = "NAME", description = "The vLLM container (default: found by image or command).")

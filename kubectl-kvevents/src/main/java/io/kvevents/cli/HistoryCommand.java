@@ -1,6 +1,5 @@
 package io.kvevents.cli;
 
-import com.google.gson.GsonBuilder;
 import io.kvevents.sdk.Manifests;
 import io.kvevents.sdk.MigrationLog;
 import java.io.PrintWriter;
@@ -65,7 +64,7 @@ final class HistoryCommand implements Callable<Integer> {
         PrintWriter out = spec.commandLine().getOut();
         List<Map<String, Object>> plain = entries.stream().map(HistoryCommand::plain).toList();
         switch (format) {
-            case json -> out.println(new GsonBuilder().setPrettyPrinting().disableHtmlEscaping().serializeNulls().create()
+            case json -> out.println(KubectlJson.pretty().serializeNulls().create()
                     .toJson(plain));
             case yaml -> out.print(Manifests.write(List.of(Map.of("entries", plain))));
             default -> {

@@ -56,9 +56,8 @@ final class KubeFlags {
     KubeContext toContext() {
         List<Path> files = new ArrayList<>();
         if (kubeconfig != null) {
-            for (String f : kubeconfig.split(java.io.File.pathSeparator)) {
-                files.add(Path.of(f));
-            }
+            // one file, as client-go takes --kubeconfig (ExplicitPath, client-go loader.go): only $KUBECONFIG is a list
+            files.add(Path.of(kubeconfig));
         }
         return new KubeContext(files, context, namespace, allNamespaces, new KubeContext.Access(server, token, user,
                 cluster, as, asGroups, asUid, insecureSkipTlsVerify, certificateAuthority, requestTimeout));

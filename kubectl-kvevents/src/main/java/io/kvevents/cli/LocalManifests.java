@@ -64,7 +64,7 @@ final class LocalManifests {
         out.flush();
     }
 
-    private static final Gson PRETTY = new GsonBuilder().setPrettyPrinting().disableHtmlEscaping().serializeNulls().create();
+    private static final Gson PRETTY = KubectlJson.pretty().serializeNulls().create();
 
     @SuppressWarnings("unchecked")
     private static Map<String, Object> asMap(Object o) {

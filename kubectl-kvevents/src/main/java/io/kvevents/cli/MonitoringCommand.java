@@ -1,6 +1,5 @@
 package io.kvevents.cli;
 
-import com.google.gson.GsonBuilder;
 import io.kvevents.sdk.Manifests;
 import io.kvevents.sdk.Monitoring;
 import java.util.List;
@@ -87,7 +86,7 @@ final class MonitoringCommand implements Callable<Integer> {
             Monitoring.Options o = scope.options(null);
             Map<String, Object> doc = output == Format.rulefile ? Monitoring.ruleFile(o) : Monitoring.prometheusRule(o);
             spec.commandLine().getOut().print(output == Format.json
-                    ? new GsonBuilder().setPrettyPrinting().disableHtmlEscaping().create().toJson(doc) + "\n"
+                    ? KubectlJson.pretty().create().toJson(doc) + "\n"
                     : Manifests.write(List.of(doc)));
             spec.commandLine().getOut().flush();
             return ExitCodes.OK;
@@ -110,7 +109,7 @@ final class MonitoringCommand implements Callable<Integer> {
 
         @Override
         public Integer call() {
-            spec.commandLine().getOut().println(new GsonBuilder().setPrettyPrinting().disableHtmlEscaping().create()
+            spec.commandLine().getOut().println(KubectlJson.pretty().create()
                     .toJson(Monitoring.dashboard(scope.options(datasource))));
             spec.commandLine().getOut().flush();
             return ExitCodes.OK;

@@ -170,18 +170,20 @@ final class StatusCommand implements Callable<Integer> {
         }
         PrintWriter out = spec.commandLine().getOut();
         if (statuses.isEmpty() && !local && output.format() != Format.json && output.format() != Format.yaml
-                && output.format() != Format.jsonpath) {
-            // kubectl get: nothing found is a line on stderr and exit 0 (json and yaml print the empty List)
+                && output.format() != Format.jsonpath && output.format() != Format.name) {
+            // kubectl get: nothing found is a line on stderr and exit 0 from its table printers only; json and yaml
+            // print the empty List, name prints nothing (kubectl dee3483a3 pkg/cmd/get/get.go, printGeneric)
             spec.commandLine().getErr().println(ModelStatus.noneFound(kube.toContext()));
             return ExitCodes.OK;
         }
+        // kubectl get NAME prints the one object, kubectl get a List (kubectl dee3483a3 pkg/cmd/get/get.go)
+        List<Map<String, Object>> items = plain(statuses, activity, probeErrors);
+        Map<String, Object> document = model != null && items.size() == 1 ? items.get(0) : LocalManifests.list(items);
         switch (output.format()) {
-            case json -> out.println(new GsonBuilder().setPrettyPrinting().disableHtmlEscaping().serializeNulls().create()
-                    .toJson(LocalManifests.list(plain(statuses, activity, probeErrors))));
-            case yaml -> out.print(Manifests.write(List.of(LocalManifests.list(plain(statuses, activity, probeErrors)))));
+            case json -> out.println(KubectlJson.pretty().serializeNulls().create().toJson(document));
+            case yaml -> out.print(Manifests.write(List.of(document)));
             case name -> statuses.forEach(s -> out.println("deployment.apps/" + s.model()));
-            case jsonpath -> out.print(output.template().apply(new com.google.gson.GsonBuilder().serializeNulls().create()
-                    .toJsonTree(LocalManifests.list(plain(statuses, activity, probeErrors)))));
+            case jsonpath -> out.print(output.template().apply(new GsonBuilder().serializeNulls().create().toJsonTree(document)));
             default -> {
                 Table t = table();
                 for (ModelStatus s : statuses) {

@@ -239,7 +239,7 @@ final class TopCommand implements Callable<Integer> {
 
     private void print(List<Row> rows, PrintWriter out) {
         if (format == Format.json) {
-            out.println(new GsonBuilder().setPrettyPrinting().disableHtmlEscaping().serializeNulls().create().toJson(rows));
+            out.println(KubectlJson.pretty().serializeNulls().create().toJson(rows));
         } else {
             Table t = table(false);
             rows.forEach(r -> t.row(cells(r).toArray()));

@@ -67,12 +67,23 @@ class ClusterCommandsTest {
             Result noneJson = CliHarness.run("status", "--kubeconfig", kubeconfig, "-n", "elsewhere", "-o", "json");
             assertEquals(0, noneJson.exitCode(), noneJson.err());
             assertTrue(noneJson.out().contains("\"items\": []"), noneJson.out());
+            assertEquals(List.of(), noneJson.errLines());
+            // kubectl's name printer says nothing of an empty result (printGeneric, get.go at dee3483a3)
+            Result noneNames = CliHarness.run("status", "--kubeconfig", kubeconfig, "-n", "elsewhere", "-o", "name");
+            assertEquals(List.of(), noneNames.errLines());
+            assertEquals(List.of(), noneNames.outLines());
+            assertEquals(0, noneNames.exitCode());
             Result absent = CliHarness.run("status", "no-such-model", "--kubeconfig", kubeconfig, "-n", "elsewhere");
             assertEquals(1, absent.exitCode());
         }
         Result missing = CliHarness.run("status", "--kubeconfig", dir.resolve("nope").toString());
         assertEquals(List.of("error: no kubeconfig: tried [" + dir.resolve("nope") + "]; give --kubeconfig FILE (or set KUBECONFIG)"),
                 missing.errLines());
+        // --kubeconfig is one file, not a list as $KUBECONFIG is (client-go 32ce75a7d6bc tools/clientcmd/loader.go, ExplicitPath)
+        String pair = dir.resolve("a") + java.io.File.pathSeparator + dir.resolve("b");
+        Result notSplit = CliHarness.run("status", "--kubeconfig", pair);
+        assertEquals(List.of("error: no kubeconfig: tried [" + pair + "]; give --kubeconfig FILE (or set KUBECONFIG)"),
+                notSplit.errLines());
     }
 
     /** disable --restore BACKUP (SPEC §6): the objects enable saved are put back, a line each; misuse is exit 2. */

@@ -93,8 +93,13 @@ class EnableDisableLocalTest {
                 "--tokenizer", "http://t:8080").out());
         Result on = CliHarness.run("status", "llama-3-8b", "--local", "-f", file.toString(), "-o", "json");
         assertTrue(on.out().contains("\"state\": \"enabled\""), on.out());
+        // kubectl get NAME prints the one object (kubectl dee3483a3 pkg/cmd/get/get.go), with four-space indents
+        // (cli-runtime 69e8693b2560 pkg/printers/json.go)
+        assertEquals("llama-3-8b", com.google.gson.JsonParser.parseString(on.out()).getAsJsonObject().get("model").getAsString());
+        assertTrue(on.out().startsWith("{\n    \""), on.out());
         // Issue 14: several objects print as kubectl prints them, a kind: List; -o name, --no-headers, -l as kubectl's
-        com.google.gson.JsonObject list = com.google.gson.JsonParser.parseString(on.out()).getAsJsonObject();
+        Result all = CliHarness.run("status", "--local", "-f", file.toString(), "-o", "json");
+        com.google.gson.JsonObject list = com.google.gson.JsonParser.parseString(all.out()).getAsJsonObject();
         assertEquals("List", list.get("kind").getAsString());
         assertEquals("v1", list.get("apiVersion").getAsString());
         assertEquals("llama-3-8b", list.getAsJsonArray("items").get(0).getAsJsonObject().get("model").getAsString());
@@ -127,8 +132,9 @@ class EnableDisableLocalTest {
     void aLabelSelectorEnablesEveryDeploymentItMatches() {
         String deployment = MANIFESTS.resolve("llama-deployment.yaml").toString();
         String gateway = MANIFESTS.resolve("gateway-deployment.yaml").toString();
-        Result byName = CliHarness.run("enable", "llama-3-8b", "--local", "-f", deployment, "-f", gateway);
-        Result bySelector = CliHarness.run("enable", "-l", "app=llama-3-8b", "--local", "-f", deployment, "-f", gateway);
+        Result byName = CliHarness.run("enable", "llama-3-8b", "--local", "-f", deployment, "-f", gateway, "--tokenizer", "http://t:80");
+        Result bySelector = CliHarness.run("enable", "-l", "app=llama-3-8b", "--local", "-f", deployment, "-f", gateway,
+                "--tokenizer", "http://t:80");
         assertEquals(0, bySelector.exitCode(), bySelector.err());
         assertEquals(byName.out(), bySelector.out());
         Result none = CliHarness.run("enable", "-l", "app=mistral", "--local", "-f", deployment, "-f", gateway);
@@ -137,7 +143,7 @@ class EnableDisableLocalTest {
         Result both = CliHarness.run("enable", "llama-3-8b", "-l", "app=llama-3-8b", "--local", "-f", deployment);
         assertEquals(2, both.exitCode());
         Result setBased = CliHarness.run("enable", "-l", "app in (mistral, llama-3-8b)", "--local", "-f", deployment,
-                "-f", gateway);
+                "-f", gateway, "--tokenizer", "http://t:80");
         assertEquals(0, setBased.exitCode(), setBased.err());
         assertEquals(byName.out(), setBased.out());
         assertEquals(2, CliHarness.run("enable", "-l", "app in ()", "--local", "-f", deployment).exitCode());

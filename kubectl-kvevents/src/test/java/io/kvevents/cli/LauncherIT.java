@@ -199,7 +199,8 @@ class LauncherIT {
             // nothing runs the controllers here, so the rollout never finishes: enable rolls back and exits 3
             Map<String, String> quick = new java.util.HashMap<>(env);
             quick.put("KVEVENTS_ENABLE_FLAGS", "--timeout=2s --backup-dir=" + home.resolve("backup"));
-            Run failed = run(quick, "sh", script, "--skip-verify", "default", "llama-3-8b");
+            Run failed = run(quick, "sh", script, "--skip-verify", "--tokenizer", "http://tokenizer.aibrix-system:8080", "default",
+                    "llama-3-8b");
             assertEquals(3, failed.exit(), failed.err());
             assertEquals(List.of("error: deployment.apps/llama-3-8b did not roll out within 2s; rolled back 3 object(s)"),
                     failed.err().lines().toList());

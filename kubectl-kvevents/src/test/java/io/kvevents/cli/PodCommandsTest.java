@@ -109,7 +109,7 @@ class PodCommandsTest {
             Result r = CliHarness.run("status", "llama", "--kubeconfig", api.kubeconfig(dir, "ml").toString(), "--probe",
                     "--probe-time", "4s", "-o", "json");
             assertEquals(0, r.exitCode(), r.err());
-            JsonObject model = JsonParser.parseString(r.out()).getAsJsonObject().getAsJsonArray("items").get(0).getAsJsonObject();
+            JsonObject model = JsonParser.parseString(r.out()).getAsJsonObject();
             assertEquals("1/1", model.get("pods_ready").getAsString());
             JsonObject pod = model.getAsJsonArray("probe").get(0).getAsJsonObject();
             assertEquals("llama-0", pod.get("pod").getAsString());
@@ -142,7 +142,7 @@ class PodCommandsTest {
             Result r = CliHarness.run("status", "llama", "--kubeconfig", kubeconfig, "--probe", "--probe-time", "4s",
                     "-o", "json");
             assertEquals(0, r.exitCode(), r.err());
-            JsonObject pod = JsonParser.parseString(r.out()).getAsJsonObject().getAsJsonArray("items").get(0).getAsJsonObject()
+            JsonObject pod = JsonParser.parseString(r.out()).getAsJsonObject()
                     .getAsJsonArray("probe").get(0).getAsJsonObject();
             assertEquals("llama-0", pod.get("pod").getAsString());
             assertEquals(5, pod.get("batches").getAsInt(), "both ranks' batches: " + pod);

@@ -9,6 +9,7 @@ import io.kvevents.internal.kube.KubeApi;
 import io.kvevents.internal.kube.Ownership;
 import io.kvevents.internal.kube.Plan;
 import io.kvevents.internal.kube.TokenizerCheck;
+import io.kvevents.internal.kube.Workloads;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
@@ -148,8 +149,7 @@ public final class ClusterMigration {
             return;
         }
         String name = JsonTree.name(deployment);
-        Object label = JsonTree.at(deployment, "spec", "template", "metadata", "labels", "model.aibrix.ai/name");
-        String model = label == null ? name : String.valueOf(label);
+        String model = Workloads.servedModel(deployment);
         KubeContext where = context.inNamespace(JsonTree.namespace(deployment));
         try (ModelPods pods = ModelPods.find(where, name)) {
             int[] ids = pods.tokenizer().tokenize(model, "kvevents checks that the gateway can tokenize here");

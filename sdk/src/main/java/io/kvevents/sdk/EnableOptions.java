@@ -8,7 +8,8 @@ import java.util.Objects;
  * @param container the vLLM container's name, or null to find it by image or command
  * @param vllmArgs {@link VllmArgs#AUTO} and {@link VllmArgs#CONFIG} write {@code --kv-events-config};
  *     {@link VllmArgs#SEED} writes the migration guide's flags, which real vLLM rejects
- * @param tokenizer the remote tokenizer endpoint the gateway calls, or null to leave it unset
+ * @param tokenizer the gateway's remote tokenizer endpoint (AIBrix turns sync on only with one set; it tokenizes on the
+ *     model's pods at AIBRIX_VLLM_TOKENIZER_ENDPOINT_TEMPLATE), or null to keep the gateway's own
  * @param force enable even when the image's vLLM version is older than 0.9.0 (no KV events); on disable, put
  *     back a field that was changed since enable
  * @param skipGateway leave the gateway alone (it lives elsewhere, or someone else configures it)

@@ -1,12 +1,12 @@
 package io.kvevents.sdk;
 
 import io.kvevents.internal.kube.ContainerEnv;
+import io.kvevents.internal.kube.GoEnv;
 import io.kvevents.internal.kube.JsonTree;
 import io.kvevents.internal.kube.Workloads;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
-import java.util.Locale;
 import java.util.Map;
 import java.util.Optional;
 
@@ -15,6 +15,10 @@ import java.util.Optional;
  * read under the name the gateway reads ({@code AIBRIX_PREFIX_CACHE_…}, AIBrix e3e10f9
  * pkg/constants/kv_event_sync.go), else the gateway's default; the migration guide's spellings are shown
  * but count for nothing, since no AIBrix reads them. {@link #problems()} says what keeps sync from working.
+ *
+ * <p>Values are read as the gateway, a Go program, reads them: an empty one is unset, and a boolean is what Go's
+ * {@code strconv.ParseBool} takes ({@code 1}, {@code t}, {@code TRUE}, {@code True}, …; {@code tRuE} or {@code yes}
+ * is not one, and leaves the default).
  *
  * @param kvEventSync {@code AIBRIX_PREFIX_CACHE_KV_EVENT_SYNC_ENABLED} (default false)
  * @param remoteTokenizer {@code AIBRIX_PREFIX_CACHE_USE_REMOTE_TOKENIZER} (default false)
@@ -68,10 +72,10 @@ public record GatewayConfig(String namespace, String deployment, boolean kvEvent
         }
         return new GatewayConfig((String) JsonTree.at(gatewayDeployment, "metadata", "namespace"),
                 String.valueOf(JsonTree.at(gatewayDeployment, "metadata", "name")),
-                "true".equalsIgnoreCase(setting(env, "AIBRIX_PREFIX_CACHE_KV_EVENT_SYNC_ENABLED")),
-                "true".equalsIgnoreCase(setting(env, "AIBRIX_PREFIX_CACHE_USE_REMOTE_TOKENIZER")),
-                setting(env, "AIBRIX_PREFIX_CACHE_REMOTE_TOKENIZER_ENDPOINT"),
-                orDefault(setting(env, "AIBRIX_PREFIX_CACHE_TOKENIZER_TYPE"), "character"),
+                GoEnv.bool(setting(env, "AIBRIX_PREFIX_CACHE_KV_EVENT_SYNC_ENABLED"), false),
+                GoEnv.bool(setting(env, "AIBRIX_PREFIX_CACHE_USE_REMOTE_TOKENIZER"), false),
+                GoEnv.string(setting(env, "AIBRIX_PREFIX_CACHE_REMOTE_TOKENIZER_ENDPOINT"), null),
+                GoEnv.string(setting(env, "AIBRIX_PREFIX_CACHE_TOKENIZER_TYPE"), "character"),
                 env.get("AIBRIX_REMOTE_TOKENIZER_ENGINE"), block, env);
     }
 
@@ -112,7 +116,8 @@ public record GatewayConfig(String namespace, String deployment, boolean kvEvent
         if (kvEventSync && (tokenizerEndpoint == null || tokenizerEndpoint.isBlank())) {
             out.add("the gateway syncs KV events but has no remote tokenizer endpoint");
         }
-        if ((kvEventSync || remoteTokenizer) && !tokenizerType.toLowerCase(Locale.ROOT).equals("remote")) {
+        // compared as written: the gateway takes "Remote" for another type (validateKVEventConfiguration)
+        if ((kvEventSync || remoteTokenizer) && !tokenizerType.equals("remote")) {
             out.add("the gateway's AIBRIX_PREFIX_CACHE_TOKENIZER_TYPE is " + tokenizerType + ", not remote: KV event sync"
                     + " stays off");
         }
@@ -127,10 +132,6 @@ public record GatewayConfig(String namespace, String deployment, boolean kvEvent
     /** A setting as the gateway reads it: under its own name only (the guide's names are read by no AIBrix). */
     private static String setting(Map<String, String> env, String name) {
         return env.get(name);
-    }
-
-    private static String orDefault(String v, String fallback) {
-        return v == null ? fallback : v;
     }
 
     @Override

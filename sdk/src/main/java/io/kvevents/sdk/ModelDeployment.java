@@ -123,7 +123,7 @@ public record ModelDeployment(String name, String namespace, String container, S
     public static ModelDeployment find(List<Map<String, Object>> manifests, String model) {
         for (Map<String, Object> o : manifests) {
             if ("Deployment".equals(o.get("kind")) && (model.equals(JsonTree.at(o, "metadata", "name"))
-                    || model.equals(JsonTree.at(o, "metadata", "labels", Workloads.MODEL)))) {
+                    || Workloads.aibrixModelName(o).filter(model::equals).isPresent())) {
                 return of(o);
             }
         }

@@ -39,6 +39,12 @@ class RealConfigurationTest {
     /** A vLLM Deployment {@code name} in namespace default whose container is {@code containerYaml} (indented 6). */
     private List<Map<String, Object>> deployment(String name, String podLabels, String containerYaml, String extra)
             throws IOException {
+        return deployment(name, podLabels, containerYaml, extra, "[]");
+    }
+
+    /** As above, the gateway's plugin container with {@code gatewayEnv} (a YAML flow list). */
+    private List<Map<String, Object>> deployment(String name, String podLabels, String containerYaml, String extra,
+            String gatewayEnv) throws IOException {
         Path f = Files.createTempFile(dir, "m", ".yaml");
         Files.writeString(f, """
                 apiVersion: apps/v1
@@ -59,8 +65,8 @@ class RealConfigurationTest {
                 spec:
                   template:
                     spec:
-                      containers: [{name: gateway-plugin, image: 'aibrix/gateway-plugins:v0.4.0'}]
-                %s""".formatted(name, podLabels, containerYaml.indent(6).stripTrailing(), extra));
+                      containers: [{name: gateway-plugin, image: 'aibrix/gateway-plugins:v0.4.0', env: %s}]
+                %s""".formatted(name, podLabels, containerYaml.indent(6).stripTrailing(), gatewayEnv, extra));
         return Manifests.read(List.of(f));
     }
 
@@ -104,7 +110,7 @@ class RealConfigurationTest {
                 """, "");
         IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
                 () -> MigrationPlan.enable(conflict, "llama-prod", OPTIONS));
-        assertTrue(e.getMessage().contains("model.aibrix.ai/name=llama-3-8b but vLLM serves [llama3]"), e.getMessage());
+        assertTrue(e.getMessage().contains("model.aibrix.ai/name=llama-3-8b but the engine serves [llama3]"), e.getMessage());
 
         List<Map<String, Object>> unlabelled = deployment("llama-prod", "", """
                 - name: vllm
@@ -432,5 +438,153 @@ class RealConfigurationTest {
         assertEquals("1", command.get(command.indexOf("--page-size") + 1));
         assertTrue(plan.warnings().stream().anyMatch(w -> w.contains("one block per token")), plan.warnings().toString());
         assertEquals("4", gatewayEnv(plan.result(), "AIBRIX_PREFIX_CACHE_BLOCK_SIZE"));
+    }
+
+    /**
+     * AIBrix reads the model name from the {@code model.aibrix.ai/name} label, else from the annotation of that name,
+     * which holds names a label value cannot (AIBrix e3e10f9 pkg/constants/model.go, ModelNameFromMetadata; used by
+     * pkg/kvevent/manager.go isPodSubscribable). An annotated name is kept and no label is added; a served name with a
+     * '/' goes into the annotation; with no --served-model-name the engine serves its model argument (vLLM 5ac26849
+     * vllm/config/model.py get_served_model_name), not the Deployment's name.
+     */
+    @Test
+    void aModelNameALabelCannotHoldIsAnnotatedAndTheServedNameIsTheModelArgument() throws Exception {
+        List<Map<String, Object>> annotated = deployment("llama", "", """
+                - name: vllm
+                  image: vllm/vllm-openai:v0.11.0
+                  args: [meta-llama/Llama-3-8B]
+                """, "");
+        JsonTree.child(annotated.get(0), "spec", "template", "metadata").put("annotations",
+                new java.util.LinkedHashMap<>(Map.of("model.aibrix.ai/name", "meta-llama/Llama-3-8B")));
+        MigrationPlan kept = MigrationPlan.enable(annotated, "llama", OPTIONS);
+        assertEquals(null, JsonTree.at(kept.result().get(0), "spec", "template", "metadata", "labels", "model.aibrix.ai/name"),
+                "the pods are named by their annotation: no label beside it");
+        assertEquals("kv@$(POD_IP)@meta-llama/Llama-3-8B", config(kept.result()).get("topic").getAsString());
+        assertEquals(annotated, MigrationPlan.disable(kept.result(), "llama", OPTIONS, false).result());
+        assertEquals("llama", ModelDeployment.find(kept.result(), "meta-llama/Llama-3-8B").name(), "found by its annotation");
+
+        List<Map<String, Object>> unnamed = deployment("llama", "", """
+                - name: vllm
+                  image: vllm/vllm-openai:v0.11.0
+                  args: [meta-llama/Llama-3-8B, --block-size, "16"]
+                """, "");
+        MigrationPlan named = MigrationPlan.enable(unnamed, "llama", OPTIONS);
+        List<Map<String, Object>> after = named.result();
+        assertEquals("meta-llama/Llama-3-8B", JsonTree.at(after.get(0), "spec", "template", "metadata", "annotations",
+                "model.aibrix.ai/name"), "vLLM serves its model argument, and a label value cannot hold a '/'");
+        assertEquals(null, JsonTree.at(after.get(0), "spec", "template", "metadata", "labels", "model.aibrix.ai/name"));
+        assertEquals("kv@$(POD_IP)@meta-llama/Llama-3-8B", config(after).get("topic").getAsString());
+        assertEquals(unnamed, MigrationPlan.disable(after, "llama", OPTIONS, false).result());
+
+        List<Map<String, Object>> plain = deployment("llama", "", """
+                - name: vllm
+                  image: vllm/vllm-openai:v0.11.0
+                  command: [vllm, serve, llama-3-8b]
+                """, "");
+        assertEquals("llama-3-8b", JsonTree.at(MigrationPlan.enable(plain, "llama", OPTIONS).result().get(0),
+                "spec", "template", "metadata", "labels", "model.aibrix.ai/name"), "vllm serve MODEL serves MODEL");
+        if (KubectlPatchCheck.available()) {
+            MigrationPlan off = MigrationPlan.disable(after, "llama", OPTIONS, false);
+            assertEquals(4, KubectlPatchCheck.check(dir, unnamed, named) + KubectlPatchCheck.check(dir, after, off));
+        }
+    }
+
+    /** A labelled vLLM Deployment and a gateway whose plugin container has {@code env} (a YAML flow list). */
+    private List<Map<String, Object>> withGatewayEnv(String env) throws IOException {
+        return deployment("llama", ", model.aibrix.ai/name: llama", """
+                - name: vllm
+                  image: vllm/vllm-openai:v0.11.0
+                  args: [m, --served-model-name, llama]
+                """, "", env);
+    }
+
+    /**
+     * AIBrix turns sync on only with AIBRIX_PREFIX_CACHE_REMOTE_TOKENIZER_ENDPOINT set (e3e10f9
+     * pkg/cache/kv_event_manager_zmq.go, validateKVEventConfiguration; cache_init.go logs "Continue without KV sync"):
+     * the migration guide's AIBRIX_REMOTE_TOKENIZER_ENDPOINT, which no AIBrix reads, carries over, and an enable with
+     * no endpoint at all is refused rather than left with sync off.
+     */
+    @Test
+    void theGuidesTokenizerEndpointCarriesOverAndAGatewayWithoutOneIsRefused() throws IOException {
+        EnableOptions noTokenizer = EnableOptions.defaults();
+        List<Map<String, Object>> guide = withGatewayEnv(
+                "[{name: AIBRIX_REMOTE_TOKENIZER_ENDPOINT, value: 'http://tokenizer-service.default:8080'}]");
+        List<Map<String, Object>> after = MigrationPlan.enable(guide, "llama", noTokenizer).result();
+        assertEquals("http://tokenizer-service.default:8080", gatewayEnv(after, "AIBRIX_PREFIX_CACHE_REMOTE_TOKENIZER_ENDPOINT"));
+        assertTrue(GatewayConfig.of(after.get(1)).problems().isEmpty(), GatewayConfig.of(after.get(1)).toString());
+
+        for (String env : List.of("[]", "[{name: AIBRIX_PREFIX_CACHE_REMOTE_TOKENIZER_ENDPOINT, value: ''}]")) {
+            List<Map<String, Object>> none = withGatewayEnv(env);
+            IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
+                    () -> MigrationPlan.enable(none, "llama", noTokenizer), env);
+            assertTrue(e.getMessage().contains("no remote tokenizer endpoint") && e.getMessage().contains("--tokenizer URL"),
+                    e.getMessage());
+        }
+    }
+
+    /**
+     * The gateway reads its switches with Go's strconv.ParseBool and compares the tokenizer type as written (e3e10f9
+     * pkg/utils/util.go LoadEnvBool and LoadEnv; kv_event_manager_zmq.go {@code tokenizerType != "remote"}): "1" and
+     * "True" are true, "tRuE" is not a boolean (the default, false), "Remote" is not remote. Enable leaves a switch
+     * that already means true as written.
+     */
+    @Test
+    void gatewaySettingsAreReadAsTheGatewaysGoCodeReadsThem() throws IOException {
+        List<Map<String, Object>> objects = withGatewayEnv("""
+                [{name: AIBRIX_PREFIX_CACHE_KV_EVENT_SYNC_ENABLED, value: '1'},
+                 {name: AIBRIX_PREFIX_CACHE_USE_REMOTE_TOKENIZER, value: 'True'},
+                 {name: AIBRIX_PREFIX_CACHE_TOKENIZER_TYPE, value: 'remote'},
+                 {name: AIBRIX_PREFIX_CACHE_REMOTE_TOKENIZER_ENDPOINT, value: 'http://t:8080'}]""");
+        GatewayConfig on = GatewayConfig.of(objects.get(1));
+        assertTrue(on.kvEventSync() && on.remoteTokenizer() && on.problems().isEmpty(), on.toString());
+        List<Map<String, Object>> after = MigrationPlan.enable(objects, "llama", EnableOptions.defaults()).result();
+        assertEquals("1", gatewayEnv(after, "AIBRIX_PREFIX_CACHE_KV_EVENT_SYNC_ENABLED"), "already true to the gateway");
+        assertEquals("True", gatewayEnv(after, "AIBRIX_PREFIX_CACHE_USE_REMOTE_TOKENIZER"));
+
+        GatewayConfig odd = GatewayConfig.of(withGatewayEnv("""
+                [{name: AIBRIX_PREFIX_CACHE_KV_EVENT_SYNC_ENABLED, value: 'tRuE'},
+                 {name: AIBRIX_PREFIX_CACHE_USE_REMOTE_TOKENIZER, value: 'true'},
+                 {name: AIBRIX_PREFIX_CACHE_TOKENIZER_TYPE, value: 'Remote'}]""").get(1));
+        assertFalse(odd.kvEventSync(), "tRuE is not a Go boolean: the default, off");
+        assertTrue(odd.problems().stream().anyMatch(p -> p.contains("AIBRIX_PREFIX_CACHE_TOKENIZER_TYPE is Remote")),
+                odd.problems().toString());
+        List<Map<String, Object>> fixed = MigrationPlan.enable(withGatewayEnv("""
+                [{name: AIBRIX_PREFIX_CACHE_KV_EVENT_SYNC_ENABLED, value: 'tRuE'}]"""), "llama", OPTIONS).result();
+        assertEquals("true", gatewayEnv(fixed, "AIBRIX_PREFIX_CACHE_KV_EVENT_SYNC_ENABLED"));
+    }
+
+    /**
+     * A pod of a multi-node data-parallel engine runs --data-parallel-size-local ranks from
+     * --data-parallel-start-rank, and each binds the ports + its global rank (vLLM 0181ea3 distributed/kv_events.py,
+     * offset_endpoint_port): enable declares exactly those, as tail and doctor read them.
+     */
+    @Test
+    void aPodStartedAtALaterDataParallelRankDeclaresThePortsItsRanksBind() throws IOException {
+        List<Map<String, Object>> objects = deployment("llama", "", """
+                - name: vllm
+                  image: vllm/vllm-openai:v0.11.0
+                  args: [m, --data-parallel-size, "8", --data-parallel-size-local, "2", --data-parallel-start-rank, "4"]
+                """, "");
+        MigrationPlan plan = MigrationPlan.enable(objects, "llama", OPTIONS);
+        List<Map<String, Object>> ports = JsonTree.maps(vllm(plan.result()).get("ports"));
+        assertEquals(List.of("kv-events-4=5561", "kv-replay-4=5563", "kv-events-5=5562", "kv-replay-5=5564"),
+                ports.stream().map(p -> p.get("name") + "=" + p.get("containerPort")).toList());
+        assertEquals("tcp://*:5559", config(plan.result()).get("replay_endpoint").getAsString());
+        assertTrue(plan.warnings().stream().anyMatch(w -> w.contains("none of the data-parallel ranks 4-5")),
+                plan.warnings().toString());
+    }
+
+    /** vLLM publishes nothing with an explicit "null" publisher (0181ea3 distributed/kv_events.py, EventPublisherFactory.create). */
+    @Test
+    void aNullPublisherIsNotPublishing() throws IOException {
+        List<Map<String, Object>> objects = deployment("llama", "", """
+                - name: vllm
+                  image: vllm/vllm-openai:v0.11.0
+                  args: [m, --kv-events-config, '{"enable_kv_cache_events":true,"publisher":"null"}']
+                """, "");
+        assertFalse(ModelDeployment.find(objects, "llama").kvEvents().enabled());
+        assertEquals(ModelStatus.State.OFF, ModelStatus.of(objects, "llama", OPTIONS).get(0).state(),
+                ModelStatus.of(objects, "llama", OPTIONS).toString());
+        assertEquals("zmq", config(MigrationPlan.enable(objects, "llama", OPTIONS).result()).get("publisher").getAsString());
     }
 }

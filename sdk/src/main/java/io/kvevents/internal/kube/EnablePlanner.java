@@ -28,6 +28,9 @@ public final class EnablePlanner {
     static final String CONFIG_FLAG = "--kv-events-config";
     static final String BLOCK_SIZE = "AIBRIX_PREFIX_CACHE_BLOCK_SIZE";
     static final String TOKENIZER_TEMPLATE = "AIBRIX_VLLM_TOKENIZER_ENDPOINT_TEMPLATE";
+    static final String TOKENIZER_ENDPOINT = "AIBRIX_PREFIX_CACHE_REMOTE_TOKENIZER_ENDPOINT";
+    /** The migration guide's name for it, which no AIBrix reads. */
+    static final String SEED_TOKENIZER_ENDPOINT = "AIBRIX_REMOTE_TOKENIZER_ENDPOINT";
     static final String ENGINE = "model.aibrix.ai/engine";
     private static final Pattern VERSION = Pattern.compile("v?(\\d+)\\.(\\d+)(?:\\.(\\d+))?.*");
     private static final Gson GSON = new GsonBuilder().disableHtmlEscaping().create();
@@ -97,7 +100,7 @@ public final class EnablePlanner {
             }
         }
         List<String> argv = engineArgv(container);
-        String served = servedModel(deployment, argv, JsonTree.name(deployment));
+        String served = servedModel(deployment, container, warnings);
         Ports ports = ports(deployment, container, engine, argv, flag.get(deployment).map(String::valueOf).orElse(null), o,
                 warnings);
         preflightPorts(deployment, container, engine, argv, ports, after, o);
@@ -114,7 +117,7 @@ public final class EnablePlanner {
                 d.set(podIp, map("name", "POD_IP", "valueFrom", map("fieldRef", map("fieldPath", "status.podIP"))));
             }
         }
-        for (int rank = 0; rank < ports.ranks(); rank++) {
+        for (int rank = ports.firstRank(); rank < ports.firstRank() + ports.ranks(); rank++) {
             String events = portName("kv-events", rank);
             String replay = portName("kv-replay", rank);
             d.set(c.item("ports", "name", events), map("name", events, "containerPort", ports.pub() + rank, "protocol", "TCP"),
@@ -136,11 +139,14 @@ public final class EnablePlanner {
                     + " salted batches (a metadata map where it reads lora_name), and it asks /tokenize only of pods it"
                     + " counts as vLLM (tokenizer_pool.go isVLLMPod): tail and cache-probe read them all");
         }
-        for (FieldPath labels : List.of(FieldPath.keys("metadata", "labels"), FieldPath.keys("spec", "template", "metadata", "labels"))) {
+        for (FieldPath meta : List.of(FieldPath.keys("metadata"), FieldPath.keys("spec", "template", "metadata"))) {
+            FieldPath labels = meta.key("labels");
+            FieldPath annotations = meta.key("annotations");
             d.set(labels.key(Workloads.ENABLED), "true");
-            // AIBrix maps pods to models by this label: an existing one is never changed
-            if (labels.key(Workloads.MODEL).get(deployment).isEmpty()) {
-                d.set(labels.key(Workloads.MODEL), served);
+            // AIBrix maps pods to models by this label, else by the annotation of the same name, which holds names a
+            // label cannot ('/'): an existing one is never changed
+            if (labels.key(Workloads.MODEL).get(deployment).isEmpty() && annotations.key(Workloads.MODEL).get(deployment).isEmpty()) {
+                d.set((Workloads.labelValue(served) ? labels : annotations).key(Workloads.MODEL), served);
             }
         }
         changes.add(d.finish(false, null));
@@ -148,7 +154,7 @@ public final class EnablePlanner {
 
         for (Map<String, Object> service : Workloads.selectingServices(after, deployment)) {
             Edits s = Edits.of(service);
-            for (int rank = 0; rank < ports.ranks(); rank++) {
+            for (int rank = ports.firstRank(); rank < ports.firstRank() + ports.ranks(); rank++) {
                 String events = portName("kv-events", rank);
                 String replay = portName("kv-replay", rank);
                 int pub = ports.pub() + rank;
@@ -242,15 +248,26 @@ public final class EnablePlanner {
             }
         }
         if (o.tokenizer() != null) {
-            want.put("AIBRIX_PREFIX_CACHE_REMOTE_TOKENIZER_ENDPOINT", o.tokenizer());
-            want.put("AIBRIX_REMOTE_TOKENIZER_ENDPOINT", o.tokenizer());
-        } else if (!env.containsKey("AIBRIX_PREFIX_CACHE_REMOTE_TOKENIZER_ENDPOINT") && !env.containsKey("AIBRIX_REMOTE_TOKENIZER_ENDPOINT")) {
-            warnings.add("no --tokenizer given and the gateway has no remote tokenizer endpoint: set one");
+            want.put(TOKENIZER_ENDPOINT, o.tokenizer());
+            want.put(SEED_TOKENIZER_ENDPOINT, o.tokenizer());
+        } else if (!present(env.get(TOKENIZER_ENDPOINT))) {
+            // AIBrix turns sync on only with this endpoint set (e3e10f9 pkg/cache/kv_event_manager_zmq.go,
+            // validateKVEventConfiguration) and reads it under this name alone: the guide's name carries over
+            ContainerEnv.Setting seed = env.get(SEED_TOKENIZER_ENDPOINT);
+            if (!present(seed) || seed.value() == null) {
+                throw new IllegalArgumentException("the gateway has no remote tokenizer endpoint (" + TOKENIZER_ENDPOINT
+                        + "), without which AIBrix leaves KV event sync off: nothing was changed; pass --tokenizer URL");
+            }
+            want.put(TOKENIZER_ENDPOINT, seed.value());
         }
         Edits g = Edits.of(gateway);
         FieldPath c = FieldPath.keys("spec", "template", "spec").item("containers", "name", String.valueOf(container.get("name")));
         want.forEach((name, value) -> {
             ContainerEnv.Setting now = env.get(name);
+            if (now != null && now.value() != null && (value.equals("true") || value.equals("false"))
+                    && Boolean.valueOf(value).equals(GoEnv.parseBool(now.value()))) {
+                return; // "True" or "1" already means true to the gateway: left as written
+            }
             if (now != null && now.source() != ContainerEnv.Source.VALUE) {
                 if (now.value() == null) {
                     warnings.add("the gateway's " + name + " comes from " + now.from() + ", which cannot be read here: left as it"
@@ -267,6 +284,11 @@ public final class EnablePlanner {
             g.set(c.item("env", "name", name), map("name", name, "value", value));
         });
         return g.finish(true, self);
+    }
+
+    /** True for a setting the gateway sees as set: Go's os.Getenv gives "" for an unset one (e3e10f9 utils.LoadEnv). */
+    private static boolean present(ContainerEnv.Setting setting) {
+        return setting != null && (setting.value() == null || !setting.value().isEmpty());
     }
 
     private static void preflight(Map<String, Object> container, Engine engine, EnableOptions o, List<String> warnings) {
@@ -296,7 +318,7 @@ public final class EnablePlanner {
     private static void preflightPorts(Map<String, Object> deployment, Map<String, Object> container, Engine engine,
             List<String> argv, Ports ports, List<Map<String, Object>> objects, EnableOptions o) {
         Set<Integer> ours = new java.util.TreeSet<>();
-        for (int r = 0; r < ports.ranks(); r++) {
+        for (int r = ports.firstRank(); r < ports.firstRank() + ports.ranks(); r++) {
             ours.add(ports.pub() + r);
             ours.add(ports.replay() + r);
         }
@@ -331,9 +353,10 @@ public final class EnablePlanner {
     /**
      * The ports the engine publishes on: an existing {@code --kv-events-config}'s when the defaults were not
      * overridden, else the requested ones; with data parallelism rank r binds pub+r and replay+r (vLLM since
-     * 0.9.1), so the two ranges must not overlap.
+     * 0.9.1; r is the global rank, so a pod started at {@code --data-parallel-start-rank} k runs ranks k to
+     * k + {@code --data-parallel-size-local} − 1), so the two ranges must not overlap.
      */
-    record Ports(int pub, int replay, int ranks, int blockSize) {
+    record Ports(int pub, int replay, int firstRank, int ranks, int blockSize) {
     }
 
     private static Ports ports(Map<String, Object> deployment, Map<String, Object> container, Engine engine,
@@ -346,8 +369,8 @@ public final class EnablePlanner {
             pub = endpointPort(config, "endpoint", pub);
             replay = endpointPort(config, "replay_endpoint", replay);
         }
-        int ranks = engine == Engine.SGLANG ? engine.dataParallelRanks(argv)
-                : Math.max(1, intFlag(argv, 1, "--data-parallel-size", "-dp"));
+        int ranks = engine.dataParallelRanks(argv);
+        int first = engine.firstRank(argv);
         Optional<Compatibility.Version> vllm = engine == Engine.SGLANG ? Optional.empty()
                 : Compatibility.Version.ofImage(String.valueOf(container.get("image")));
         if (ranks > 1 && vllm.isPresent() && !Compatibility.offsetsDataParallelPorts(vllm.get()) && !o.force()) {
@@ -362,10 +385,14 @@ public final class EnablePlanner {
             }
             replay = pub + ranks;
             warnings.add(JsonTree.target(deployment) + " runs " + ranks + " data-parallel ranks, each binding pub+rank and"
-                    + " replay+rank: KV events on " + pub + "-" + (pub + ranks - 1) + ", replay on " + replay + "-"
-                    + (replay + ranks - 1));
+                    + " replay+rank: KV events on " + (pub + first) + "-" + (pub + first + ranks - 1) + ", replay on "
+                    + (replay + first) + "-" + (replay + first + ranks - 1));
         }
-        if (ranks > 1) {
+        if (first > 0) {
+            warnings.add("the AIBrix gateway subscribes to port 5557 and replays from 5558 only: it sees none of the"
+                    + " data-parallel ranks " + first + "-" + (first + ranks - 1) + " of " + JsonTree.target(deployment)
+                    + " (--data-parallel-start-rank " + first + ")");
+        } else if (ranks > 1) {
             warnings.add("the AIBrix gateway subscribes to port 5557 and replays from 5558 only: it sees rank 0 of "
                     + JsonTree.target(deployment) + ", not the other " + (ranks - 1));
         }
@@ -373,7 +400,7 @@ public final class EnablePlanner {
             warnings.add(JsonTree.target(deployment) + " publishes on " + pub + " and replays on " + replay + ": the AIBrix"
                     + " gateway connects to 5557 and 5558 only (tail and cache-probe read the ports from the config)");
         }
-        return new Ports(pub, replay, ranks, engine.blockSize(argv));
+        return new Ports(pub, replay, first, ranks, engine.blockSize(argv));
     }
 
     private static JsonObject parseConfig(String json) {
@@ -445,33 +472,27 @@ public final class EnablePlanner {
     }
 
     /**
-     * The model the engine serves, as the gateway routes to it: the AIBrix model label (never changed), else
-     * the first {@code --served-model-name}, else the Deployment's name.
+     * The model the engine serves, as the gateway routes to it: the AIBrix model name (label or annotation, never
+     * changed), else what the engine serves (its first {@code --served-model-name}, else its model argument), else
+     * the Deployment's name.
      *
-     * @throws IllegalArgumentException when the label names a model the engine does not serve
+     * @throws IllegalArgumentException when the AIBrix name is not among the engine's {@code --served-model-name}s
      */
-    private static String servedModel(Map<String, Object> deployment, List<String> argv, String deploymentName) {
-        Object label = JsonTree.at(deployment, "spec", "template", "metadata", "labels", Workloads.MODEL);
-        if (label == null) {
-            label = JsonTree.at(deployment, "metadata", "labels", Workloads.MODEL);
-        }
-        List<String> served = new ArrayList<>();
-        for (int i = 0; i < argv.size(); i++) {
-            String w = argv.get(i);
-            if (w.startsWith("--served-model-name=")) {
-                served.add(w.substring("--served-model-name=".length()));
-            } else if (w.equals("--served-model-name")) {
-                for (int j = i + 1; j < argv.size() && !argv.get(j).startsWith("-"); j++) {
-                    served.add(argv.get(j));
-                }
+    private static String servedModel(Map<String, Object> deployment, Map<String, Object> container, List<String> warnings) {
+        Optional<String> aibrix = Workloads.aibrixModelName(deployment);
+        List<String> served = Engine.servedNames(container);
+        boolean explicit = Engine.servesUnderOwnNames(container);
+        if (aibrix.isPresent() && !served.isEmpty() && !served.contains(aibrix.get())) {
+            String message = JsonTree.target(deployment) + " is labelled " + Workloads.MODEL + "=" + aibrix.get()
+                    + " but the engine serves " + served + (explicit ? " (--served-model-name)" : " (its model argument)")
+                    + ": the gateway would route " + aibrix.get() + " to pods that do not serve it";
+            if (explicit) {
+                throw new IllegalArgumentException(message + "; make them agree first");
             }
+            warnings.add(message + ", unless its model is served under that name; --served-model-name " + aibrix.get()
+                    + " makes it so");
         }
-        if (label != null && !served.isEmpty() && !served.contains(String.valueOf(label))) {
-            throw new IllegalArgumentException(JsonTree.target(deployment) + " is labelled " + Workloads.MODEL + "=" + label
-                    + " but vLLM serves " + served + " (--served-model-name): the gateway would route " + label + " to pods"
-                    + " that do not serve it; make them agree first");
-        }
-        return label != null ? String.valueOf(label) : !served.isEmpty() ? served.get(0) : deploymentName;
+        return aibrix.orElse(served.isEmpty() ? JsonTree.name(deployment) : served.get(0));
     }
 
     /**

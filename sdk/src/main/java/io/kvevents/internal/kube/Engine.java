@@ -99,6 +99,60 @@ public enum Engine {
         return this == SGLANG ? 0 : EnablePlanner.intFlag(argv, 0, "--data-parallel-start-rank", "-dpr");
     }
 
+    /**
+     * The names the engine in {@code container} serves a model under: its {@code --served-model-name} values, else its
+     * model argument, which both engines serve under unless told otherwise (vLLM 5ac26849 vllm/config/model.py
+     * get_served_model_name, and {@code vllm serve MODEL} sets it, vllm/entrypoints/cli/serve.py; SGLang server_args.py
+     * _handle_missing_default_values: served_model_name = model_path). Empty when the command line names neither.
+     *
+     * @throws IllegalArgumentException when a shell script holds more than one command
+     */
+    public static List<String> servedNames(Map<String, Object> container) {
+        List<String> served = servedModelNames(EnablePlanner.engineArgv(container));
+        return served.isEmpty() ? modelArgument(container) : served;
+    }
+
+    /** True when the engine's command line names what it serves ({@code --served-model-name}). */
+    public static boolean servesUnderOwnNames(Map<String, Object> container) {
+        return !servedModelNames(EnablePlanner.engineArgv(container)).isEmpty();
+    }
+
+    private static List<String> servedModelNames(List<String> argv) {
+        List<String> served = new ArrayList<>();
+        for (int i = 0; i < argv.size(); i++) {
+            String w = argv.get(i);
+            if (w.startsWith("--served-model-name=")) {
+                served.add(w.substring("--served-model-name=".length()));
+            } else if (w.equals("--served-model-name")) {
+                for (int j = i + 1; j < argv.size() && !argv.get(j).startsWith("-"); j++) {
+                    served.add(argv.get(j));
+                }
+            }
+        }
+        return served;
+    }
+
+    /** The model argument: {@code --model}, {@code --model-path}, {@code serve MODEL}, or the first of args alone. */
+    private static List<String> modelArgument(Map<String, Object> container) {
+        List<String> argv = EnablePlanner.engineArgv(container);
+        for (String flag : List.of("--model", "--model-path")) {
+            String model = Flags.value(argv, flag);
+            if (model != null) {
+                return List.of(model);
+            }
+        }
+        int serve = argv.indexOf("serve");
+        if (serve >= 0 && serve + 1 < argv.size() && !argv.get(serve + 1).startsWith("-")) {
+            return List.of(argv.get(serve + 1));
+        }
+        // args alone go to the image's entrypoint (vllm/vllm-openai: vllm serve), whose first word is the model
+        if (container.get("command") == null && ShellScript.locate(container).isEmpty() && !argv.isEmpty()
+                && !argv.get(0).startsWith("-")) {
+            return List.of(argv.get(0));
+        }
+        return List.of();
+    }
+
     /** True when a {@code --kv-events-config} turns publishing on for this engine. */
     public boolean publishes(JsonObject config) {
         boolean zmq = config.has("publisher") && !config.get("publisher").isJsonNull()
@@ -106,6 +160,10 @@ public enum Engine {
         if (this == SGLANG) {
             return zmq; // no enable switch: the publisher alone decides, and its default is "null"
         }
-        return config.has("enable_kv_cache_events") && config.get("enable_kv_cache_events").getAsBoolean();
+        // vLLM publishes nothing with the switch off or an explicit "null" publisher (0181ea3 distributed/kv_events.py,
+        // EventPublisherFactory.create)
+        boolean off = config.has("publisher") && !config.get("publisher").isJsonNull()
+                && "null".equals(config.get("publisher").getAsString());
+        return !off && config.has("enable_kv_cache_events") && config.get("enable_kv_cache_events").getAsBoolean();
     }
 }

@@ -57,7 +57,7 @@ public final class StatusCheck {
             }
             String name = String.valueOf(JsonTree.at(d, "metadata", "name"));
             boolean named = model == null ? Workloads.findEngineContainer(d) != null
-                    : model.equals(name) || model.equals(JsonTree.at(d, "metadata", "labels", Workloads.MODEL));
+                    : model.equals(name) || Workloads.aibrixModelName(d).filter(model::equals).isPresent();
             if (named) {
                 out.add(status(d, name, gateway, gatewayImage, gatewayExpected ? o : null));
             }

@@ -30,7 +30,7 @@ public final class Workloads {
     }
 
     /**
-     * The Deployment named {@code model}, or labelled with it ({@value #MODEL}).
+     * The Deployment named {@code model}, or labelled (or annotated) with it ({@value #MODEL}).
      *
      * @throws IllegalArgumentException when none is, or when the name matches in several namespaces
      */
@@ -38,7 +38,7 @@ public final class Workloads {
         List<Map<String, Object>> byName = deployments(objects).stream().filter(o -> model.equals(JsonTree.name(o))).toList();
         // by label, a rollout's second Deployment (which carries the model's labels) is not the model's own
         List<Map<String, Object>> matches = !byName.isEmpty() ? byName : deployments(objects).stream()
-                .filter(o -> model.equals(JsonTree.at(o, "metadata", "labels", MODEL)) && !isTrack(o)).toList();
+                .filter(o -> aibrixModelName(o).filter(model::equals).isPresent() && !isTrack(o)).toList();
         if (matches.isEmpty()) {
             List<String> names = deployments(objects).stream().map(JsonTree::name).toList();
             throw new IllegalArgumentException("no Deployment named " + model + " (Deployments: " + names + ")");
@@ -148,28 +148,48 @@ public final class Workloads {
     }
 
     /**
-     * The model a Deployment's engine serves, as the gateway routes to it: the AIBrix model label (pod
-     * template, then Deployment), else the first {@code --served-model-name}, else the Deployment's name.
+     * The model name the AIBrix gateway reads off the pods: the {@value #MODEL} label, else the annotation of that
+     * name, which holds the names a label value cannot (one with '/', such as {@code meta-llama/Llama-3-8B}):
+     * AIBrix e3e10f9 pkg/constants/model.go, ModelNameFromMetadata. The pod template's first, then the Deployment's.
+     */
+    public static java.util.Optional<String> aibrixModelName(Map<String, Object> deployment) {
+        for (List<String> at : List.of(List.of("spec", "template", "metadata"), List.of("metadata"))) {
+            for (String kind : List.of("labels", "annotations")) {
+                List<String> path = new ArrayList<>(at);
+                path.add(kind);
+                path.add(MODEL);
+                if (JsonTree.at(deployment, path.toArray(String[]::new)) instanceof String name && !name.isEmpty()) {
+                    return java.util.Optional.of(name);
+                }
+            }
+        }
+        return java.util.Optional.empty();
+    }
+
+    /** True when {@code value} can be a label value (Kubernetes: at most 63 of [A-Za-z0-9-_.], alphanumeric at both ends). */
+    public static boolean labelValue(String value) {
+        return value.length() <= 63 && value.matches("(([A-Za-z0-9][-A-Za-z0-9_.]*)?[A-Za-z0-9])?");
+    }
+
+    /**
+     * The model a Deployment's engine serves, as the gateway routes to it: the AIBrix model name ({@link
+     * #aibrixModelName}), else what the engine serves ({@link Engine#servedNames}: its first
+     * {@code --served-model-name}, else its model argument), else the Deployment's name.
      */
     public static String servedModel(Map<String, Object> deployment) {
-        Object label = JsonTree.at(deployment, "spec", "template", "metadata", "labels", MODEL);
-        if (label == null) {
-            label = JsonTree.at(deployment, "metadata", "labels", MODEL);
-        }
-        if (label != null) {
-            return String.valueOf(label);
+        java.util.Optional<String> aibrix = aibrixModelName(deployment);
+        if (aibrix.isPresent()) {
+            return aibrix.get();
         }
         for (Map<String, Object> c : JsonTree.containers(deployment)) {
             if (isEngine(c)) {
-                List<String> argv;
                 try {
-                    argv = EnablePlanner.engineArgv(c);
+                    List<String> served = Engine.servedNames(c);
+                    if (!served.isEmpty()) {
+                        return served.get(0);
+                    }
                 } catch (IllegalArgumentException notOneCommand) {
-                    break;
-                }
-                String served = Flags.value(argv, "--served-model-name");
-                if (served != null) {
-                    return served;
+                    // a script that is not one engine command: its words are not read
                 }
                 break;
             }
