@@ -167,6 +167,36 @@ class KubeconfigTest {
         return env;
     }
 
+    /**
+     * Inside a pod, with no kubeconfig, the pod's service account, as kubectl falls back to it (client-go 32ce75a7d6bc
+     * tools/clientcmd merged_client_builder.go and client_config.go inClusterClientConfig; rest.InClusterConfig): the
+     * server from KUBERNETES_SERVICE_HOST and _PORT, the mounted CA and token, the namespace from -n, else
+     * POD_NAMESPACE, else the mounted namespace file.
+     */
+    @Test
+    void insideAPodWithNoKubeconfigTheServiceAccountIsUsed() throws Exception {
+        Path account = Files.createDirectories(dir.resolve("serviceaccount"));
+        Files.writeString(account.resolve("token"), "sa-token");
+        Files.copy(certs.resolve("ca.crt"), account.resolve("ca.crt"));
+        Files.writeString(account.resolve("namespace"), "ml");
+        Map<String, String> env = env("KUBERNETES_SERVICE_HOST", "127.0.0.1",
+                "KUBERNETES_SERVICE_PORT", String.valueOf(java.net.URI.create(url).getPort()));
+        KubeContext none = new KubeContext(List.of(), null, null, false);
+        seen.clear();
+        KubeApi api = KubeApi.connect(none, Duration.ofSeconds(20), env, account);
+        assertEquals("ml", api.namespace());
+        api.pods("default", "app=x");
+        assertEquals("Bearer sa-token", auth(seen.get(seen.size() - 1)));
+        env.put("POD_NAMESPACE", "serving");
+        assertEquals("serving", KubeApi.connect(none, Duration.ofSeconds(20), env, account).namespace());
+        assertEquals("mine", KubeApi.connect(new KubeContext(List.of(), null, "mine", false),
+                Duration.ofSeconds(20), env, account).namespace());
+        Files.delete(account.resolve("token"));
+        IllegalArgumentException outside = assertThrows(IllegalArgumentException.class,
+                () -> KubeApi.connect(none, Duration.ofSeconds(20), env, account));
+        assertTrue(outside.getMessage().startsWith("no kubeconfig: tried"), outside.getMessage());
+    }
+
     @Test
     void aTokenFileEndingInANewlineIsTrimmedAndRelativeToTheFileThatNamesIt() throws Exception {
         Path sub = Files.createDirectories(dir.resolve("conf"));

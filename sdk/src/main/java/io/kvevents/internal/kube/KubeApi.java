@@ -56,7 +56,13 @@ public final class KubeApi {
      *     {@code NO_PROXY}, and what exec plugins inherit)
      */
     public static KubeApi connect(KubeContext context, java.time.Duration requestTimeout, Map<String, String> env) {
-        Kubeconfig kubeconfig = Kubeconfig.load(context, env);
+        return connect(context, requestTimeout, env, Kubeconfig.SERVICE_ACCOUNT);
+    }
+
+    /** @param serviceAccount where a pod's service account is mounted, for the in-cluster fallback ({@link Kubeconfig}) */
+    public static KubeApi connect(KubeContext context, java.time.Duration requestTimeout, Map<String, String> env,
+            java.nio.file.Path serviceAccount) {
+        Kubeconfig kubeconfig = Kubeconfig.load(context, env, serviceAccount);
         // --request-timeout as kubectl reads it: 0 is no limit at all
         java.time.Duration limit = context.access().requestTimeout() != null ? context.access().requestTimeout()
                 : requestTimeout;
@@ -85,11 +91,11 @@ public final class KubeApi {
                     .build());
             return client;
         } catch (IOException e) {
-            throw new IllegalArgumentException("cannot use kubeconfig " + kubeconfig.files() + ": " + e.getMessage(), e);
+            throw new IllegalArgumentException("cannot use kubeconfig " + kubeconfig.source() + ": " + e.getMessage(), e);
         } catch (IllegalArgumentException e) {
             throw e;
         } catch (RuntimeException e) {
-            throw new IllegalArgumentException("kubeconfig " + kubeconfig.files() + " is not usable: " + e.getMessage(), e);
+            throw new IllegalArgumentException("kubeconfig " + kubeconfig.source() + " is not usable: " + e.getMessage(), e);
         }
     }
 

@@ -53,13 +53,35 @@ public final class Kubeconfig {
         this.access = access;
     }
 
+    /** Where Kubernetes mounts a pod's service account (client-go rest.InClusterConfig). */
+    public static final Path SERVICE_ACCOUNT = Path.of("/var/run/secrets/kubernetes.io/serviceaccount");
+
     /**
      * @param env the environment (HOME, KUBECONFIG)
      * @throws IllegalArgumentException when no kubeconfig can be read, or the context, cluster or user is not in it
      */
-    @SuppressWarnings("unchecked")
     public static Kubeconfig load(KubeContext context, Map<String, String> env) {
-        List<Path> files = files(context, env);
+        return load(context, env, SERVICE_ACCOUNT);
+    }
+
+    /**
+     * As {@link #load(KubeContext, Map)}, and inside a pod with no kubeconfig, the pod's service account mounted at
+     * {@code serviceAccount}, as kubectl falls back to it (client-go 32ce75a7d6bc tools/clientcmd
+     * merged_client_builder.go: in-cluster when {@code KUBERNETES_SERVICE_HOST} and {@code KUBERNETES_SERVICE_PORT}
+     * are set and the token file exists; client_config.go inClusterClientConfig: the namespace from
+     * {@code POD_NAMESPACE}, else the mounted {@code namespace} file, else {@code default}).
+     */
+    @SuppressWarnings("unchecked")
+    public static Kubeconfig load(KubeContext context, Map<String, String> env, Path serviceAccount) {
+        List<Path> files;
+        try {
+            files = files(context, env);
+        } catch (IllegalArgumentException noKubeconfig) {
+            if (context.kubeconfig().isEmpty() && inClusterPossible(env, serviceAccount)) {
+                return inCluster(context, env, serviceAccount);
+            }
+            throw noKubeconfig;
+        }
         Map<String, Map<String, Object>> contexts = new LinkedHashMap<>();
         Map<String, Map<String, Object>> clusters = new LinkedHashMap<>();
         Map<String, Map<String, Object>> users = new LinkedHashMap<>();
@@ -118,6 +140,42 @@ public final class Kubeconfig {
         String ns = context.namespace() != null ? context.namespace()
                 : ctx.get("namespace") instanceof String n && !n.isBlank() ? n : "default";
         return new Kubeconfig(files, name, cluster, user, ns, access, userName);
+    }
+
+    private static boolean inClusterPossible(Map<String, String> env, Path serviceAccount) {
+        return set(env.get("KUBERNETES_SERVICE_HOST")) && set(env.get("KUBERNETES_SERVICE_PORT"))
+                && Files.isRegularFile(serviceAccount.resolve("token"));
+    }
+
+    private static boolean set(String value) {
+        return value != null && !value.isEmpty();
+    }
+
+    private static Kubeconfig inCluster(KubeContext context, Map<String, String> env, Path serviceAccount) {
+        String host = env.get("KUBERNETES_SERVICE_HOST");
+        Map<String, Object> cluster = new LinkedHashMap<>();
+        cluster.put("server", "https://" + (host.contains(":") ? "[" + host + "]" : host) + ":" + env.get("KUBERNETES_SERVICE_PORT"));
+        Path ca = serviceAccount.resolve("ca.crt");
+        if (Files.isRegularFile(ca)) {
+            cluster.put("certificate-authority", ca.toString());
+        }
+        Map<String, Object> user = new LinkedHashMap<>();
+        user.put("tokenFile", serviceAccount.resolve("token").toString());
+        override(cluster, user, context.access());
+        String ns = context.namespace();
+        if (ns == null) {
+            ns = set(env.get("POD_NAMESPACE")) ? env.get("POD_NAMESPACE") : null;
+        }
+        if (ns == null) {
+            try {
+                String mounted = Files.readString(serviceAccount.resolve("namespace"), StandardCharsets.UTF_8).strip();
+                ns = mounted.isEmpty() ? null : mounted;
+            } catch (IOException none) {
+                // no namespace file: the default namespace, as client-go
+            }
+        }
+        return new Kubeconfig(List.of(), "in-cluster (" + serviceAccount + ")", cluster, user, ns == null ? "default" : ns,
+                context.access(), null);
     }
 
     /** kubectl's flags over the kubeconfig (client-go clientcmd overrides). */
@@ -213,6 +271,11 @@ public final class Kubeconfig {
         return files;
     }
 
+    /** Where this configuration came from, for messages: the files, or the pod's service account. */
+    public String source() {
+        return files.isEmpty() ? contextName : files.toString();
+    }
+
     public String namespace() {
         return namespace;
     }
@@ -221,7 +284,7 @@ public final class Kubeconfig {
     public String server() {
         Object s = cluster.get("server");
         if (!(s instanceof String server) || server.isBlank()) {
-            throw new IllegalArgumentException("cluster of context " + contextName + " names no server in " + files);
+            throw new IllegalArgumentException("cluster of context " + contextName + " names no server in " + source());
         }
         return server.contains("://") ? server : "https://" + server;
     }
