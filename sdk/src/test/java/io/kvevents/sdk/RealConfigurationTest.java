@@ -110,7 +110,7 @@ class RealConfigurationTest {
                 """, "");
         IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
                 () -> MigrationPlan.enable(conflict, "llama-prod", OPTIONS));
-        assertTrue(e.getMessage().contains("model.aibrix.ai/name=llama-3-8b but the engine serves [llama3]"), e.getMessage());
+        assertTrue(e.getMessage().contains("names its pods model.aibrix.ai/name=llama-3-8b but the engine serves [llama3]"), e.getMessage());
 
         List<Map<String, Object>> unlabelled = deployment("llama-prod", "", """
                 - name: vllm
@@ -483,6 +483,16 @@ class RealConfigurationTest {
                 """, "");
         assertEquals("llama-3-8b", JsonTree.at(MigrationPlan.enable(plain, "llama", OPTIONS).result().get(0),
                 "spec", "template", "metadata", "labels", "model.aibrix.ai/name"), "vllm serve MODEL serves MODEL");
+        // a label that differs from a model argument read off the command line is worth a warning, not a refusal
+        List<Map<String, Object>> labelled = deployment("llama", ", model.aibrix.ai/name: llama-3-8b", """
+                - name: vllm
+                  image: vllm/vllm-openai:v0.11.0
+                  args: [meta-llama/Llama-3-8B]
+                """, "");
+        MigrationPlan warned = MigrationPlan.enable(labelled, "llama", OPTIONS);
+        assertTrue(warned.warnings().stream().anyMatch(w -> w.contains("serves [meta-llama/Llama-3-8B] (its model argument)")),
+                warned.warnings().toString());
+        assertEquals("kv@$(POD_IP)@llama-3-8b", config(warned.result()).get("topic").getAsString());
         if (KubectlPatchCheck.available()) {
             MigrationPlan off = MigrationPlan.disable(after, "llama", OPTIONS, false);
             assertEquals(4, KubectlPatchCheck.check(dir, unnamed, named) + KubectlPatchCheck.check(dir, after, off));

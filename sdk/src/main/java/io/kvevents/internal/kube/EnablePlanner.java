@@ -480,13 +480,13 @@ public final class EnablePlanner {
      */
     private static String servedModel(Map<String, Object> deployment, Map<String, Object> container, List<String> warnings) {
         Optional<String> aibrix = Workloads.aibrixModelName(deployment);
-        List<String> served = Engine.servedNames(container);
-        boolean explicit = Engine.servesUnderOwnNames(container);
+        Engine.Served engine = Engine.served(container);
+        List<String> served = engine.names();
         if (aibrix.isPresent() && !served.isEmpty() && !served.contains(aibrix.get())) {
-            String message = JsonTree.target(deployment) + " is labelled " + Workloads.MODEL + "=" + aibrix.get()
-                    + " but the engine serves " + served + (explicit ? " (--served-model-name)" : " (its model argument)")
+            String message = JsonTree.target(deployment) + " names its pods " + Workloads.MODEL + "=" + aibrix.get()
+                    + " but the engine serves " + served + (engine.explicit() ? " (--served-model-name)" : " (its model argument)")
                     + ": the gateway would route " + aibrix.get() + " to pods that do not serve it";
-            if (explicit) {
+            if (engine.explicit()) {
                 throw new IllegalArgumentException(message + "; make them agree first");
             }
             warnings.add(message + ", unless its model is served under that name; --served-model-name " + aibrix.get()

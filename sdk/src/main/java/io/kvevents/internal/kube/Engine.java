@@ -100,21 +100,24 @@ public enum Engine {
     }
 
     /**
-     * The names the engine in {@code container} serves a model under: its {@code --served-model-name} values, else its
-     * model argument, which both engines serve under unless told otherwise (vLLM 5ac26849 vllm/config/model.py
-     * get_served_model_name, and {@code vllm serve MODEL} sets it, vllm/entrypoints/cli/serve.py; SGLang server_args.py
-     * _handle_missing_default_values: served_model_name = model_path). Empty when the command line names neither.
+     * The names an engine serves its model under, and whether its command line names them ({@code --served-model-name})
+     * or they are its model argument, which both engines serve under unless told otherwise (vLLM 5ac26849
+     * vllm/config/model.py get_served_model_name, and {@code vllm serve MODEL} sets it, vllm/entrypoints/cli/serve.py;
+     * SGLang server_args.py _handle_missing_default_values: served_model_name = model_path). Empty names when the
+     * command line names neither.
+     */
+    public record Served(List<String> names, boolean explicit) {
+    }
+
+    /**
+     * What the engine in {@code container} serves ({@link Served}).
      *
      * @throws IllegalArgumentException when a shell script holds more than one command
      */
-    public static List<String> servedNames(Map<String, Object> container) {
-        List<String> served = servedModelNames(EnablePlanner.engineArgv(container));
-        return served.isEmpty() ? modelArgument(container) : served;
-    }
-
-    /** True when the engine's command line names what it serves ({@code --served-model-name}). */
-    public static boolean servesUnderOwnNames(Map<String, Object> container) {
-        return !servedModelNames(EnablePlanner.engineArgv(container)).isEmpty();
+    public static Served served(Map<String, Object> container) {
+        List<String> argv = EnablePlanner.engineArgv(container);
+        List<String> named = servedModelNames(argv);
+        return named.isEmpty() ? new Served(modelArgument(container, argv), false) : new Served(named, true);
     }
 
     private static List<String> servedModelNames(List<String> argv) {
@@ -133,8 +136,7 @@ public enum Engine {
     }
 
     /** The model argument: {@code --model}, {@code --model-path}, {@code serve MODEL}, or the first of args alone. */
-    private static List<String> modelArgument(Map<String, Object> container) {
-        List<String> argv = EnablePlanner.engineArgv(container);
+    private static List<String> modelArgument(Map<String, Object> container, List<String> argv) {
         for (String flag : List.of("--model", "--model-path")) {
             String model = Flags.value(argv, flag);
             if (model != null) {
@@ -155,15 +157,14 @@ public enum Engine {
 
     /** True when a {@code --kv-events-config} turns publishing on for this engine. */
     public boolean publishes(JsonObject config) {
-        boolean zmq = config.has("publisher") && !config.get("publisher").isJsonNull()
-                && "zmq".equals(config.get("publisher").getAsString());
+        String publisher = config.has("publisher") && !config.get("publisher").isJsonNull()
+                ? config.get("publisher").getAsString() : null;
         if (this == SGLANG) {
-            return zmq; // no enable switch: the publisher alone decides, and its default is "null"
+            return "zmq".equals(publisher); // no enable switch: the publisher alone decides, and its default is "null"
         }
         // vLLM publishes nothing with the switch off or an explicit "null" publisher (0181ea3 distributed/kv_events.py,
         // EventPublisherFactory.create)
-        boolean off = config.has("publisher") && !config.get("publisher").isJsonNull()
-                && "null".equals(config.get("publisher").getAsString());
-        return !off && config.has("enable_kv_cache_events") && config.get("enable_kv_cache_events").getAsBoolean();
+        return !"null".equals(publisher) && config.has("enable_kv_cache_events")
+                && config.get("enable_kv_cache_events").getAsBoolean();
     }
 }

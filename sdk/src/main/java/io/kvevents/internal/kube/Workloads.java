@@ -173,7 +173,7 @@ public final class Workloads {
 
     /**
      * The model a Deployment's engine serves, as the gateway routes to it: the AIBrix model name ({@link
-     * #aibrixModelName}), else what the engine serves ({@link Engine#servedNames}: its first
+     * #aibrixModelName}), else what the engine serves ({@link Engine#served}: its first
      * {@code --served-model-name}, else its model argument), else the Deployment's name.
      */
     public static String servedModel(Map<String, Object> deployment) {
@@ -184,7 +184,7 @@ public final class Workloads {
         for (Map<String, Object> c : JsonTree.containers(deployment)) {
             if (isEngine(c)) {
                 try {
-                    List<String> served = Engine.servedNames(c);
+                    List<String> served = Engine.served(c).names();
                     if (!served.isEmpty()) {
                         return served.get(0);
                     }
