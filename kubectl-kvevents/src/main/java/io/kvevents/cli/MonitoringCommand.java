@@ -16,8 +16,9 @@ import picocli.CommandLine.Spec;
         mixinStandardHelpOptions = true,
         header = MonitoringCommand.HEADER,
         description = "Print the migration guide's monitoring for KV event sync: a PrometheusRule with its four alerts"
-            + " (event processing lag over 1 s, prefix cache hit rate under 50 %, ZeroMQ connection failures, gateway"
-            + " memory over 80 %) or a Grafana dashboard, on vLLM's, the AIBrix gateway's and cAdvisor's metric names.",
+            + " (event handling lag, prefix cache hit rate under 50 %, ZeroMQ connection failures, gateway memory over"
+            + " 80 %), one when the gateway runs without sync and two on kvevents' own metrics (event lag over 1 s,"
+            + " batches lost), or a Grafana dashboard, on vLLM's, the AIBrix gateway's and cAdvisor's metric names.",
         subcommands = {MonitoringCommand.Rules.class, MonitoringCommand.Dashboard.class},
         abbreviateSynopsis = true,
         usageHelpAutoWidth = true,
@@ -65,8 +66,8 @@ final class MonitoringCommand implements Callable<Integer> {
     }
 
     @Command(name = "rules", mixinStandardHelpOptions = true, header = "Print the alerts as a PrometheusRule.",
-            description = "The four alerts of the migration guide as a PrometheusRule (monitoring.coreos.com/v1), or as"
-                + " a plain Prometheus rule file with -o rulefile.")
+            description = "The alerts (the migration guide's four, the gateway's sync switch, two on kvevents' metrics) as"
+                + " a PrometheusRule (monitoring.coreos.com/v1), or as a plain Prometheus rule file with -o rulefile.")
     static final class Rules implements Callable<Integer> {
         /** Output formats. */
         enum Format { yaml, json, rulefile }

@@ -138,6 +138,21 @@ class DoctorCommandTest {
                 VllmMetricsPeer metrics = VllmMetricsPeer.start("--model", "llama-3-8b", "--num-gpu-blocks", "20000")) {
             api.podOf("default", "llama-3-8b", "llama-3-8b-0", true, Map.of(5557, port(peer.liveEndpoint()),
                     5558, port(peer.replayEndpoint()), 8000, metrics.port()));
+            // pods of the template before enable on their way out: one in its grace period, one evicted. The gateway
+            // neither subscribes to them (e3e10f9 pkg/kvevent/manager.go isPodSubscribable: Running only) nor routes to
+            // them (pkg/utils/pod.go FilterReadyPod: not terminating): the labels check does not ask them either
+            for (String phase : List.of("Running", "Failed")) {
+                api.client.pods().inNamespace("default").resource(new io.fabric8.kubernetes.api.model.PodBuilder()
+                        .withNewMetadata().withName("llama-3-8b-old-" + phase.toLowerCase()).withNamespace("default")
+                        .withLabels(Map.of("app", "llama-3-8b")).withFinalizers("example.com/hold").endMetadata()
+                        .withNewSpec().addNewContainer().withName("vllm").withImage("vllm/vllm-openai:v0.11.0").endContainer()
+                        .endSpec().withNewStatus().withPhase(phase).withReason(phase.equals("Failed") ? "Evicted" : null)
+                        .endStatus().build()).create();
+            }
+            // deleted, held by its finalizer: the server sets its deletionTimestamp, as for a pod in its grace period
+            api.client.pods().inNamespace("default").withName("llama-3-8b-old-running").delete();
+            assertTrue(api.client.pods().inNamespace("default").withName("llama-3-8b-old-running").get().getMetadata()
+                    .getDeletionTimestamp() != null);
             Result text = doctorUnderTraffic(peer, "llama-3-8b");
             assertEquals(0, text.exitCode(), text.out() + text.err());
             for (String check : List.of("configuration", "flags", "compatibility", "gateway-settings", "ports", "replay-port",

@@ -24,10 +24,12 @@ import org.junit.jupiter.api.io.TempDir;
 
 /**
  * Issue 16: {@code monitoring rules} and {@code monitoring dashboard}, checked by the real promtool (Debian's
- * prometheus package, which {@code .ci/run} installs): the rules parse, each of the six alerts (the guide's four and two on our own metrics) fires on synthetic
- * series that break it and clears when they recover ({@code promtool test rules}), and every dashboard query is
- * valid PromQL. Metric names: vLLM vllm/v1/metrics/loggers.py (v0.11.0, v0.23.0), AIBrix e3e10f9
- * pkg/cache/kvcache/metrics.go, cAdvisor.
+ * prometheus package, which {@code .ci/run} installs): the rules parse, each of the seven alerts (the guide's four, the
+ * gateway's sync switch and two on our own metrics) fires on synthetic series that break it and clears when they
+ * recover ({@code promtool test rules}), and every dashboard query is valid PromQL. Metric names, types and buckets:
+ * vLLM vllm/v1/metrics/loggers.py (v0.11.0, v0.23.0), AIBrix e3e10f9 pkg/cache/kvcache/metrics.go (the event
+ * handling histogram's buckets: {@code prometheus.ExponentialBuckets(0.00001, 2, 15)}, 10 µs to 0.16384 s) and
+ * pkg/plugins/gateway/algorithms/prefix_cache.go (the indexer status gauge), cAdvisor.
  */
 class MonitoringTest {
     @TempDir
@@ -58,7 +60,7 @@ class MonitoringTest {
         Files.writeString(dir.resolve("kvevents.rules.yaml"), rules.out());
         Ran check = run(List.of("promtool", "check", "rules", "kvevents.rules.yaml"));
         assertEquals(0, check.exitCode, check.output);
-        assertTrue(check.output.contains("SUCCESS: 6 rules found"), check.output);
+        assertTrue(check.output.contains("SUCCESS: 7 rules found"), check.output);
         Files.writeString(dir.resolve("test.yaml"), """
                 rule_files: [kvevents.rules.yaml]
                 evaluation_interval: 1m
@@ -70,12 +72,13 @@ class MonitoringTest {
                         values: '0+100x60'
                       - series: 'vllm:prefix_cache_hits_total{model_name="llama",engine="0"}'
                         values: '0+20x30 680+80x30'
-                      # events taking ~2 s for half an hour, then ~0.1 s
-                      - series: 'aibrix_kvcache_zmq_event_processing_duration_seconds_bucket{pod_key="ml/llama-0",le="0.5"}'
+                      # events taking 82-164 ms each for half an hour, then about a millisecond (the gateway's own
+                      # buckets: nothing above 0.16384 but +Inf)
+                      - series: 'aibrix_kvcache_zmq_event_processing_duration_seconds_bucket{pod_key="ml/llama-0",le="0.00128"}'
                         values: '0x30 0+10x30'
-                      - series: 'aibrix_kvcache_zmq_event_processing_duration_seconds_bucket{pod_key="ml/llama-0",le="1"}'
+                      - series: 'aibrix_kvcache_zmq_event_processing_duration_seconds_bucket{pod_key="ml/llama-0",le="0.08192"}'
                         values: '0x30 0+10x30'
-                      - series: 'aibrix_kvcache_zmq_event_processing_duration_seconds_bucket{pod_key="ml/llama-0",le="2.5"}'
+                      - series: 'aibrix_kvcache_zmq_event_processing_duration_seconds_bucket{pod_key="ml/llama-0",le="0.16384"}'
                         values: '0+10x60'
                       - series: 'aibrix_kvcache_zmq_event_processing_duration_seconds_bucket{pod_key="ml/llama-0",le="+Inf"}'
                         values: '0+10x60'
@@ -84,6 +87,11 @@ class MonitoringTest {
                         values: '0+1x20 20x40'
                       - series: 'aibrix_kvcache_zmq_connection_status{pod_key="ml/llama-1"}'
                         values: '1x60'
+                      # a gateway started with the local indexer, restarted with sync at minute 20
+                      - series: 'aibrix_prefix_cache_indexer_status{model="_init_",indexer_type="sync",namespace="aibrix-system",pod="gw-0"}'
+                        values: '0x20 1x40'
+                      - series: 'aibrix_prefix_cache_indexer_status{model="_init_",indexer_type="local",namespace="aibrix-system",pod="gw-0"}'
+                        values: '1x20 0x40'
                       # the gateway at 90 % of its limit, then 50 %
                       - series: 'container_memory_working_set_bytes{namespace="aibrix-system",container="gateway-plugin",pod="gw-0"}'
                         values: '900x30 500x30'
@@ -111,8 +119,8 @@ class MonitoringTest {
                         exp_alerts:
                           - exp_labels: {severity: warning, pod_key: ml/llama-0}
                             exp_annotations:
-                              summary: The gateway takes over 1 s to process KV events of ml/llama-0
-                              description: 'p99 processing time is 2.485s: the prefix index lags what the engines hold.'
+                              summary: The gateway takes over 100 ms to handle a KV event of ml/llama-0
+                              description: 'p99 handling time is 163ms an event: the prefix index falls behind what the engines hold.'
                       - eval_time: 45m
                         alertname: KVEventProcessingLag
                         exp_alerts: []
@@ -121,10 +129,20 @@ class MonitoringTest {
                         exp_alerts:
                           - exp_labels: {severity: warning, pod_key: ml/llama-1}
                             exp_annotations:
-                              summary: The gateway loses its KV event connection to ml/llama-1
-                              description: 'ZeroMQ disconnections or a closed connection: the pod''s blocks drop out of the prefix index.'
+                              summary: The gateway's KV event stream from ml/llama-1 keeps failing
+                              description: 'ZeroMQ receive failures (a lost connection or an event it could not read): the pod''s blocks drop out of the prefix index until it reconnects and replays.'
                       - eval_time: 40m
                         alertname: KVEventZMQConnectionFailures
+                        exp_alerts: []
+                      - eval_time: 15m
+                        alertname: KVEventSyncOff
+                        exp_alerts:
+                          - exp_labels: {severity: warning, namespace: aibrix-system, pod: gw-0}
+                            exp_annotations:
+                              summary: 'The gateway gw-0 routes by its local prefix index: KV event sync is off'
+                              description: 'Its prefix-cache router started without the sync indexer (AIBRIX_KV_EVENT_SYNC_ENABLED, the remote tokenizer endpoint): run kubectl kvevents doctor.'
+                      - eval_time: 30m
+                        alertname: KVEventSyncOff
                         exp_alerts: []
                       - eval_time: 25m
                         alertname: KVEventGatewayMemoryHigh
@@ -173,7 +191,7 @@ class MonitoringTest {
         Result dashboard = CliHarness.run("monitoring", "dashboard", "--model", "llama-3-8b", "--datasource", "prom-1");
         assertEquals(0, dashboard.exitCode(), dashboard.err());
         JsonObject d = JsonParser.parseString(dashboard.out()).getAsJsonObject();
-        assertEquals(8, d.getAsJsonArray("panels").size());
+        assertEquals(10, d.getAsJsonArray("panels").size());
         assertTrue(dashboard.out().contains("\"uid\": \"prom-1\""), dashboard.out());
         // every query as a recording rule: promtool parses each expression as Prometheus would
         List<Object> records = new ArrayList<>();
@@ -187,7 +205,7 @@ class MonitoringTest {
         write("queries.yaml", Manifests.write(List.of(Map.of("groups", List.of(Map.of("name", "q", "rules", records))))));
         Ran check = run(List.of("promtool", "check", "rules", "queries.yaml"));
         assertEquals(0, check.exitCode, check.output);
-        assertTrue(check.output.contains("SUCCESS: 8 rules found"), check.output);
+        assertTrue(check.output.contains("SUCCESS: 10 rules found"), check.output);
     }
 
     private Path write(String name, String text) throws IOException {

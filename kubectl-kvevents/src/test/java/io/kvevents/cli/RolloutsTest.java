@@ -398,4 +398,113 @@ class RolloutsTest {
                 "stderr: " + promote.err() + "\nstdout: " + promote.out());
         assertEquals("promote: canary 2/10 -> canary 2/10 failed", history("llama-3-8b").get(1));
     }
+
+    /**
+     * AIBrix's model router deletes the model's HTTPRoute when any Deployment that names the model is deleted, whatever
+     * else still serves it (e3e10f9 pkg/controller/modelrouter/modelrouter_controller.go: {@code DeleteFunc:
+     * deleteRouteFromDeployment} → {@code deleteHTTPRoute(namespace, deployment.Labels, deployment.Annotations)}), and
+     * the gateway finds a model's pods by the pods' own label (ModelNameFromMetadata): the canary names the model on its
+     * pods only, and a canary an older kvevents made loses the name before it is deleted. Found in review: a promotion
+     * or an abort left every request without a routing strategy answered 503. The canary also leaves behind what would
+     * make another tool own or prune it, and a paused stable's {@code spec.paused} (a paused Deployment makes no pods).
+     */
+    @Test
+    void theCanaryNamesTheModelOnItsPodsOnlySoDeletingItKeepsTheGatewaysRoute() {
+        api.client.apps().deployments().inNamespace("default").withName("llama-3-8b").edit(d -> {
+            d.getMetadata().getLabels().put("app.kubernetes.io/instance", "llama-app");
+            d.getMetadata().setAnnotations(new java.util.HashMap<>(java.util.Map.of(
+                    "kubectl.kubernetes.io/last-applied-configuration", "{}",
+                    "argocd.argoproj.io/tracking-id", "llama-app:apps/Deployment:default/llama-3-8b",
+                    "meta.helm.sh/release-name", "llama")));
+            d.getMetadata().setOwnerReferences(List.of(new io.fabric8.kubernetes.api.model.OwnerReferenceBuilder()
+                    .withApiVersion("serving.example.com/v1").withKind("ModelServer").withName("llama").withUid("u-1").build()));
+            d.getSpec().setPaused(true);
+            return d;
+        });
+        List<Deployment> deleted = new java.util.concurrent.CopyOnWriteArrayList<>();
+        try (var watch = api.client.apps().deployments().inNamespace("default").watch(new io.fabric8.kubernetes.client.Watcher<>() {
+            @Override
+            public void eventReceived(Action action, Deployment d) {
+                if (action == Action.DELETED) {
+                    deleted.add(d); // what AIBrix's DeleteFunc is handed: the object's last state
+                }
+            }
+
+            @Override
+            public void onClose(io.fabric8.kubernetes.client.WatcherException cause) {
+            }
+        })) {
+            Result canary = kvevents("enable", "llama-3-8b", "--canary", "20%", "--tokenizer", TOKENIZER, "--skip-verify");
+            assertEquals(0, canary.exitCode(), canary.out() + canary.err());
+            Deployment c = deployment("llama-3-8b-kvevents-canary");
+            assertEquals("llama-3-8b", c.getSpec().getTemplate().getMetadata().getLabels().get("model.aibrix.ai/name"),
+                    "the gateway routes to the canary's pods by their label");
+            assertFalse(c.getMetadata().getLabels().containsKey("model.aibrix.ai/name"), c.getMetadata().toString());
+            assertFalse(c.getMetadata().getLabels().containsKey("app.kubernetes.io/instance"), c.getMetadata().toString());
+            assertEquals("llama-3-8b", c.getMetadata().getAnnotations().get("kvevents.io/track-of"));
+            for (String gone : List.of("model.aibrix.ai/name", "kubectl.kubernetes.io/last-applied-configuration",
+                    "argocd.argoproj.io/tracking-id", "meta.helm.sh/release-name")) {
+                assertFalse(c.getMetadata().getAnnotations().containsKey(gone), gone);
+            }
+            assertTrue(c.getMetadata().getOwnerReferences() == null || c.getMetadata().getOwnerReferences().isEmpty());
+            assertNull(c.getSpec().getPaused(), "a paused canary would never make a pod");
+            assertEquals(Boolean.TRUE, deployment("llama-3-8b").getSpec().getPaused(), "the stable is left as it was");
+
+            // a canary as kvevents 0.1 made it: the model's name on the Deployment too
+            api.client.apps().deployments().inNamespace("default").withName("llama-3-8b-kvevents-canary").edit(d -> {
+                d.getMetadata().getLabels().put("model.aibrix.ai/name", "llama-3-8b");
+                return d;
+            });
+            // the stable, paused: a promotion, which waits for it, is refused before enable writes anything
+            Result refused = kvevents("enable", "llama-3-8b", "--skip-verify");
+            assertEquals(3, refused.exitCode(), refused.out() + refused.err());
+            assertTrue(refused.err().contains("deployment.apps/llama-3-8b is paused: it rolls nothing out until it is"
+                    + " resumed (kubectl rollout resume deployment/llama-3-8b); nothing was changed"), refused.err());
+            assertFalse(args(deployment("llama-3-8b")).contains("--kv-events-config"));
+            assertEquals(8, replicas("llama-3-8b"), "back at its share beside the canary");
+            api.client.apps().deployments().inNamespace("default").withName("llama-3-8b").edit(d -> {
+                d.getSpec().setPaused(null); // kubectl rollout resume
+                return d;
+            });
+            Result promoted = kvevents("enable", "llama-3-8b", "--skip-verify");
+            assertEquals(0, promoted.exitCode(), promoted.out() + promoted.err());
+            assertNull(deployment("llama-3-8b-kvevents-canary"));
+            long until = System.nanoTime() + 5_000_000_000L;
+            while (deleted.isEmpty() && System.nanoTime() < until) {
+                Thread.onSpinWait();
+            }
+            assertEquals(List.of("llama-3-8b-kvevents-canary"), deleted.stream().map(d -> d.getMetadata().getName()).toList());
+            Deployment last = deleted.get(0);
+            assertFalse(last.getMetadata().getLabels().containsKey("model.aibrix.ai/name"),
+                    "AIBrix would delete the model's route: " + last.getMetadata());
+            assertTrue(last.getMetadata().getAnnotations() == null
+                    || !last.getMetadata().getAnnotations().containsKey("model.aibrix.ai/name"));
+        }
+    }
+
+    /**
+     * An autoscaler owns its target's {@code spec.replicas} and counts every pod the target's selector matches
+     * (kubernetes/kubernetes#124307): it would undo a canary's split and count the canary's pods as the stable's. The
+     * rollout is refused before anything is written.
+     */
+    @Test
+    void aRolloutOfAnAutoscaledModelIsRefusedBeforeAnyWrite() {
+        Deployment model = deployment("llama-3-8b");
+        api.client.autoscaling().v2().horizontalPodAutoscalers().inNamespace("default").resource(
+                new io.fabric8.kubernetes.api.model.autoscaling.v2.HorizontalPodAutoscalerBuilder()
+                        .withNewMetadata().withName("llama-hpa").withNamespace("default").endMetadata()
+                        .withNewSpec().withMinReplicas(2).withMaxReplicas(20)
+                        .withNewScaleTargetRef().withApiVersion("apps/v1").withKind("Deployment").withName("llama-3-8b")
+                        .endScaleTargetRef().endSpec().build()).create();
+        for (String strategy : List.of("--canary=10%", "--blue-green")) {
+            Result r = kvevents("enable", "llama-3-8b", strategy, "--tokenizer", TOKENIZER, "--skip-verify");
+            assertEquals(1, r.exitCode(), strategy + ": " + r.out());
+            assertTrue(r.err().startsWith("error: deployment.apps/llama-3-8b is scaled by"
+                    + " horizontalpodautoscaler.autoscaling/llama-hpa, which sets the replicas"), r.err());
+            assertTrue(r.err().contains("nothing was changed"), r.err());
+            assertEquals(model.getSpec(), deployment("llama-3-8b").getSpec(), strategy);
+            assertNull(deployment("llama-3-8b-kvevents-canary"));
+            assertNull(deployment("llama-3-8b-kvevents-green"));
+        }
+    }
 }

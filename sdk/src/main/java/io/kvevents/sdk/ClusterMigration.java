@@ -335,6 +335,9 @@ public final class ClusterMigration {
                 return new MigrationPlan(plan.withoutKind("Secret"));
             }
             if (attempt == 1) {
+                if (apply.rollout() != null && apply.dryRun() == DryRun.NONE) {
+                    refusePaused(objects, plan);
+                }
                 checkPermissions(api, objects, plan);
                 if (apply.dryRun() == DryRun.NONE && apply.backupDir() != null && !plan.steps().stream().allMatch(PlanStep::inPlace)) {
                     backup(objects, plan, apply.backupDir());
@@ -454,6 +457,9 @@ public final class ClusterMigration {
                         progress.accept(ref.target() + " rolled out");
                         break;
                     }
+                    if (paused(now)) {
+                        throw new IllegalStateException(pausedMessage(ref.name()));
+                    }
                     String state = ref.target() + ": " + number(JsonTree.at(now, "status", "updatedReplicas"), 0) + "/"
                             + number(JsonTree.at(now, "spec", "replicas"), 1) + " pods updated";
                     if (!state.equals(last)) {
@@ -495,31 +501,55 @@ public final class ClusterMigration {
     }
 
     /**
-     * Rolled out as {@code kubectl rollout status} decides it (kubectl pkg/polymorphichelpers/rollout_status.go,
-     * DeploymentStatusViewer; read through code that mirrors it, not at a kubectl commit): the new
-     * generation observed, every replica updated, no old replica left (a surge pod of the old template is
-     * still available), and every updated replica available.
+     * Rolled out as {@code kubectl rollout status} decides it (kubectl dee3483a3 pkg/polymorphichelpers/rollout_status.go,
+     * DeploymentStatusViewer): nothing is decided until the Deployment's generation is observed (an absent
+     * observedGeneration is 0), so that a progress deadline exceeded by an earlier rollout does not fail this one; then
+     * every replica updated, no old replica left (a surge pod of the old template is still available), and every
+     * updated replica available.
      *
      * @throws IllegalStateException when the Deployment reports that its progress deadline passed
      */
-    private static boolean rolledOut(Map<String, Object> d) {
+    static boolean rolledOut(Map<String, Object> d) {
+        long generation = number(JsonTree.at(d, "metadata", "generation"), 0);
+        if (generation > number(JsonTree.at(d, "status", "observedGeneration"), 0)) {
+            return false; // "Waiting for deployment spec update to be observed..."
+        }
         for (Map<String, Object> c : JsonTree.maps(JsonTree.at(d, "status", "conditions"))) {
             if ("Progressing".equals(c.get("type")) && "ProgressDeadlineExceeded".equals(c.get("reason"))) {
                 throw new IllegalStateException("deployment.apps/" + JsonTree.name(d) + " exceeded its progress deadline: "
                         + c.get("message"));
             }
         }
-        long replicas = number(JsonTree.at(d, "spec", "replicas"), 1);
-        long generation = number(JsonTree.at(d, "metadata", "generation"), 0);
         long updated = number(JsonTree.at(d, "status", "updatedReplicas"), 0);
-        return number(JsonTree.at(d, "status", "observedGeneration"), generation) >= generation
-                && updated >= replicas
-                && number(JsonTree.at(d, "status", "replicas"), updated) <= updated
+        Object replicas = JsonTree.at(d, "spec", "replicas");
+        return (!(replicas instanceof Number n) || updated >= n.longValue())
+                && number(JsonTree.at(d, "status", "replicas"), 0) <= updated
                 && number(JsonTree.at(d, "status", "availableReplicas"), 0) >= updated;
+    }
+
+    /** True for a Deployment whose rollouts are paused: its controller makes no ReplicaSet for a new template. */
+    static boolean paused(Map<String, Object> d) {
+        return Boolean.TRUE.equals(JsonTree.at(d, "spec", "paused"));
+    }
+
+    /** Why a paused Deployment cannot be waited for, and what to do. */
+    static String pausedMessage(String name) {
+        return "deployment.apps/" + name + " is paused: it rolls nothing out until it is resumed (kubectl rollout resume"
+                + " deployment/" + name + ")";
     }
 
     private static long number(Object v, long absent) {
         return v instanceof Number n ? n.longValue() : absent;
+    }
+
+    /** Refuses before the first write to wait for a paused Deployment, which would wait out the whole timeout. */
+    private static void refusePaused(List<Map<String, Object>> objects, Plan plan) {
+        for (PlanStep step : plan.steps()) {
+            if (!step.inPlace() && step.object().kind().equals("Deployment") && paused(find(objects, step.object()))) {
+                throw new IllegalStateException(pausedMessage(step.object().name()) + "; nothing was changed: resume it"
+                        + " first");
+            }
+        }
     }
 
     /** Refuses before the first write when the server says a patch is not allowed (SelfSubjectAccessReview). */

@@ -158,8 +158,14 @@ final class Doctor {
         }
     }
 
-    /** The running pods carry what the gateway subscribes by (e3e10f9 pkg/kvevent/manager.go isPodSubscribable). */
-    private static void labels(List<Map<String, Object>> pods, String subject, String name, String ns, List<Finding> out) {
+    /**
+     * The pods carry what the gateway subscribes by (e3e10f9 pkg/kvevent/manager.go isPodSubscribable). A pod on its way
+     * out is not asked: one terminating (a rollout's old pod in its grace period) or ended (evicted: Failed), which
+     * the gateway neither routes to (pkg/utils/pod.go FilterReadyPod) nor subscribes to (only Running pods).
+     */
+    private static void labels(List<Map<String, Object>> all, String subject, String name, String ns, List<Finding> out) {
+        List<Map<String, Object>> pods = all.stream().filter(p -> JsonTree.at(p, "metadata", "deletionTimestamp") == null
+                && !List.of("Succeeded", "Failed").contains(JsonTree.at(p, "status", "phase"))).toList();
         if (pods.isEmpty()) {
             out.add(Finding.skipped("labels", subject, "no pod of the Deployment exists to look at"));
             return;

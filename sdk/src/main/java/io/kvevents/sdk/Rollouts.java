@@ -10,6 +10,7 @@ import io.kvevents.internal.kube.KubeApi;
 import io.kvevents.internal.kube.Plan;
 import io.kvevents.internal.kube.Workloads;
 import java.time.Duration;
+import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -236,9 +237,7 @@ public final class Rollouts {
                     : new ClusterMigration.RolledBackException(message, e);
         }
         try {
-            if (api.delete(track)) {
-                progress.accept(track.target() + " deleted");
-            }
+            deleteTrack(api, track, progress, " deleted");
             scale(api, api.deployment(ns, model), s.replicas(), null, progress);
         } catch (RuntimeException e) {
             String message = e.getMessage() + "; " + target(stable) + " is enabled with " + s.replicas() + " replicas, but "
@@ -275,9 +274,7 @@ public final class Rollouts {
             scale(api, stable, s.replicas(), s, progress);
             // the stable pods must serve again before the second Deployment's go
             ClusterMigration.awaitRollouts(api, List.of(ObjectRef.of(stable)), waiting(apply), progress);
-            if (api.delete(track)) {
-                progress.accept(track.target() + " deleted");
-            }
+            deleteTrack(api, track, progress, " deleted");
             ClusterMigration.disable(context, model, options, false, apply.withRollout(null))
                     .warnings().forEach(w -> progress.accept("warning: " + w));
             scale(api, api.deployment(ns, model), s.replicas(), null, progress);
@@ -476,6 +473,18 @@ public final class Rollouts {
         if (replicas(stable) == 0) {
             throw new IllegalStateException(target(stable) + " is scaled to 0 replicas: there is no traffic to move");
         }
+        // An autoscaler owns spec.replicas (it would undo the split) and counts every pod its target's selector
+        // matches, the second Deployment's too: its labels are the stable's and one more.
+        List<String> autoscalers = api.autoscalersOf(ns, model);
+        if (autoscalers == null) {
+            progress.accept("warning: cannot list horizontalpodautoscalers.autoscaling in namespace " + ns + ": if one"
+                    + " scales " + target(stable) + ", it will undo the " + strategy.label() + "'s replicas");
+        } else if (!autoscalers.isEmpty()) {
+            throw new IllegalStateException(target(stable) + " is scaled by horizontalpodautoscaler.autoscaling/"
+                    + String.join(", ", autoscalers) + ", which sets the replicas a " + strategy.label() + " splits and"
+                    + " counts the second Deployment's pods as its own; nothing was changed: remove the autoscaler for the"
+                    + " rollout, or enable " + model + " without --" + (strategy == Strategy.CANARY ? "canary" : "blue-green"));
+        }
         String unchecked = ClusterMigration.tokenizerPreflight(context, options, progress);
         List<Map<String, Object>> objects = api.modelObjects(options.gatewayNamespace(), options.gatewayDeployment());
         KubeApi.SyncUsers users = api.syncUsers();
@@ -539,9 +548,7 @@ public final class Rollouts {
             if (!created) {
                 throw e;
             }
-            if (api.delete(trackRef)) {
-                progress.accept(trackRef.target() + " deleted (rolled back)");
-            }
+            deleteTrack(api, trackRef, progress, " deleted (rolled back)");
             RuntimeException rolledBack = ClusterMigration.rolledBack(api, options, apply, plan.self(),
                     applied, e);
             log(context, options, stable, strategy == Strategy.CANARY ? "canary" : "blue-green", "off", "off",
@@ -632,23 +639,63 @@ public final class Rollouts {
         t.remove("status");
         Map<String, Object> meta = (Map<String, Object>) t.get("metadata");
         String model = String.valueOf(meta.get("name"));
-        for (String k : List.of("resourceVersion", "uid", "creationTimestamp", "generation", "managedFields", "selfLink")) {
+        // what makes another controller or tool own it, adopt it or prune it: an owner's garbage collection, kubectl
+        // apply --prune (the last applied configuration), Argo CD's tracking (its annotation, and the instance label
+        // by default before Argo CD 3) and Helm's release
+        for (String k : List.of("resourceVersion", "uid", "creationTimestamp", "generation", "managedFields", "selfLink",
+                "ownerReferences")) {
             meta.remove(k);
         }
         meta.put("name", strategy.trackName(model));
         Map<String, Object> labels = (Map<String, Object>) meta.computeIfAbsent("labels", k -> new LinkedHashMap<>());
         labels.put(TRACK_LABEL, strategy.track);
+        labels.remove("app.kubernetes.io/instance");
         Map<String, Object> annotations = (Map<String, Object>) meta.computeIfAbsent("annotations", k -> new LinkedHashMap<>());
         annotations.remove("deployment.kubernetes.io/revision");
         annotations.remove(ANNOTATION);
+        annotations.remove("kubectl.kubernetes.io/last-applied-configuration");
+        annotations.remove("argocd.argoproj.io/tracking-id");
+        annotations.keySet().removeIf(k -> k.startsWith("meta.helm.sh/"));
         annotations.put(TRACK_OF, model);
+        // The model's name goes on the pods only: AIBrix's model router deletes the model's HTTPRoute when any
+        // Deployment that names the model is deleted, whatever else still serves it (e3e10f9
+        // pkg/controller/modelrouter/modelrouter_controller.go deleteRouteFromDeployment → deleteHTTPRoute), and
+        // the gateway finds the model's pods by the pods' own label or annotation (ModelNameFromMetadata).
+        labels.remove(Workloads.MODEL);
+        annotations.remove(Workloads.MODEL);
         Map<String, Object> spec = (Map<String, Object>) t.get("spec");
         spec.put("replicas", replicas);
+        spec.remove("paused"); // a paused Deployment makes no pods of its template: the second one would never serve
         ((Map<String, Object>) JsonTree.child(spec, "selector").computeIfAbsent("matchLabels", k -> new LinkedHashMap<>()))
                 .put(TRACK_LABEL, strategy.track);
         ((Map<String, Object>) JsonTree.child(spec, "template", "metadata").computeIfAbsent("labels", k -> new LinkedHashMap<>()))
                 .put(TRACK_LABEL, strategy.track);
         return t;
+    }
+
+    /**
+     * Deletes a rollout's second Deployment. One made before its model's name went on its pods only (see {@link
+     * #track}) loses the name first: deleted with it, AIBrix's model router would delete the model's route.
+     */
+    private static void deleteTrack(KubeApi api, ObjectRef track, Consumer<String> progress, String done) {
+        Map<String, Object> now = api.get(track);
+        if (now == null) {
+            return;
+        }
+        List<PatchOp> unname = new ArrayList<>();
+        for (String where : List.of("labels", "annotations")) {
+            if (JsonTree.at(now, "metadata", where, Workloads.MODEL) != null) {
+                unname.add(PatchOp.remove("/metadata/" + where + "/" + PatchOp.escape(Workloads.MODEL)));
+            }
+        }
+        if (!unname.isEmpty()) {
+            api.patch(now, PatchOp.toJson(unname), false);
+            progress.accept(track.target() + ": " + Workloads.MODEL + " removed (AIBrix deletes the model's route with a"
+                    + " Deployment that names it)");
+        }
+        if (api.delete(track)) {
+            progress.accept(track.target() + done);
+        }
     }
 
     private static Map<String, Object> trackShape(Map<String, Object> stable, String track) {

@@ -91,7 +91,7 @@ class ClusterMigrationTest {
 
     /**
      * Nobody runs the controllers here: this plays the Deployment controller, marking both Deployments
-     * rolled out shortly after enable has patched them.
+     * rolled out shortly after enable has patched them (their generation observed, as the real one records it).
      */
     private Thread rolloutsFinishSoon() {
         Thread controller = new Thread(() -> {
@@ -99,11 +99,11 @@ class ClusterMigrationTest {
                 Thread.sleep(700);
                 var d = fabric8.apps().deployments().inNamespace("default").withName("llama-3-8b").get();
                 d.setStatus(new io.fabric8.kubernetes.api.model.apps.DeploymentStatusBuilder().withReplicas(2)
-                        .withUpdatedReplicas(2).withAvailableReplicas(2).withReadyReplicas(2).build());
+                        .withObservedGeneration(d.getMetadata().getGeneration()).withUpdatedReplicas(2).withAvailableReplicas(2).withReadyReplicas(2).build());
                 fabric8.apps().deployments().inNamespace("default").resource(d).updateStatus();
                 var g = fabric8.apps().deployments().inNamespace("aibrix-system").withName("aibrix-gateway-plugins").get();
                 g.setStatus(new io.fabric8.kubernetes.api.model.apps.DeploymentStatusBuilder().withReplicas(1)
-                        .withUpdatedReplicas(1).withAvailableReplicas(1).build());
+                        .withObservedGeneration(g.getMetadata().getGeneration()).withUpdatedReplicas(1).withAvailableReplicas(1).build());
                 fabric8.apps().deployments().inNamespace("aibrix-system").resource(g).updateStatus();
             } catch (InterruptedException e) {
                 Thread.currentThread().interrupt();
@@ -856,7 +856,7 @@ class ClusterMigrationTest {
     private void setStatus(String ns, String name, int replicas, int updated, int available) {
         var d = fabric8.apps().deployments().inNamespace(ns).withName(name).get();
         d.setStatus(new io.fabric8.kubernetes.api.model.apps.DeploymentStatusBuilder().withReplicas(replicas)
-                .withUpdatedReplicas(updated).withAvailableReplicas(available).withReadyReplicas(available).build());
+                .withObservedGeneration(d.getMetadata().getGeneration()).withUpdatedReplicas(updated).withAvailableReplicas(available).withReadyReplicas(available).build());
         fabric8.apps().deployments().inNamespace(ns).resource(d).updateStatus();
     }
 

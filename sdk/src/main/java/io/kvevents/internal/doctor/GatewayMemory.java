@@ -50,21 +50,22 @@ public final class GatewayMemory {
 
     /**
      * The KV blocks an engine's {@code /metrics} says it has: vLLM's {@code vllm:cache_config_info} gauge carries
-     * CacheConfig as labels, {@code num_gpu_blocks} among them, once per engine (data-parallel rank) of the process
-     * (vllm/v1/metrics/loggers.py log_metrics_info at v0.11.0).
+     * CacheConfig as labels, {@code num_gpu_blocks} among them. A data-parallel process writes one series per engine
+     * (vllm/v1/metrics/loggers.py log_metrics_info at 5ac26849), each with the same CacheConfig, whose
+     * {@code num_gpu_blocks} is already the sum over its engines (vllm/v1/engine/core_client.py
+     * {@code _apply_ready_response}: "Sum num_gpu_blocks from all engines in DP case"): the largest series is the
+     * pod's, where adding them up counted each block once per engine.
      */
     public static OptionalLong engineBlocks(List<Exposition.Sample> samples) {
-        long sum = 0;
-        boolean any = false;
+        long blocks = -1;
         for (Exposition.Sample s : Exposition.named(samples, "vllm:cache_config_info")) {
             try {
-                sum += Long.parseLong(s.label("num_gpu_blocks"));
-                any = true;
+                blocks = Math.max(blocks, Long.parseLong(s.label("num_gpu_blocks")));
             } catch (NumberFormatException | NullPointerException notYet) {
                 // "None" before the engine profiled its memory
             }
         }
-        return any ? OptionalLong.of(sum) : OptionalLong.empty();
+        return blocks >= 0 ? OptionalLong.of(blocks) : OptionalLong.empty();
     }
 
     /** {@code 1.5 GiB}, {@code 640 MiB}. */

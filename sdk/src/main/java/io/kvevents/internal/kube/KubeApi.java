@@ -211,6 +211,26 @@ public final class KubeApi {
                 .map(d -> String.valueOf(JsonTree.at(d, "metadata", "name"))).sorted().toList();
     }
 
+    /**
+     * The HorizontalPodAutoscalers (autoscaling/v2) of a namespace that scale a Deployment, by name (KEDA's ScaledObjects
+     * scale through one too); null when they may not be read.
+     */
+    public List<String> autoscalersOf(String ns, String deployment) {
+        List<Map<String, Object>> hpas;
+        try {
+            Object items = get("/apis/autoscaling/v2/namespaces/" + ns + "/horizontalpodautoscalers", List.of()).get("items");
+            hpas = JsonTree.maps(items);
+        } catch (ApiException e) {
+            if (e.getCode() == 401 || e.getCode() == 403 || e.getCode() == 404) {
+                return null;
+            }
+            throw failure("list horizontalpodautoscalers.autoscaling in namespace " + ns, e);
+        }
+        return hpas.stream().filter(h -> "Deployment".equals(JsonTree.at(h, "spec", "scaleTargetRef", "kind"))
+                && deployment.equals(JsonTree.at(h, "spec", "scaleTargetRef", "name")))
+                .map(JsonTree::name).sorted().toList();
+    }
+
     /** Services (v1) of the namespace, or of every namespace. */
     public List<Map<String, Object>> services() {
         return list("/api/v1" + scope() + "/services", "list services");

@@ -17,9 +17,10 @@ import java.util.TreeMap;
 /**
  * An engine's own Prometheus metrics, read from its pod's {@code /metrics} through port-forward, and the counters
  * {@code compare} and {@code doctor} use. Names as vLLM v0.11.0 vllm/v1/metrics/loggers.py defines them (counters
- * exposed with {@code _total}): {@code vllm:prefix_cache_queries} and {@code vllm:prefix_cache_hits} (tokens; 0.9–0.10
- * call them {@code vllm:gpu_prefix_cache_queries}/{@code _hits}), {@code vllm:time_to_first_token_seconds} (a
- * histogram), {@code vllm:request_success} by {@code finished_reason} (stop, length, abort; newer releases add error).
+ * exposed with {@code _total}): {@code vllm:prefix_cache_queries} and {@code vllm:prefix_cache_hits} (tokens; before
+ * 0.9.2, and hidden until 0.12 removed them, {@code vllm:gpu_prefix_cache_queries}/{@code _hits}), {@code vllm:time_to_first_token_seconds} (a
+ * histogram), {@code vllm:request_success} by {@code finished_reason} (stop, length, abort; newer releases add error and repetition). A request the client
+ * drops is aborted without being counted (vLLM 5ac26849 output_processor.py {@code abort_requests} updates no stats).
  */
 public final class EngineMetrics {
     private static final Duration TIMEOUT = Duration.ofSeconds(5);

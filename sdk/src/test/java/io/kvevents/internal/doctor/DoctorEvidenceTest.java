@@ -47,15 +47,17 @@ class DoctorEvidenceTest {
         var samples = Exposition.parse("""
                 # HELP vllm:cache_config_info Information of the LLMEngine CacheConfig
                 # TYPE vllm:cache_config_info gauge
-                vllm:cache_config_info{block_size="16",engine="0",num_gpu_blocks="8192",note="a \\"quoted\\" \\\\ one"} 1.0
-                vllm:cache_config_info{block_size="16",engine="1",num_gpu_blocks="8000"} 1.0 1700000000000
+                vllm:cache_config_info{block_size="16",engine="0",num_gpu_blocks="16384",note="a \\"quoted\\" \\\\ one"} 1.0
+                vllm:cache_config_info{block_size="16",engine="1",num_gpu_blocks="16384"} 1.0 1700000000000
                 vllm:time_to_first_token_seconds_bucket{le="+Inf",model_name="m"} +Inf
                 up 1
                 """);
         assertEquals(4, samples.size());
         assertEquals("a \"quoted\" \\ one", samples.get(0).label("note"));
         assertEquals(Double.POSITIVE_INFINITY, samples.get(2).value());
-        assertEquals(OptionalLong.of(16192), GatewayMemory.engineBlocks(samples));
+        // a data-parallel pod of two engines of 8,192 blocks: each engine's series carries the process's sum
+        // (vLLM 5ac26849 core_client.py _apply_ready_response, loggers.py log_metrics_info), counted once
+        assertEquals(OptionalLong.of(16384), GatewayMemory.engineBlocks(samples));
         assertEquals(OptionalLong.empty(), GatewayMemory.engineBlocks(Exposition.parse(
                 "vllm:cache_config_info{engine=\"0\",num_gpu_blocks=\"None\"} 1.0\n")));
         assertThrows(IllegalArgumentException.class, () -> Exposition.parse("not a sample {\n"));
