@@ -78,6 +78,10 @@ final class Doctor {
         String ns = e.status().namespace();
         String subject = "deployment.apps/" + name;
         String enable = "kubectl kvevents enable " + name + " -n " + ns;
+        java.util.Optional<Rollouts.State> rollout = Rollouts.state(d);
+        if (rollout.isPresent()) {
+            return inRollout(rollout.get(), d, name, ns, out);
+        }
         ModelStatus s = e.status();
         out.add(s.missing().isEmpty()
                 ? Finding.pass("configuration", subject, "KV events on: the engine publishes, its ports are declared, the"
@@ -103,6 +107,23 @@ final class Doctor {
         blockSize(e, subject, activity, engine.blockSize(argv(engineContainer)), out);
         replayAnswers(planned, activity, subject, out);
         return heldBlocks(ns, ready);
+    }
+
+    /**
+     * A model Deployment mid-rollout keeps KV events off by design (the canary's or green's pods carry them, and are
+     * examined as a Deployment of their own): its event checks would fail and their fix, {@code enable}, would promote
+     * the rollout. Its pods' health is still checked; it publishes nothing to the gateway's index.
+     */
+    private OptionalLong inRollout(Rollouts.State r, Map<String, Object> d, String name, String ns, List<Finding> out) {
+        String subject = "deployment.apps/" + name;
+        String where = r.strategy() == Rollouts.Strategy.CANARY ? "a canary rollout (deployment.apps/" + r.track() + ")"
+                : r.cutOver() ? "a blue-green rollout, cut over to deployment.apps/" + r.track() + " (this one kept at 0)"
+                : "a blue-green rollout beside deployment.apps/" + r.track();
+        out.add(Finding.warn("rollout", subject, "in " + where + ": this Deployment keeps KV events off until the rollout"
+                + " ends; the KV event checks are " + r.track() + "'s", "kubectl kvevents enable " + name + " -n " + ns
+                + " promotes it (or cuts it over), kubectl kvevents disable " + name + " -n " + ns + " rolls it back"));
+        crashes(kube.podsOf(d), name, out);
+        return OptionalLong.of(0);
     }
 
     private static List<String> argv(Map<String, Object> container) {

@@ -404,7 +404,12 @@ public final class Rollouts {
 
     /**
      * Watches a freshly enabled model for {@code soak} (the guide's rolling strategy: "monitor each model before the
-     * next"): its Deployment keeps every replica ready and no container of its pods restarts or waits in a back-off.
+     * next"): no container of its pods restarts or waits in a back-off, and its replicas stay ready as its Deployment
+     * itself judges them. A replacement pod (an eviction, a scale-up, a node drain) may take minutes to load a model,
+     * so fewer ready replicas than wanted fail the soak only when the Deployment says it is under its minimum
+     * availability (condition Available False: more than maxUnavailable missing) three looks in a row, or when the dip
+     * outlasts the Deployment's own {@code progressDeadlineSeconds} (600 by default), after which Kubernetes calls a
+     * rollout stuck too.
      *
      * @throws IllegalStateException naming what went wrong, as soon as it does
      */
@@ -415,7 +420,8 @@ public final class Rollouts {
         long every = Math.max(200, Math.min(5_000, soak.toMillis() / 4));
         long end = System.nanoTime() + soak.toNanos();
         progress.accept("deployment.apps/" + model + " soaking for " + soak.toSeconds() + "s");
-        int shortLooks = 0;
+        int unavailableLooks = 0;
+        long dipSince = -1;
         while (System.nanoTime() < end) {
             try {
                 Thread.sleep(Math.min(every, Math.max(1, (end - System.nanoTime()) / 1_000_000)));
@@ -429,21 +435,43 @@ public final class Rollouts {
             }
             long want = replicas(d);
             long ready = JsonTree.at(d, "status", "readyReplicas") instanceof Number n ? n.longValue() : 0;
-            // a dip (a scale-up, an eviction) is not a failure; three looks in a row short of replicas are
-            shortLooks = ready < want ? shortLooks + 1 : 0;
-            if (shortLooks >= 3) {
-                throw new IllegalStateException("deployment.apps/" + model + " has had " + ready + " of " + want
-                        + " replicas ready for " + 3 * every / 1000.0 + "s while it soaks");
+            long now = System.nanoTime();
+            dipSince = ready >= want ? -1 : dipSince < 0 ? now : dipSince;
+            unavailableLooks = condition(d, "Available", "False") ? unavailableLooks + 1 : 0;
+            if (unavailableLooks >= 3) {
+                throw new IllegalStateException("deployment.apps/" + model + " has " + ready + " of " + want + " replicas"
+                        + " ready, under its minimum availability, for " + 3 * every / 1000.0 + "s while it soaks");
             }
-            for (Map.Entry<String, Long> now : restarts(api, ns, model).entrySet()) {
-                long before = restartsAtStart.getOrDefault(now.getKey(), 0L);
-                if (now.getValue() > before) {
-                    throw new IllegalStateException("pod " + now.getKey() + " of " + model + " restarted while it soaked ("
-                            + before + " → " + now.getValue() + " restarts): see kubectl kvevents doctor " + model);
+            long deadline = JsonTree.at(d, "spec", "progressDeadlineSeconds") instanceof Number n ? n.longValue() : 600;
+            if (dipSince >= 0 && now - dipSince > java.util.concurrent.TimeUnit.SECONDS.toNanos(deadline)) {
+                throw new IllegalStateException("deployment.apps/" + model + " has had " + ready + " of " + want
+                        + " replicas ready for over " + deadline + "s (its progressDeadlineSeconds) while it soaks");
+            }
+            if (condition(d, "Progressing", "False")) {
+                throw new IllegalStateException("deployment.apps/" + model + " stopped progressing while it soaked: "
+                        + conditionMessage(d, "Progressing"));
+            }
+            for (Map.Entry<String, Long> pod : restarts(api, ns, model).entrySet()) {
+                long before = restartsAtStart.getOrDefault(pod.getKey(), 0L);
+                if (pod.getValue() > before) {
+                    throw new IllegalStateException("pod " + pod.getKey() + " of " + model + " restarted while it soaked ("
+                            + before + " → " + pod.getValue() + " restarts): see kubectl kvevents doctor " + model);
                 }
             }
         }
-        progress.accept("deployment.apps/" + model + " soaked " + soak.toSeconds() + "s: every replica ready, no restart");
+        progress.accept("deployment.apps/" + model + " soaked " + soak.toSeconds() + "s: "
+                + (dipSince < 0 ? "every replica ready" : "within its availability") + ", no restart");
+    }
+
+    /** True when the Deployment's condition {@code type} has {@code status}. */
+    private static boolean condition(Map<String, Object> d, String type, String status) {
+        return JsonTree.maps(JsonTree.at(d, "status", "conditions")).stream()
+                .anyMatch(c -> type.equals(c.get("type")) && status.equals(c.get("status")));
+    }
+
+    private static String conditionMessage(Map<String, Object> d, String type) {
+        return JsonTree.maps(JsonTree.at(d, "status", "conditions")).stream().filter(c -> type.equals(c.get("type")))
+                .map(c -> c.get("reason") + ": " + c.get("message")).findFirst().orElse("");
     }
 
     /** Restarts per pod (every container's summed), for the pods of a Deployment's selector. */
