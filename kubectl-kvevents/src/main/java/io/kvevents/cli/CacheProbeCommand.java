@@ -169,7 +169,8 @@ final class CacheProbeCommand implements Callable<Integer> {
         }
         Tokenizer t = tokenizer.equals("pod") ? sources.pods().tokenizer() : Tokenizer.vllm(tokenizer);
         if (messagesFile != null) {
-            return List.of(t.tokenizeChat(probed, Prompts.messages(messagesFile)));
+            Prompts.Chat chat = Prompts.messages(messagesFile);
+            return List.of(t.tokenizeChat(probed, chat.messages(), chat.settings()));
         }
         return List.of(t.tokenize(probed, prompt != null ? prompt : Prompts.text(promptFile)));
     }

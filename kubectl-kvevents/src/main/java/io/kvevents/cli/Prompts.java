@@ -47,26 +47,58 @@ final class Prompts {
         return prompts;
     }
 
-    /** The whole file as text. */
+    /**
+     * The whole file as the prompt, byte for byte (line endings and a last newline are the prompt's, as the engine and
+     * the gateway tokenize a request's text); only a UTF-8 byte order mark, which is the file's, not the text's, goes.
+     */
     static String text(Path file) {
-        return String.join("\n", read(file));
+        try {
+            String text = Files.readString(file, StandardCharsets.UTF_8);
+            return text.startsWith("\uFEFF") ? text.substring(1) : text;
+        } catch (NoSuchFileException e) {
+            throw new CliException(ExitCodes.FAILURE, file + " does not exist");
+        } catch (IOException e) {
+            throw new CliException(ExitCodes.FAILURE, "cannot read " + file + ": " + e.getMessage());
+        }
     }
 
-    /** Chat messages: a JSON array of {"role","content"} (or an object with a "messages" array). */
-    static List<Map<String, String>> messages(Path file) {
+    /**
+     * A chat: its messages, each as written (a content of parts, a null content beside tool calls), and, when the file
+     * is a whole chat completion request, the settings of it that change how the messages render.
+     */
+    record Chat(List<Map<String, Object>> messages, Map<String, Object> settings) {
+    }
+
+    /** Chat messages: a JSON array of messages, or a chat completion request (an object with a "messages" array). */
+    @SuppressWarnings("unchecked")
+    static Chat messages(Path file) {
+        com.google.gson.Gson gson = new com.google.gson.GsonBuilder()
+                .setObjectToNumberStrategy(com.google.gson.ToNumberPolicy.LONG_OR_DOUBLE).create();
         try {
             JsonElement root = JsonParser.parseString(text(file));
-            JsonArray array = root.isJsonObject() && root.getAsJsonObject().has("messages")
-                    ? root.getAsJsonObject().getAsJsonArray("messages") : root.getAsJsonArray();
-            List<Map<String, String>> out = new ArrayList<>();
+            boolean request = root.isJsonObject() && root.getAsJsonObject().has("messages");
+            JsonArray array = request ? root.getAsJsonObject().getAsJsonArray("messages") : root.getAsJsonArray();
+            List<Map<String, Object>> out = new ArrayList<>();
             for (JsonElement e : array) {
-                Map<String, String> m = new LinkedHashMap<>();
-                e.getAsJsonObject().entrySet().forEach(en -> m.put(en.getKey(), en.getValue().getAsString()));
+                Map<String, Object> m = gson.fromJson(e.getAsJsonObject(), LinkedHashMap.class);
+                if (!(m.get("role") instanceof String)) {
+                    throw new IllegalArgumentException("a message without a role");
+                }
                 out.add(m);
             }
-            return out;
+            Map<String, Object> settings = new LinkedHashMap<>();
+            if (request) {
+                Map<String, Object> all = gson.fromJson(root, LinkedHashMap.class);
+                all.forEach((k, v) -> {
+                    if (io.kvevents.sdk.Tokenizer.CHAT_SETTINGS.contains(k)) {
+                        settings.put(k, v);
+                    }
+                });
+            }
+            return new Chat(out, settings);
         } catch (RuntimeException e) {
-            throw CliException.usage(file + " is not a JSON array of chat messages [{\"role\":…,\"content\":…}]");
+            throw CliException.usage(file + " is not a JSON array of chat messages [{\"role\":…,\"content\":…}] nor a chat"
+                    + " completion request {\"messages\":[…]}");
         }
     }
 

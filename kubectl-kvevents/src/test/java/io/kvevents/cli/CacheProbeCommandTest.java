@@ -163,32 +163,89 @@ class CacheProbeCommandTest {
         }
     }
 
+    /**
+     * Against vLLM's HTTP stack (uvicorn on httptools, {@code vllm_metrics.py}): a text prompt is tokenized, and an
+     * error is vLLM's ErrorResponse {@code {"error":{"message",…}}} said as its message. Found in review: the JDK
+     * client's default HTTP/2 upgrade offer made every real engine answer 400.
+     */
     @Test
-    void tokenizerErrorsAreOneLineWithTheServersMessage() throws IOException {
-        HttpServer server = HttpServer.create(new InetSocketAddress("127.0.0.1", 0), 0);
-        server.createContext("/tokenize", exchange -> {
-            byte[] answer = "{\"object\":\"error\",\"message\":\"The model `x` does not exist.\",\"code\":404}"
-                    .getBytes(StandardCharsets.UTF_8);
-            exchange.sendResponseHeaders(404, answer.length);
-            exchange.getResponseBody().write(answer);
-            exchange.close();
-        });
-        server.start();
-        try {
-            String url = "http://127.0.0.1:" + server.getAddress().getPort();
+    void tokenizerErrorsAreOneLineWithTheServersMessage() {
+        try (io.kvevents.testing.VllmMetricsPeer engine = io.kvevents.testing.VllmMetricsPeer.start("--model", "demo-model")) {
+            String url = "http://127.0.0.1:" + engine.port();
+            Result ok = CliHarness.run("cache-probe", "--from", TWO_PODS, "--prompt", "Once upon a time", "--tokenizer", url,
+                    "--model", "demo-model", "-o", "json");
+            assertEquals(0, ok.exitCode(), ok.err());
+            assertEquals(5, JsonParser.parseString(ok.out()).getAsJsonObject().get("prompt_tokens").getAsInt(), ok.out());
             Result r = CliHarness.run("cache-probe", "--from", TWO_PODS, "--prompt", "hi", "--tokenizer", url,
                     "--model", "x");
             assertEquals(1, r.exitCode());
             assertEquals("error: tokenizer at " + url + "/tokenize answered 404: The model `x` does not exist.",
                     r.errLines().get(r.errLines().size() - 1));
-        } finally {
-            server.stop(0);
         }
         Result down = CliHarness.run("cache-probe", "--from", TWO_PODS, "--prompt", "hi", "--tokenizer",
                 "http://127.0.0.1:1", "--model", "x");
         assertEquals(1, down.exitCode());
         assertEquals("error: tokenizer at http://127.0.0.1:1/tokenize is unreachable (connection refused)",
                 down.errLines().get(down.errLines().size() - 1));
+    }
+
+    /**
+     * A prompt file is the prompt byte for byte (CRLF line ends and a last newline are the text's, as vLLM and the
+     * gateway tokenize a request's text; a UTF-8 BOM is the file's), and a chat completion request's messages go as
+     * written, a content of parts and a null content beside tool calls included, with the settings of the request that
+     * change their rendering (vLLM 5ac26849 vllm/entrypoints/serve/tokenize/protocol.py TokenizeChatRequest). Found in
+     * review: lines were joined with LF and the last newline dropped, and any message whose content was not a string was
+     * refused as "not chat messages".
+     */
+    @Test
+    void promptFilesAndChatRequestsReachTheTokenizerAsWritten() throws IOException {
+        AtomicReference<String> body = new AtomicReference<>();
+        HttpServer server = HttpServer.create(new InetSocketAddress("127.0.0.1", 0), 0);
+        server.createContext("/tokenize", exchange -> {
+            body.set(new String(exchange.getRequestBody().readAllBytes(), StandardCharsets.UTF_8));
+            byte[] answer = ("{\"count\":48,\"max_model_len\":4096,\"tokens\":[" + ids(0, 48) + "]}")
+                    .getBytes(StandardCharsets.UTF_8);
+            exchange.sendResponseHeaders(200, answer.length);
+            exchange.getResponseBody().write(answer);
+            exchange.close();
+        });
+        server.start();
+        try {
+            String url = "http://127.0.0.1:" + server.getAddress().getPort();
+            Path text = dir.resolve("prompt.txt");
+            Files.writeString(text, "\uFEFFOnce upon a time\r\nthere was a cache.\n");
+            Result r = CliHarness.run("cache-probe", "--from", TWO_PODS, "--prompt-file", text.toString(),
+                    "--tokenizer", url, "--model", "demo-model", "-o", "json");
+            assertEquals(0, r.exitCode(), r.err());
+            assertEquals("Once upon a time\r\nthere was a cache.\n", JsonParser.parseString(body.get()).getAsJsonObject()
+                    .get("prompt").getAsString());
+
+            Path chat = dir.resolve("request.json");
+            Files.writeString(chat, """
+                    {"model": "demo-model", "temperature": 0.2, "add_generation_prompt": false,
+                     "chat_template_kwargs": {"enable_thinking": false},
+                     "messages": [
+                       {"role": "user", "content": [{"type": "text", "text": "What is the weather?"}]},
+                       {"role": "assistant", "content": null, "tool_calls": [{"id": "c1", "type": "function",
+                         "function": {"name": "weather", "arguments": "{}"}}]},
+                       {"role": "tool", "tool_call_id": "c1", "content": "sunny"}]}
+                    """);
+            r = CliHarness.run("cache-probe", "--from", TWO_PODS, "--messages-file", chat.toString(),
+                    "--tokenizer", url, "--model", "demo-model", "-o", "json");
+            assertEquals(0, r.exitCode(), r.err());
+            assertEquals(JsonParser.parseString("""
+                    {"model": "demo-model",
+                     "messages": [
+                       {"role": "user", "content": [{"type": "text", "text": "What is the weather?"}]},
+                       {"role": "assistant", "content": null, "tool_calls": [{"id": "c1", "type": "function",
+                         "function": {"name": "weather", "arguments": "{}"}}]},
+                       {"role": "tool", "tool_call_id": "c1", "content": "sunny"}],
+                     "add_generation_prompt": false, "add_special_tokens": false,
+                     "chat_template_kwargs": {"enable_thinking": false}}
+                    """), JsonParser.parseString(body.get()));
+        } finally {
+            server.stop(0);
+        }
     }
 
     @Test

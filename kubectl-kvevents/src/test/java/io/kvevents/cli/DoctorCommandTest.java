@@ -138,6 +138,9 @@ class DoctorCommandTest {
                 VllmMetricsPeer metrics = VllmMetricsPeer.start("--model", "llama-3-8b", "--num-gpu-blocks", "20000")) {
             api.podOf("default", "llama-3-8b", "llama-3-8b-0", true, Map.of(5557, port(peer.liveEndpoint()),
                     5558, port(peer.replayEndpoint()), 8000, metrics.port()));
+            // the remote tokenizer a vLLM server, as AIBrix's is: /health and /tokenize on uvicorn (httptools)
+            api.pod(new FakeApiServer.Pod("aibrix-system", "tokenizer-0", Map.of("app", "tokenizer"), true,
+                    Map.of(8080, metrics.port())));
             // pods of the template before enable on their way out: one in its grace period, one evicted. The gateway
             // neither subscribes to them (e3e10f9 pkg/kvevent/manager.go isPodSubscribable: Running only) nor routes to
             // them (pkg/utils/pod.go FilterReadyPod: not terminating): the labels check does not ask them either

@@ -17,8 +17,9 @@ import java.util.List;
 import java.util.Map;
 
 /**
- * A client of vLLM's {@code POST /tokenize}: text or chat messages in, the model's token ids out,
- * exactly as the engine will see them (so probes ask for the blocks the engine really cached).
+ * A client of vLLM's {@code POST /tokenize}: text or chat messages in, the model's token ids out, as the engine
+ * tokenizes a completion's prompt or renders a chat's messages with its chat template (so probes ask for the blocks the
+ * engine really cached). Models whose chats vLLM renders otherwise (gpt-oss's Harmony format) are not covered.
  */
 public final class Tokenizer {
     private final URI endpoint;
@@ -29,7 +30,7 @@ public final class Tokenizer {
         String b = base.toString();
         this.endpoint = URI.create((b.endsWith("/") ? b.substring(0, b.length() - 1) : b) + "/tokenize");
         this.timeout = timeout;
-        this.http = HttpClient.newBuilder().connectTimeout(timeout).build();
+        this.http = io.kvevents.internal.http.EngineHttp.client(timeout);
     }
 
     /** A tokenizer served by vLLM (or a compatible server) at {@code baseUrl}, e.g. {@code http://10.0.0.7:8000}. */
@@ -55,21 +56,41 @@ public final class Tokenizer {
         return call(body);
     }
 
-    /** Chat form: {@code {"model","messages","add_generation_prompt":true,"add_special_tokens":false}}. */
-    public int[] tokenizeChat(String model, List<Map<String, String>> messages) {
+    /**
+     * Chat form: {@code {"model","messages","add_generation_prompt":true,"add_special_tokens":false}}, vLLM's defaults
+     * for a chat (vllm/entrypoints/serve/tokenize/protocol.py TokenizeChatRequest at 5ac26849). Each message goes as
+     * it is: a content that is a list of parts, or null beside tool calls, is the engine's to render.
+     */
+    public int[] tokenizeChat(String model, List<? extends Map<String, ?>> messages) {
+        return tokenizeChat(model, messages, Map.of());
+    }
+
+    /** The settings of a chat request that change how its messages render: TokenizeChatRequest takes them too. */
+    public static final List<String> CHAT_SETTINGS = List.of("add_generation_prompt", "continue_final_message",
+            "add_special_tokens", "chat_template", "chat_template_kwargs", "tools", "mm_processor_kwargs",
+            "media_io_kwargs");
+
+    /**
+     * Chat form with a request's own rendering settings ({@link #CHAT_SETTINGS}; others are not sent): a chat
+     * completion that asks {@code add_generation_prompt: false} or passes {@code chat_template_kwargs} is rendered so
+     * by the engine, and must be tokenized so to find the blocks it cached.
+     */
+    public int[] tokenizeChat(String model, List<? extends Map<String, ?>> messages, Map<String, ?> settings) {
         JsonObject body = new JsonObject();
         body.addProperty("model", model);
-        JsonArray list = new JsonArray();
-        for (Map<String, String> m : messages) {
-            JsonObject o = new JsonObject();
-            m.forEach(o::addProperty);
-            list.add(o);
-        }
-        body.add("messages", list);
+        body.add("messages", JSON.toJsonTree(messages));
         body.addProperty("add_generation_prompt", true);
         body.addProperty("add_special_tokens", false);
+        settings.forEach((k, v) -> {
+            if (CHAT_SETTINGS.contains(k)) {
+                body.add(k, JSON.toJsonTree(v));
+            }
+        });
         return call(body);
     }
+
+    /** Keeps a message's null content: an assistant turn of tool calls carries {@code "content": null}. */
+    private static final com.google.gson.Gson JSON = new com.google.gson.GsonBuilder().serializeNulls().create();
 
     private int[] call(JsonObject body) {
         HttpRequest request = HttpRequest.newBuilder(endpoint).timeout(timeout)
@@ -113,10 +134,17 @@ public final class Tokenizer {
         }
     }
 
-    /** vLLM's error bodies are {"object":"error","message":…}; fall back to the body's first line. */
+    /**
+     * vLLM's error bodies: {@code {"error":{"message":…,"type":…,"code":…}}} (vllm/entrypoints/openai/engine/protocol.py
+     * ErrorResponse at 5ac26849), {@code {"object":"error","message":…}} before; FastAPI's {@code {"detail":…}}; else the
+     * body's first line.
+     */
     private static String errorText(String body) {
         try {
             JsonObject o = JsonParser.parseString(body).getAsJsonObject();
+            if (o.has("error") && o.get("error").isJsonObject() && o.getAsJsonObject("error").has("message")) {
+                return o.getAsJsonObject("error").get("message").getAsString();
+            }
             if (o.has("message")) {
                 return o.get("message").getAsString();
             }

@@ -15,8 +15,10 @@ import java.util.List;
 import java.util.concurrent.TimeUnit;
 
 /**
- * A vLLM engine's {@code /metrics}: {@code vllm_metrics.py}, which makes vLLM v0.11.0's metrics with the
- * prometheus_client library (Debian's python3-prometheus-client) and serves them with its HTTP exposition.
+ * A vLLM engine's HTTP server: {@code vllm_metrics.py}, which makes vLLM v0.11.0's metrics with the prometheus_client
+ * library (Debian's python3-prometheus-client) and serves them, {@code /health} and {@code POST /tokenize} as vLLM does:
+ * an ASGI app under uvicorn on httptools (python3-uvicorn, python3-httptools), which answers a request offering an
+ * {@code Upgrade: h2c}, as the JDK's default HTTP client does, with a 400 (see the script).
  */
 public final class VllmMetricsPeer implements AutoCloseable {
     private final Process process;
@@ -41,7 +43,7 @@ public final class VllmMetricsPeer implements AutoCloseable {
             answers = new BufferedReader(new InputStreamReader(process.getInputStream(), StandardCharsets.UTF_8));
             String first = answers.readLine();
             if (first == null || !first.matches("\\d+")) {
-                throw new IllegalStateException("vllm_metrics.py did not start (is python3-prometheus-client installed?): " + first);
+                throw new IllegalStateException("vllm_metrics.py did not start (are python3-prometheus-client, python3-uvicorn and python3-httptools installed?): " + first);
             }
             port = Integer.parseInt(first);
         } catch (IOException e) {
@@ -54,7 +56,7 @@ public final class VllmMetricsPeer implements AutoCloseable {
         return new VllmMetricsPeer(List.of(args));
     }
 
-    /** The loopback port its {@code /metrics} listens on. */
+    /** The loopback port its {@code /metrics}, {@code /health} and {@code /tokenize} listen on. */
     public int port() {
         return port;
     }

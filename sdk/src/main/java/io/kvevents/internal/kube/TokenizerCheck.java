@@ -84,7 +84,7 @@ public final class TokenizerCheck {
         int target = targetPort(service, pod, port);
         String base = uri.getPath() == null ? "" : uri.getPath().replaceAll("/+$", "");
         try (PortForwarder forward = PortForwarder.open(api.streamingClient(), namespace, podName, target, reason -> { })) {
-            HttpClient http = HttpClient.newBuilder().connectTimeout(TIMEOUT).build();
+            HttpClient http = io.kvevents.internal.http.EngineHttp.client(TIMEOUT);
             HttpResponse<String> health;
             try {
                 // vLLM serves /health at the root whatever path the URL names

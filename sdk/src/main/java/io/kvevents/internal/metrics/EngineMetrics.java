@@ -6,7 +6,6 @@ import io.kvevents.internal.kube.PodTargets;
 import io.kvevents.internal.kube.PortForwarder;
 import java.io.IOException;
 import java.net.URI;
-import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.time.Duration;
@@ -136,7 +135,7 @@ public final class EngineMetrics {
         String name = JsonTree.name(pod);
         PodTargets.Pod engine = PodTargets.engine(ns, name, JsonTree.at(pod, "spec"));
         try (PortForwarder forward = PortForwarder.open(api.streamingClient(), ns, name, engine.httpPort(), r -> { })) {
-            HttpResponse<String> r = HttpClient.newBuilder().connectTimeout(TIMEOUT).build().send(
+            HttpResponse<String> r = io.kvevents.internal.http.EngineHttp.client(TIMEOUT).send(
                     HttpRequest.newBuilder(URI.create(forward.httpUrl() + "/metrics")).timeout(TIMEOUT).GET().build(),
                     HttpResponse.BodyHandlers.ofString());
             if (r.statusCode() != 200) {
