@@ -112,7 +112,8 @@ public final class Tokenizer {
         }
         if (response.statusCode() / 100 != 2) {
             throw new IllegalStateException("tokenizer at " + endpoint + " answered " + response.statusCode() + ": "
-                    + errorText(response.body()));
+                    + errorText(response.body()) + (response.statusCode() == 404 && endpoint.getPath().endsWith("/v1/tokenize")
+                            ? " (vLLM serves /tokenize at the root, beside /v1: give the URL without /v1)" : ""));
         }
         try {
             JsonElement tokens = JsonParser.parseString(response.body()).getAsJsonObject().get("tokens");
@@ -149,7 +150,8 @@ public final class Tokenizer {
                 return o.get("message").getAsString();
             }
             if (o.has("detail")) {
-                return o.get("detail").toString();
+                JsonElement detail = o.get("detail");
+                return detail.isJsonPrimitive() ? detail.getAsString() : detail.toString();
             }
         } catch (RuntimeException notJson) {
             // plain text

@@ -43,6 +43,11 @@ class TokenizerPeerTest {
             // vLLM's ErrorResponse {"error": {"message", ...}} is said as its message
             IllegalStateException e = assertThrows(IllegalStateException.class, () -> tokenizer.tokenize("other", "x"));
             assertEquals(true, e.getMessage().contains("The model `other` does not exist."), e.getMessage());
+            // the OpenAI base URL: vLLM has no /v1/tokenize (AIBrix appends /tokenize to the URL as given, too)
+            IllegalStateException v1 = assertThrows(IllegalStateException.class,
+                    () -> Tokenizer.vllm("http://127.0.0.1:" + engine.port() + "/v1").tokenize("llama-3-8b", "x"));
+            assertEquals(true, v1.getMessage().endsWith("answered 404: Not Found (vLLM serves /tokenize at the root,"
+                    + " beside /v1: give the URL without /v1)"), v1.getMessage());
         }
     }
 }

@@ -105,7 +105,9 @@ public final class TokenizerCheck {
             if (tokens.statusCode() != 200 || !tokens.body().contains("\"tokens\"")) {
                 return new Probe(false, "the tokenizer " + url + " answers /health but /tokenize gave HTTP "
                         + tokens.statusCode() + (tokens.body().isBlank() ? "" : " " + tokens.body().lines().findFirst().orElse(""))
-                        + " on pod " + podName);
+                        + " on pod " + podName + (tokens.statusCode() == 404 && base.endsWith("/v1")
+                                ? " (vLLM serves /tokenize at the root, and the gateway appends /tokenize to the URL as"
+                                        + " given: drop /v1)" : ""));
             }
             return new Probe(true, "tokenizer " + url + " answers /health and /tokenize (pod " + podName + ")");
         } catch (IOException e) {
