@@ -31,6 +31,7 @@ import json
 import socket
 import sys
 import threading
+import time
 
 import uvicorn
 from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram, make_asgi_app
@@ -149,9 +150,14 @@ def main():
     listener.bind(("127.0.0.1", 0))
     port = listener.getsockname()[1]
     server = uvicorn.Server(uvicorn.Config(api_app(make_asgi_app(registry=registry), a.model), log_level="warning"))
-    threading.Thread(target=lambda: asyncio.run(server.serve(sockets=[listener])), daemon=True).start()
+    serving = threading.Thread(target=lambda: asyncio.run(server.serve(sockets=[listener])), daemon=True)
+    serving.start()
+    deadline = time.monotonic() + 20
     while not server.started:
-        threading.Event().wait(0.02)
+        if not serving.is_alive() or time.monotonic() > deadline:
+            print("uvicorn did not start", flush=True)  # the Java side reads this line and gives up
+            sys.exit(1)
+        time.sleep(0.02)
     print(port, flush=True)
     for line in sys.stdin:
         words = line.split()

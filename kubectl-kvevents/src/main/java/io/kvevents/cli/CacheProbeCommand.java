@@ -69,11 +69,13 @@ final class CacheProbeCommand implements Callable<Integer> {
     @Option(names = "--prompt", paramLabel = "TEXT", description = "The prompt as text (needs --tokenizer).")
     String prompt;
 
-    @Option(names = "--prompt-file", paramLabel = "FILE", description = "The prompt as text from a file (needs --tokenizer).")
+    @Option(names = "--prompt-file", paramLabel = "FILE",
+            description = "The prompt as text from a file, byte for byte (needs --tokenizer).")
     Path promptFile;
 
     @Option(names = "--messages-file", paramLabel = "FILE",
-            description = "Chat messages, a JSON array of {\"role\",\"content\"} (needs --tokenizer).")
+            description = "Chat messages, a JSON array of messages or a whole chat completion request (its rendering"
+                    + " settings too) (needs --tokenizer).")
     Path messagesFile;
 
     @Option(names = "--tokenizer", paramLabel = "URL|pod",

@@ -107,8 +107,8 @@ final class EnableCommand implements Callable<Integer> {
     boolean oneAtATime;
 
     @Option(names = "--soak", paramLabel = "D", defaultValue = "10m", converter = PositiveDurationConverter.class,
-            description = "With --one-at-a-time: how long each model must keep every replica ready and no container"
-                    + " restarting (default: ${DEFAULT-VALUE}).")
+            description = "With --one-at-a-time: how long each model is watched: no container may restart, and replicas"
+                    + " may be short only within the Deployment's availability (default: ${DEFAULT-VALUE}).")
     Duration soak;
 
     /** How long the verification may look at the pods. */

@@ -95,8 +95,9 @@ final class MonitoringCommand implements Callable<Integer> {
     }
 
     @Command(name = "dashboard", mixinStandardHelpOptions = true, header = "Print a Grafana dashboard (JSON).",
-            description = "A Grafana dashboard: prefix cache hit rate per model and per pod, KV event rates, processing"
-                + " time, gaps, replays, disconnections and the gateway's memory.")
+            description = "A Grafana dashboard: prefix cache hit rate per model and per pod, which prefix index the gateway"
+                + " runs, its routing decisions by prefix match, KV event rates, handling time, sequence gaps, replays"
+                + " answered, receive failures and the gateway's memory.")
     static final class Dashboard implements Callable<Integer> {
         @Spec
         CommandSpec spec;

@@ -86,16 +86,11 @@ final class Prompts {
                 }
                 out.add(m);
             }
-            Map<String, Object> settings = new LinkedHashMap<>();
-            if (request) {
-                Map<String, Object> all = gson.fromJson(root, LinkedHashMap.class);
-                all.forEach((k, v) -> {
-                    if (io.kvevents.sdk.Tokenizer.CHAT_SETTINGS.contains(k)) {
-                        settings.put(k, v);
-                    }
-                });
-            }
+            Map<String, Object> settings = request
+                    ? io.kvevents.sdk.Tokenizer.chatSettings(gson.fromJson(root, LinkedHashMap.class)) : Map.of();
             return new Chat(out, settings);
+        } catch (CliException e) {
+            throw e; // the file is missing or unreadable: said as such
         } catch (RuntimeException e) {
             throw CliException.usage(file + " is not a JSON array of chat messages [{\"role\":…,\"content\":…}] nor a chat"
                     + " completion request {\"messages\":[…]}");

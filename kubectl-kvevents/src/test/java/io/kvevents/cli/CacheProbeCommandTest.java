@@ -193,7 +193,9 @@ class CacheProbeCommandTest {
      * A prompt file is the prompt byte for byte (CRLF line ends and a last newline are the text's, as vLLM and the
      * gateway tokenize a request's text; a UTF-8 BOM is the file's), and a chat completion request's messages go as
      * written, a content of parts and a null content beside tool calls included, with the settings of the request that
-     * change their rendering (vLLM 5ac26849 vllm/entrypoints/serve/tokenize/protocol.py TokenizeChatRequest). Found in
+     * change their rendering (vLLM 5ac26849 vllm/entrypoints/serve/tokenize/protocol.py TokenizeChatRequest), a
+     * reasoning effort folded into the template's arguments as a chat completion folds it (chat_completion/protocol.py
+     * build_chat_params: reasoning_effort, and enable_thinking unless the request set it). Found in
      * review: lines were joined with LF and the last newline dropped, and any message whose content was not a string was
      * refused as "not chat messages".
      */
@@ -223,7 +225,7 @@ class CacheProbeCommandTest {
             Path chat = dir.resolve("request.json");
             Files.writeString(chat, """
                     {"model": "demo-model", "temperature": 0.2, "add_generation_prompt": false,
-                     "chat_template_kwargs": {"enable_thinking": false},
+                     "chat_template_kwargs": {"custom": 1}, "reasoning_effort": "low",
                      "messages": [
                        {"role": "user", "content": [{"type": "text", "text": "What is the weather?"}]},
                        {"role": "assistant", "content": null, "tool_calls": [{"id": "c1", "type": "function",
@@ -241,7 +243,7 @@ class CacheProbeCommandTest {
                          "function": {"name": "weather", "arguments": "{}"}}]},
                        {"role": "tool", "tool_call_id": "c1", "content": "sunny"}],
                      "add_generation_prompt": false, "add_special_tokens": false,
-                     "chat_template_kwargs": {"enable_thinking": false}}
+                     "chat_template_kwargs": {"custom": 1, "reasoning_effort": "low", "enable_thinking": true}}
                     """), JsonParser.parseString(body.get()));
         } finally {
             server.stop(0);

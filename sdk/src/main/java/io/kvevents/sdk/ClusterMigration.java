@@ -457,9 +457,6 @@ public final class ClusterMigration {
                         progress.accept(ref.target() + " rolled out");
                         break;
                     }
-                    if (paused(now)) {
-                        throw new IllegalStateException(pausedMessage(ref.name()));
-                    }
                     String state = ref.target() + ": " + number(JsonTree.at(now, "status", "updatedReplicas"), 0) + "/"
                             + number(JsonTree.at(now, "spec", "replicas"), 1) + " pods updated";
                     if (!state.equals(last)) {
@@ -542,7 +539,10 @@ public final class ClusterMigration {
         return v instanceof Number n ? n.longValue() : absent;
     }
 
-    /** Refuses before the first write to wait for a paused Deployment, which would wait out the whole timeout. */
+    /**
+     * Refuses before the first write to wait for a paused Deployment whose template the plan changes: its controller
+     * makes no ReplicaSet for the new template (it still scales), so the wait would run out its whole timeout.
+     */
     private static void refusePaused(List<Map<String, Object>> objects, Plan plan) {
         for (PlanStep step : plan.steps()) {
             if (!step.inPlace() && step.object().kind().equals("Deployment") && paused(find(objects, step.object()))) {

@@ -78,7 +78,14 @@ final class Doctor {
         String ns = e.status().namespace();
         String subject = "deployment.apps/" + name;
         String enable = "kubectl kvevents enable " + name + " -n " + ns;
-        java.util.Optional<Rollouts.State> rollout = Rollouts.state(d);
+        java.util.Optional<Rollouts.State> rollout;
+        try {
+            rollout = Rollouts.state(d);
+        } catch (IllegalStateException unreadable) {
+            out.add(Finding.fail("rollout", subject, unreadable.getMessage(), "kubectl annotate deployment/" + name
+                    + " -n " + ns + " " + Rollouts.ANNOTATION + "- (if no rollout runs)"));
+            rollout = java.util.Optional.empty();
+        }
         if (rollout.isPresent()) {
             return inRollout(rollout.get(), d, name, ns, out);
         }
@@ -186,7 +193,8 @@ final class Doctor {
      */
     private static void labels(List<Map<String, Object>> all, String subject, String name, String ns, List<Finding> out) {
         List<Map<String, Object>> pods = all.stream().filter(p -> JsonTree.at(p, "metadata", "deletionTimestamp") == null
-                && !List.of("Succeeded", "Failed").contains(JsonTree.at(p, "status", "phase"))).toList();
+                && !"Succeeded".equals(JsonTree.at(p, "status", "phase"))
+                && !"Failed".equals(JsonTree.at(p, "status", "phase"))).toList();
         if (pods.isEmpty()) {
             out.add(Finding.skipped("labels", subject, "no pod of the Deployment exists to look at"));
             return;

@@ -99,7 +99,8 @@ public final class Monitoring {
                 "ZeroMQ receive failures (a lost connection or an event it could not read): the pod's blocks drop out of"
                         + " the prefix index until it reconnects and replays."));
         rules.add(alert("KVEventSyncOff",
-                "max by (namespace, pod) (aibrix_prefix_cache_indexer_status{indexer_type=\"sync\"}) == 0",
+                "max by (namespace, pod) (aibrix_prefix_cache_indexer_status{indexer_type=\"sync\", namespace=\""
+                        + o.gatewayNamespace() + "\"}) == 0",
                 "5m", "warning", "The gateway {{ $labels.pod }} routes by its local prefix index: KV event sync is off",
                 "Its prefix-cache router started without the sync indexer (AIBRIX_KV_EVENT_SYNC_ENABLED, the remote"
                         + " tokenizer endpoint): run kubectl kvevents doctor."));

@@ -218,6 +218,11 @@ public final class Rollouts {
             log(context, options, stable, "cut-over", from, to, "ok", null, progress);
             return Optional.of(to);
         }
+        if (ClusterMigration.paused(stable)) {
+            // enable would write its template and wait for a rollout a paused Deployment never makes
+            throw new IllegalStateException(ClusterMigration.pausedMessage(model) + ": its promotion could not roll out;"
+                    + " nothing was changed: resume it first");
+        }
         scale(api, stable, s.replicas(), s, progress); // capacity rises; the record stays until the canary is gone
         try {
             ClusterMigration.enable(context, model, options, apply.withRollout(waiting(apply)))
@@ -405,7 +410,7 @@ public final class Rollouts {
     /**
      * Watches a freshly enabled model for {@code soak} (the guide's rolling strategy: "monitor each model before the
      * next"): no container of its pods restarts or waits in a back-off, and its replicas stay ready as its Deployment
-     * itself judges them. A replacement pod (an eviction, a scale-up, a node drain) may take minutes to load a model,
+     * itself judges them. A replacement pod (an eviction, a node drain) may take minutes to load a model,
      * so fewer ready replicas than wanted fail the soak only when the Deployment says it is under its minimum
      * availability (condition Available False: more than maxUnavailable missing) three looks in a row, or when the dip
      * outlasts the Deployment's own {@code progressDeadlineSeconds} (600 by default), after which Kubernetes calls a
@@ -422,6 +427,8 @@ public final class Rollouts {
         progress.accept("deployment.apps/" + model + " soaking for " + soak.toSeconds() + "s");
         int unavailableLooks = 0;
         long dipSince = -1;
+        long lastReady = 0;
+        long lastWant = 0;
         while (System.nanoTime() < end) {
             try {
                 Thread.sleep(Math.min(every, Math.max(1, (end - System.nanoTime()) / 1_000_000)));
@@ -435,6 +442,8 @@ public final class Rollouts {
             }
             long want = replicas(d);
             long ready = JsonTree.at(d, "status", "readyReplicas") instanceof Number n ? n.longValue() : 0;
+            lastReady = ready;
+            lastWant = want;
             long now = System.nanoTime();
             dipSince = ready >= want ? -1 : dipSince < 0 ? now : dipSince;
             unavailableLooks = condition(d, "Available", "False") ? unavailableLooks + 1 : 0;
@@ -459,8 +468,9 @@ public final class Rollouts {
                 }
             }
         }
-        progress.accept("deployment.apps/" + model + " soaked " + soak.toSeconds() + "s: "
-                + (dipSince < 0 ? "every replica ready" : "within its availability") + ", no restart");
+        progress.accept("deployment.apps/" + model + " soaked " + soak.toSeconds() + "s: " + (dipSince < 0
+                ? "every replica ready" : lastReady + " of " + lastWant + " replicas ready at the end, within its availability")
+                + ", no restart");
     }
 
     /** True when the Deployment's condition {@code type} has {@code status}. */

@@ -71,6 +71,43 @@ public final class Tokenizer {
             "media_io_kwargs");
 
     /**
+     * What of a chat completion request renders its messages, as {@link #tokenizeChat(String, List, Map)} takes it: its
+     * {@link #CHAT_SETTINGS}, and what vLLM folds into the chat template's arguments for a chat completion but
+     * {@code /tokenize} does not take itself: {@code documents} and {@code reasoning_effort}, and {@code enable_thinking}
+     * (false for effort "none") unless the request's {@code chat_template_kwargs} set it, none of them when null or
+     * "auto" (vllm/entrypoints/openai/chat_completion/protocol.py {@code build_chat_params}, renderers/params.py
+     * {@code merge_kwargs}, at 5ac26849).
+     */
+    public static Map<String, Object> chatSettings(Map<String, ?> request) {
+        Map<String, Object> settings = new java.util.LinkedHashMap<>();
+        request.forEach((k, v) -> {
+            if (CHAT_SETTINGS.contains(k)) {
+                settings.put(k, v);
+            }
+        });
+        Map<String, Object> kwargs = new java.util.LinkedHashMap<>();
+        if (request.get("chat_template_kwargs") instanceof Map<?, ?> user) {
+            user.forEach((k, v) -> kwargs.put(String.valueOf(k), v));
+        }
+        Object effort = request.get("reasoning_effort");
+        Map<String, Object> extra = new java.util.LinkedHashMap<>();
+        extra.put("documents", request.get("documents"));
+        extra.put("reasoning_effort", effort);
+        if (effort != null && !kwargs.containsKey("enable_thinking")) {
+            extra.put("enable_thinking", !"none".equals(effort));
+        }
+        extra.forEach((k, v) -> {
+            if (v != null && !"auto".equals(v)) {
+                kwargs.put(k, v);
+            }
+        });
+        if (!kwargs.isEmpty()) {
+            settings.put("chat_template_kwargs", kwargs);
+        }
+        return settings;
+    }
+
+    /**
      * Chat form with a request's own rendering settings ({@link #CHAT_SETTINGS}; others are not sent): a chat
      * completion that asks {@code add_generation_prompt: false} or passes {@code chat_template_kwargs} is rendered so
      * by the engine, and must be tokenized so to find the blocks it cached.

@@ -318,18 +318,8 @@ public final class FakeApiServer implements AutoCloseable {
         Thread t = new Thread(() -> {
             while (!closed) {
                 try {
-                    for (var d : controllerPaused ? List.<io.fabric8.kubernetes.api.model.apps.Deployment>of()
-                            : client.apps().deployments().inAnyNamespace().list().getItems()) {
-                        int want = d.getSpec().getReplicas() == null ? 1 : d.getSpec().getReplicas();
-                        var st = d.getStatus();
-                        if (st == null || !Integer.valueOf(want).equals(st.getAvailableReplicas())
-                                || !Integer.valueOf(want).equals(st.getUpdatedReplicas())
-                                || !java.util.Objects.equals(st.getObservedGeneration(), d.getMetadata().getGeneration())) {
-                            d.setStatus(new io.fabric8.kubernetes.api.model.apps.DeploymentStatusBuilder()
-                                    .withObservedGeneration(d.getMetadata().getGeneration()).withReplicas(want)
-                                    .withUpdatedReplicas(want).withReadyReplicas(want).withAvailableReplicas(want).build());
-                            client.apps().deployments().inNamespace(d.getMetadata().getNamespace()).resource(d).updateStatus();
-                        }
+                    synchronized (controllerRound) {
+                        controllerRound();
                     }
                     Thread.sleep(200);
                 } catch (InterruptedException e) {
@@ -344,12 +334,34 @@ public final class FakeApiServer implements AutoCloseable {
         return this;
     }
 
+    /** Held by the stand-in controller while it writes: pausing it waits for a round under way. */
+    private final Object controllerRound = new Object();
+
+    /** One round: each Deployment whose status lags its spec is marked rolled out. */
+    private void controllerRound() {
+        for (var d : controllerPaused ? List.<io.fabric8.kubernetes.api.model.apps.Deployment>of()
+                : client.apps().deployments().inAnyNamespace().list().getItems()) {
+            int want = d.getSpec().getReplicas() == null ? 1 : d.getSpec().getReplicas();
+            var st = d.getStatus();
+            if (st == null || !Integer.valueOf(want).equals(st.getAvailableReplicas())
+                    || !Integer.valueOf(want).equals(st.getUpdatedReplicas())
+                    || !java.util.Objects.equals(st.getObservedGeneration(), d.getMetadata().getGeneration())) {
+                d.setStatus(new io.fabric8.kubernetes.api.model.apps.DeploymentStatusBuilder()
+                        .withObservedGeneration(d.getMetadata().getGeneration()).withReplicas(want)
+                        .withUpdatedReplicas(want).withReadyReplicas(want).withAvailableReplicas(want).build());
+                client.apps().deployments().inNamespace(d.getMetadata().getNamespace()).resource(d).updateStatus();
+            }
+        }
+    }
+
     private volatile boolean controllerPaused;
 
     /** Stops (or starts again) the Deployment controller of {@link #runDeploymentController}: rollouts then never end. */
     public FakeApiServer pauseDeploymentController(boolean paused) {
         controllerPaused = paused;
-        return this;
+        synchronized (controllerRound) {
+            return this; // a round under way has ended: no status is written after this returns
+        }
     }
 
     /** Deletes a pod. */

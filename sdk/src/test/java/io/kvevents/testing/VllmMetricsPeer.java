@@ -41,9 +41,11 @@ public final class VllmMetricsPeer implements AutoCloseable {
             process = new ProcessBuilder(command).redirectError(ProcessBuilder.Redirect.INHERIT).start();
             commands = new java.io.OutputStreamWriter(process.getOutputStream(), StandardCharsets.UTF_8);
             answers = new BufferedReader(new InputStreamReader(process.getInputStream(), StandardCharsets.UTF_8));
-            String first = answers.readLine();
+            String first = answers.readLine(); // the script prints its port, or a failure, within 20 s
             if (first == null || !first.matches("\\d+")) {
-                throw new IllegalStateException("vllm_metrics.py did not start (are python3-prometheus-client, python3-uvicorn and python3-httptools installed?): " + first);
+                process.destroyForcibly();
+                throw new IllegalStateException("vllm_metrics.py did not start (are python3-prometheus-client,"
+                        + " python3-uvicorn and python3-httptools installed?): " + first);
             }
             port = Integer.parseInt(first);
         } catch (IOException e) {
