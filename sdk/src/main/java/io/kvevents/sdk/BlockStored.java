@@ -38,6 +38,22 @@ public record BlockStored(
 
     public static final String TAG = "BlockStored";
 
+    /** Kinds of KV-cache group whose blocks a prompt's prefix matches (vllm/v1/kv_cache_interface.py KVCacheSpecKind). */
+    public static final java.util.Set<String> FULL_ATTENTION_KINDS = java.util.Set.of("full_attention", "mla_attention",
+            "sink_full_attention");
+
+    /**
+     * True when this event shows the engine's block size: a GPU store (no medium: every engine before tiers) of a
+     * full-attention group (or of an engine before groups) whose token ids are its blocks' whole tokens. Not an
+     * offloading placeholder (block size 0, no tokens), a partial prefix entry (vLLM's {@code cache_partial_block}: a
+     * smaller hash block), another tier's store (its own block size) or a sliding-window or mamba group's.
+     */
+    public boolean showsBlockSize() {
+        return blockSize > 0 && (medium == null || medium.equalsIgnoreCase("GPU"))
+                && (kvCacheSpecKind == null || FULL_ATTENTION_KINDS.contains(kvCacheSpecKind))
+                && tokenIds.length == (long) blockHashes.length * blockSize;
+    }
+
     public BlockStored {
         Objects.requireNonNull(blockHashes, "blockHashes");
         Objects.requireNonNull(tokenIds, "tokenIds");

@@ -112,7 +112,7 @@ public final class ModelPods implements AutoCloseable {
                 StreamItem item = stream.poll(Duration.ofMillis(100));
                 if (item instanceof ReceivedBatch b) {
                     for (KvEvent e : b.events()) {
-                        if (e instanceof BlockStored stored) {
+                        if (e instanceof BlockStored stored && stored.showsBlockSize()) {
                             blockSizes.put(b.source(), stored.blockSize());
                         }
                     }

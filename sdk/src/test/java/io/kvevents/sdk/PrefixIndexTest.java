@@ -355,6 +355,52 @@ class PrefixIndexTest {
         assertEquals(1, matched("pod-a", tokens(0, 32)));
     }
 
+    /**
+     * vLLM's offloading connector stores a group it has no metadata for (a sliding-window group, or any group without
+     * self-describing events) as a placeholder: group_idx, empty tokens, block size 0, no kv_cache_spec (vllm
+     * 5ac26849 vllm/distributed/kv_transfer/kv_connector/v1/offloading/events.py {@code _placeholder_stored}). Every
+     * group shares the block hashes, so such a store of a group known to be sliding-window resolved to the
+     * full-attention key and held it offloaded, while its removal, filtered by group, was skipped: held for good.
+     * Found in review against 5ac26849.
+     */
+    @Test
+    void anOffloadPlaceholderOfASlidingWindowGroupIsNotHeld() {
+        send("pod-a", new BlockStored(new long[] {1, 2}, null, tokens(0, 32), 16, null, "GPU", null, null, 0,
+                "full_attention", null, null, null, null, null));
+        send("pod-a", new BlockStored(new long[] {1, 2}, null, tokens(0, 32), 16, null, "GPU", null, null, 1,
+                "sliding_window", 4096, null, null, null, null));
+        send("pod-a", new BlockStored(new long[] {2}, null, new int[0], 0, null, "CPU", null, null, 1,
+                null, null, null, null, null, null));
+        send("pod-a", new BlockRemoved(new long[] {2}, "CPU", 1, null, null));
+        assertEquals(0, index.stats().sources().get(0).offloadBlocks(), "no offloaded block of the full-attention group");
+        // the full-attention group's own placeholder is held (and its removal removes it)
+        send("pod-a", new BlockStored(new long[] {2}, null, new int[0], 0, null, "CPU", null, null, 0,
+                null, null, null, null, null, null));
+        assertEquals(1, index.stats().sources().get(0).offloadBlocks());
+        send("pod-a", new BlockRemoved(new long[] {2}, "CPU", 0, null, null));
+        assertEquals(0, index.stats().sources().get(0).offloadBlocks());
+    }
+
+    /**
+     * vLLM's offloading connector sends self-describing stores with {@code extra_keys: None} ("Deferred", vllm 5ac26849
+     * offloading/events.py _OffloadEventMetadata): a salted prompt's block offloaded to CPU is the block the GPU store
+     * keyed with its salt, and stays matched under that salt once the GPU copy is evicted. Found in review: the key was
+     * computed again without the salt, so the offloaded prefix never matched a probe.
+     */
+    @Test
+    void anOffloadedBlockKeepsTheKeyItsGpuStoreGaveIt() {
+        int[] prompt = tokens(0, 32);
+        send("pod-a", new BlockStored(new long[] {1, 2}, null, prompt, 16, null, "GPU", null,
+                List.of(List.of("salt-1")), null, null, null, null, null, null, null));
+        send("pod-a", new BlockStored(new long[] {1, 2}, null, prompt, 16, null, "CPU", null, null, null, null, null,
+                null, null, null, null));
+        send("pod-a", new BlockRemoved(new long[] {1, 2}, "GPU", null, null, null));
+        ProbeResult salted = index.probe(ProbeRequest.of(prompt).withCacheSalt("salt-1"));
+        assertEquals(2, salted.pod("pod-a").matchedBlocks(), "held on CPU under the salt");
+        assertEquals(0, salted.pod("pod-a").gpuMatchedBlocks());
+        assertEquals(0, index.probe(ProbeRequest.of(prompt)).pod("pod-a").matchedBlocks(), "and not without it");
+    }
+
     /** Issue 13 #2: a pod's data-parallel ranks are sources of their own; per pod, the best rank counts. */
     @Test
     void aPodsRanksFoldIntoOneRowPerPod() {

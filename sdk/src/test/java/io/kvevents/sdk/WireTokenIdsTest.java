@@ -1,6 +1,7 @@
 package io.kvevents.sdk;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -117,5 +118,28 @@ class WireTokenIdsTest {
             byte[] payload = Wire.encode(new EventBatch(1.0, java.util.List.of(stored), 0));
             assertArrayEquals(tokens, ((BlockStored) Wire.decode(payload).events().get(0)).tokenIds());
         }
+    }
+
+    /**
+     * vLLM's Mooncake store connector sends {@code token_ids=None} when it tracks no tokens for the request (vllm
+     * 5ac26849 vllm/distributed/kv_transfer/kv_connector/v1/mooncake/store/worker.py): a store named by hashes alone,
+     * as the offloading connector's placeholders (empty token ids). Before, nil was a wrong type, and the whole batch
+     * (with the GPU events of the same scheduler step) was dropped as malformed. Found in review against 5ac26849.
+     */
+    @Test
+    void nilTokenIdsAreAStoreNamedByHashesAlone() throws IOException {
+        byte[] payload;
+        try (MessageBufferPacker p = MessagePack.newDefaultBufferPacker()) {
+            p.packArrayHeader(2).packDouble(1.0).packArrayHeader(1);
+            p.packArrayHeader(7).packString("BlockStored");
+            p.packArrayHeader(1).packLong(7);
+            p.packNil(); // parent_block_hash
+            p.packNil(); // token_ids
+            p.packInt(256).packNil().packString("cpu"); // block_size, lora_id, medium
+            payload = p.toByteArray();
+        }
+        BlockStored stored = (BlockStored) Wire.decode(payload).events().get(0);
+        assertEquals(0, stored.tokenIds().length);
+        assertEquals("cpu", stored.medium());
     }
 }

@@ -274,17 +274,20 @@ public final class IndexCore {
         return contexts.computeIfAbsent(lora == null ? "" : lora, k -> new Context(lora));
     }
 
-    /** Kinds of KV-cache group whose blocks a prompt's prefix matches (vllm/v1/kv_cache_interface.py KVCacheSpecKind). */
-    private static final Set<String> FULL_KINDS = Set.of("full_attention", "mla_attention", "sink_full_attention");
-
     /**
      * True for a store of a group a prefix matches through: a hybrid model (vLLM #37688) publishes every group's
      * blocks under the same hashes, and a sliding-window group's evictions say nothing about the full cache.
      * A store without a kind (every engine before groups) counts.
      */
     private static boolean prefixMatchable(SourceState s, BlockStored e) {
+        if (e.groupIdx() != null && s.otherGroups.contains(e.groupIdx())) {
+            // a group already known as not full attention, in a store that names no kind: vLLM's offloading connector
+            // sends such placeholders (vllm 5ac26849 offloading/events.py _placeholder_stored: group_idx, no
+            // kv_cache_spec), and its removals are skipped by group too
+            return false;
+        }
         String kind = e.kvCacheSpecKind();
-        if (kind == null || FULL_KINDS.contains(kind) || e.groupIdx() == null) {
+        if (kind == null || BlockStored.FULL_ATTENTION_KINDS.contains(kind) || e.groupIdx() == null) {
             return true;
         }
         if (!s.otherGroups.contains(e.groupIdx())) {
@@ -326,17 +329,23 @@ public final class IndexCore {
         String lora = e.loraName() != null ? e.loraName() : e.loraId() != null ? String.valueOf(e.loraId()) : null;
         Context ctx = context(lora);
         s.loras.add(lora == null ? "" : lora);
-        s.blockSize = bs;
         long prev;
         if (e.parentBlockHash() == null) {
             prev = ctx.seed;
         } else {
             prev = s.resolve(e.parentBlockHash());
             if (prev == CuckooTable.MISSING) {
-                s.orphans += hashes.length; // chained to a block this source never stored: unmatchable
+                // chained to a block this source never stored: unmatchable. Its block size stands in only until a
+                // chained store says it (a subscriber that joined mid-stream): vLLM's partial prefix entries chain to a
+                // finer hash block (5ac26849 block_pool.py cache_partial_block) and must not change it
+                s.orphans += hashes.length;
+                if (s.blockSize == 0) {
+                    s.blockSize = bs;
+                }
                 return;
             }
         }
+        s.blockSize = bs;
         int n = Math.min(hashes.length, tokens.length / bs);
         List<?> extra = e.extraKeys();
         // Engines before extra_keys existed still hashed the LoRA name into every block: do the same.
@@ -353,6 +362,15 @@ public final class IndexCore {
             long extraHash = extra == null ? (i == 0 ? saltedFirst : loraOnly)
                     : i < extra.size() ? ExtraKeys.hash(extra.get(i)) : 0;
             prev = Mix.block(prev, tokens, i * bs, bs, extraHash);
+            if (!gpu) {
+                // Another tier's store of a block this source holds on GPU is that block: vLLM's offloading connector
+                // sends its extra keys as None ("Deferred", 5ac26849 offloading/events.py), so keys computed here
+                // would lose a cache salt or image hashes the GPU store carried
+                long known = s.gpu.get(hashes[i]);
+                if (known != CuckooTable.MISSING) {
+                    prev = known;
+                }
+            }
             keys[i] = prev;
         }
         // The slots of the next window are read while this one is placed: their misses have a window's time to arrive.

@@ -535,7 +535,15 @@ public final class WireDecoder {
         return bits;
     }
 
+    /** No token ids: vLLM's Mooncake store connector sends nil when it has none (placeholder stores name hashes only). */
+    private static final int[] NO_TOKENS = new int[0];
+
     private int[] tokens() throws IOException {
+        if (in.tryUnpackNil()) {
+            // vllm 5ac26849 mooncake/store/worker.py: token_ids=None when the request's tokens are not tracked; the
+            // store then names blocks by hash alone, as the offloading connector's placeholders do with []
+            return NO_TOKENS;
+        }
         ValueType t = in.getNextFormat().getValueType();
         if (t != ValueType.ARRAY) {
             throw wrongType("token_ids", t);
