@@ -47,9 +47,11 @@ final class EventText {
             if (e.loraName() != null || e.loraId() != null) {
                 s.append("  lora=").append(e.loraName() != null ? e.loraName() : e.loraId());
             }
+            group(s, e.groupIdx(), e.kvCacheSpecKind(), e.locality());
         } else if (event instanceof BlockRemoved e) {
             s.append("  hashes=").append(BlockHashes.summarize(e.blockHashes(), HASHES_SHOWN))
                     .append("  medium=").append(e.medium() == null ? "-" : e.medium());
+            group(s, e.groupIdx(), null, e.locality());
         } else if (event instanceof UnknownEvent e) {
             s.append("  (unknown event) ").append(e.fields());
         }
@@ -57,5 +59,21 @@ final class EventText {
             s.append("  dp=").append(batch.batch().dataParallelRank());
         }
         return s.toString();
+    }
+
+    /**
+     * A hybrid model's KV-cache group (every group's events share the hashes, so they would read as duplicates) and a
+     * storage tier's locality (LOCAL or REMOTE), when the event names them.
+     */
+    private static void group(StringBuilder s, Integer groupIdx, String kind, String locality) {
+        if (groupIdx != null) {
+            s.append("  group=").append(groupIdx);
+            if (kind != null) {
+                s.append('(').append(kind).append(')');
+            }
+        }
+        if (locality != null) {
+            s.append("  locality=").append(locality);
+        }
     }
 }

@@ -77,6 +77,16 @@ class TailCommandTest {
                 + "  hashes=3236607068019569386,2758186210834249151  parent=-  tokens=32  medium=GPU", r.out().strip());
     }
 
+    /**
+     * A hybrid model publishes every KV-cache group's events under the same hashes (vLLM 5ac26849 block_pool.py, one
+     * event per group_idx): the text line names the group, or the events read as duplicates. Found in review.
+     */
+    @Test
+    void textLinesNameTheKvCacheGroup() {
+        Result r = CliHarness.run("tail", "--from", GOLDEN, "--types", "removed", "--max-events", "1");
+        assertTrue(r.out().strip().endsWith("BlockRemoved  hashes=2758186210834249151  medium=GPU  group=0"), r.out());
+    }
+
     /** Issue 14: every time has the same width (milliseconds always), so the columns line up. */
     @Test
     void textTimesAreAllAsWide() {
