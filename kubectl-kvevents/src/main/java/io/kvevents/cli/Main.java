@@ -100,6 +100,8 @@ public final class Main {
         cli.setCaseInsensitiveEnumValuesAllowed(true);
         // an unknown option is an error, never the value of the option before it (tail --from F --tail 5)
         cli.setUnmatchedOptionsAllowedAsOptionParameters(false);
+        // kubectl has no @file arguments: "--prompt @alice" is that text, never the contents of a file named alice
+        cli.setExpandAtFiles(false);
         return cli;
     }
 }

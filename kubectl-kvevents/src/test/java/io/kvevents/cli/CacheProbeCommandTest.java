@@ -214,6 +214,13 @@ class CacheProbeCommandTest {
         server.start();
         try {
             String url = "http://127.0.0.1:" + server.getAddress().getPort();
+            // kubectl has no @file arguments (picocli expands them by default): an @ is the prompt's own text
+            Path notes = dir.resolve("notes");
+            Files.writeString(notes, "a file's contents");
+            Result at = CliHarness.run("cache-probe", "--from", TWO_PODS, "--prompt", "@" + notes, "--tokenizer", url,
+                    "--model", "demo-model", "-o", "json");
+            assertEquals(0, at.exitCode(), at.err());
+            assertEquals("@" + notes, JsonParser.parseString(body.get()).getAsJsonObject().get("prompt").getAsString());
             Path text = dir.resolve("prompt.txt");
             Files.writeString(text, "\uFEFFOnce upon a time\r\nthere was a cache.\n");
             Result r = CliHarness.run("cache-probe", "--from", TWO_PODS, "--prompt-file", text.toString(),
