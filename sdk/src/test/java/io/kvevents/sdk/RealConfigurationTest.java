@@ -398,6 +398,11 @@ class RealConfigurationTest {
                 - name: engine
                   image: registry.local/llm:1
                   command: [sh, -c, "exec sglang serve --model-path meta-llama/Llama-3-8B --dp-size 2"]
+                """, """
+                - name: sglang
+                  image: lmsysorg/sglang:v0.5.4
+                  command: [python3, -m, sglang.launch_server]
+                  args: [--model-path, meta-llama/Llama-3-8B, --port, "30000", --data-parallel-size, "2"]
                 """)) {
             List<Map<String, Object>> objects = deployment("llama", "", container, "");
             Map<String, Object> before = JsonTree.copy(vllm(objects));
@@ -423,6 +428,31 @@ class RealConfigurationTest {
             assertEquals(before, vllm(MigrationPlan.disable(after, "llama", OPTIONS, false).result()), "disable: " + container);
             assertEquals(ModelStatus.State.OFF, ModelStatus.of(objects, "llama", OPTIONS).get(0).state());
         }
+    }
+
+    /**
+     * SGLang refuses pages larger than one token with EAGLE's tree drafting (speculative_eagle_topk > 1, which it picks
+     * itself for some models) outside flashinfer: server_args.py raises "speculative_eagle_topk > 1 with page_size > 1
+     * is unstable and produces incorrect results for paged attention backends". Found in review: enable's page size
+     * of 16 would have put such a Deployment in a crash loop; the page is left at one token, with a warning, and the
+     * gateway's block size follows it.
+     */
+    @Test
+    void anSglangDeploymentWithSpeculativeDecodingKeepsItsOneTokenPage() throws IOException {
+        List<Map<String, Object>> objects = deployment("llama", "", """
+                - name: sglang
+                  image: lmsysorg/sglang:v0.5.4
+                  command: [python3, -m, sglang.launch_server, --model-path, m, --speculative-algorithm, EAGLE]
+                """, "");
+        MigrationPlan plan = MigrationPlan.enable(objects, "llama", OPTIONS);
+        List<?> command = (List<?>) vllm(plan.result()).get("command");
+        assertFalse(command.contains("--page-size"), command.toString());
+        assertTrue(plan.warnings().stream().anyMatch(w -> w.contains("speculative decoding")), plan.warnings().toString());
+        assertEquals("4", gatewayEnv(plan.result(), "AIBRIX_PREFIX_CACHE_BLOCK_SIZE"), "one-token pages, 4 bytes a token");
+        // vLLM's separate seed flags are not SGLang's: its argument parser would exit on them
+        IllegalArgumentException seed = org.junit.jupiter.api.Assertions.assertThrows(IllegalArgumentException.class,
+                () -> MigrationPlan.enable(objects, "llama", OPTIONS.withVllmArgs(EnableOptions.VllmArgs.SEED)));
+        assertTrue(seed.getMessage().contains("which SGLang does not take"), seed.getMessage());
     }
 
     /** An SGLang page size the operator chose stays; one token per page is worth a warning. */

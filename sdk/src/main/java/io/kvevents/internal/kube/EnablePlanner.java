@@ -56,6 +56,11 @@ public final class EnablePlanner {
         Map<String, Object> container = Workloads.engineContainer(deployment, o.container());
         Engine engine = Engine.of(container) == null ? Engine.VLLM : Engine.of(container);
         preflight(container, engine, o, warnings);
+        if (engine == Engine.SGLANG && o.vllmArgs() == EnableOptions.VllmArgs.SEED) {
+            // vLLM's separate flags: SGLang's argument parser exits on them
+            throw new IllegalArgumentException("--vllm-args=seed writes vLLM's --enable-kv-cache-events and --kv-events-*"
+                    + " flags, which SGLang does not take: use the default (--kv-events-config)");
+        }
         Edits d = Edits.of(deployment);
         FieldPath c = FieldPath.keys("spec", "template", "spec").item("containers", "name", String.valueOf(container.get("name")));
         Optional<ShellScript.Location> script = ShellScript.locate(container);
@@ -91,7 +96,16 @@ public final class EnablePlanner {
         if (engine == Engine.SGLANG) {
             FieldPath pageSize = script.isPresent() ? c.then(new FieldPath.ScriptFlag(engine.blockFlag()))
                     : c.then(new FieldPath.Flag(argsField(container), engine.blockFlag()));
-            if (pageSize.get(deployment).isEmpty()) {
+            List<String> words = engineArgv(container);
+            if (pageSize.get(deployment).isEmpty() && words.stream().anyMatch(w -> w.equals("--speculative-algorithm")
+                    || w.startsWith("--speculative-algorithm="))) {
+                // SGLang refuses a page larger than one token with EAGLE's tree drafting (topk > 1, which it picks
+                // itself for some models) on most attention backends, and NGRAM outside flashinfer (server_args.py,
+                // "speculative_eagle_topk > 1 with page_size > 1 is unstable ..."): the engine would not start
+                warnings.add(JsonTree.target(deployment) + " runs SGLang with speculative decoding: its page size is"
+                        + " left at one token (SGLang refuses larger pages with some speculative settings), so it"
+                        + " publishes one block per token; set --page-size yourself where your backend allows it");
+            } else if (pageSize.get(deployment).isEmpty()) {
                 // SGLang's page is its block, and it defaults to one token: a block (and an event) per token
                 d.set(pageSize, "16");
             } else if (engine.blockSize(engineArgv(container)) == 1) {

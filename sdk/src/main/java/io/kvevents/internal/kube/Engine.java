@@ -15,7 +15,8 @@ import java.util.Map;
  * 612d579090db24ec7c47cc5ca6b83e0c649b8c28 and 001067fffe33427bee0ed2f007fb7551a1d76b44): KVEventsConfig has no
  * {@code enable_kv_cache_events} and its {@code publisher} defaults to {@code "null"}; the block is the page
  * ({@code --page-size}, 1 token unless set: one block per token); data parallelism is {@code --dp-size}
- * (alias {@code --dp}), each rank on the configured ports + rank (offset_endpoint_port); HTTP on 30000;
+ * (alias {@code --data-parallel-size}; {@code --dp} is argparse's abbreviation of it in releases that parse with
+ * argparse), each rank on the configured ports + rank (offset_endpoint_port); HTTP on 30000;
  * started as {@code python -m sglang.launch_server} or {@code sglang serve}.
  */
 public enum Engine {
@@ -87,7 +88,7 @@ public enum Engine {
     /** How many data-parallel ranks this pod runs, each publishing on its own ports. */
     public int dataParallelRanks(List<String> argv) {
         if (this == SGLANG) {
-            return Math.max(1, EnablePlanner.intFlag(argv, 1, "--dp-size", "--dp"));
+            return Math.max(1, EnablePlanner.intFlag(argv, 1, "--dp-size", "--data-parallel-size", "--dp"));
         }
         // --data-parallel-size-local of them from --data-parallel-start-rank (several pods), else all of them
         return Math.max(1, EnablePlanner.intFlag(argv, EnablePlanner.intFlag(argv, 1, "--data-parallel-size", "-dp"),
