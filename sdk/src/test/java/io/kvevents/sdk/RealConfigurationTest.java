@@ -420,6 +420,10 @@ class RealConfigurationTest {
             assertEquals("http://%s:30000", gatewayEnv(after, "AIBRIX_VLLM_TOKENIZER_ENDPOINT_TEMPLATE"));
             assertTrue(plan.warnings().stream().anyMatch(w -> w.contains("runs SGLang") && w.contains("msgpack_decoder.go")),
                     plan.warnings().toString());
+            // plain data parallelism: older SGLang publishes every rank on attn_dp_rank 0's ports
+            // (managers/scheduler_metrics_mixin.py at 01bb3c807f: EventPublisherFactory.create(config, attn_dp_rank))
+            assertTrue(plan.warnings().stream().anyMatch(w -> w.contains("without --enable-dp-attention")),
+                    plan.warnings().toString());
             ModelStatus status = ModelStatus.of(after, "llama", OPTIONS).get(0);
             assertEquals(ModelStatus.State.ENABLED, status.state(), status.toString());
             ModelDeployment typed = ModelDeployment.find(after, "llama");

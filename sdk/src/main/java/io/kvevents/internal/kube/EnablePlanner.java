@@ -392,6 +392,15 @@ public final class EnablePlanner {
                     + " data-parallel ranks (port offsets per rank came in 0.9.1): every rank but one fails to start;"
                     + " upgrade vLLM, or pass --force");
         }
+        if (ranks > 1 && engine == Engine.SGLANG && !argv.contains("--enable-dp-attention")) {
+            // SGLang's schedulers create their publisher with attn_dp_rank (scheduler_metrics_mixin.py), which is 0 for
+            // every rank unless attention is data-parallel; later releases offset plain DP ranks too
+            // (select_kv_publisher_dp_rank), and which release brought that is not known here
+            warnings.add(JsonTree.target(deployment) + " runs SGLang with " + ranks + " data-parallel ranks without"
+                    + " --enable-dp-attention: SGLang releases before select_kv_publisher_dp_rank give every such rank the"
+                    + " same ports, and all but one fail to bind; check that yours offsets them (kubectl kvevents tail"
+                    + " shows one source per rank)");
+        }
         if (ranks > 1 && Math.abs(pub - replay) < ranks) {
             if (!defaults) {
                 throw new IllegalArgumentException("with " + ranks + " data-parallel ranks, rank r binds " + pub + "+r and "
