@@ -98,12 +98,6 @@ final class Prompts {
     }
 
     private static List<String> read(Path file) {
-        try {
-            return Files.readAllLines(file, StandardCharsets.UTF_8);
-        } catch (NoSuchFileException e) {
-            throw new CliException(ExitCodes.FAILURE, file + " does not exist");
-        } catch (IOException e) {
-            throw new CliException(ExitCodes.FAILURE, "cannot read " + file + ": " + e.getMessage());
-        }
+        return text(file).lines().toList();
     }
 }

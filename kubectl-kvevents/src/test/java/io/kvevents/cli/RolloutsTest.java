@@ -502,7 +502,9 @@ class RolloutsTest {
 
     /**
      * An autoscaler owns its target's {@code spec.replicas} and counts every pod the target's selector matches
-     * (kubernetes/kubernetes#124307): it would undo a canary's split and count the canary's pods as the stable's. The
+     * (k8s.io/kubernetes pkg/controller/podautoscaler/horizontal.go computeReplicasForMetrics: the pods of
+     * {@code scale.Status.Selector}, the Deployment's selector; kubernetes/kubernetes#124307): it would undo a canary's
+     * split and count the canary's pods as the stable's. The
      * rollout is refused before anything is written.
      */
     @Test

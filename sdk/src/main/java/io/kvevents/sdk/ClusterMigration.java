@@ -261,10 +261,10 @@ public final class ClusterMigration {
         return lines;
     }
 
-    /** The model's Deployment: its name, or its {@code model.aibrix.ai/name} label. */
+    /** The model's Deployment: its name, or the AIBrix model name it carries (label or annotation, as enable finds it). */
     private static boolean isModel(Map<String, Object> object, String model) {
         return "Deployment".equals(object.get("kind")) && (model.equals(JsonTree.at(object, "metadata", "name"))
-                || model.equals(JsonTree.at(object, "metadata", "labels", "model.aibrix.ai/name")));
+                || Workloads.aibrixModelName(object).filter(model::equals).isPresent());
     }
 
     /**

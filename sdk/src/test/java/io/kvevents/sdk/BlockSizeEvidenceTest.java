@@ -34,7 +34,7 @@ class BlockSizeEvidenceTest {
     }
 
     @Test
-    void anOrphanedPartialEntryDoesNotChangeThePodsBlockSize() {
+    void neitherAnOrphanedPartialEntryNorAnotherTierChangesThePodsBlockSize() {
         PrefixIndex index = PrefixIndex.forModel("m");
         index.apply("pod-a", "", new EventBatch(1.0, List.of(new BlockStored(new long[] {1, 2}, null, tokens(32), 16,
                 null, "GPU", null, null, 0, "full_attention", null, null, null, null, null)), null));
@@ -43,5 +43,9 @@ class BlockSizeEvidenceTest {
                 null, "GPU", null, null, 0, "full_attention", null, null, null, null, null)), null));
         assertEquals(16, index.stats().sources().get(0).blockSize());
         assertEquals(2, index.probe(tokens(32)).pod("pod-a").matchedBlocks());
+        // another tier's store, chained to a GPU block, in its own block size (Mooncake's database's): the pod's stays
+        index.apply("pod-a", "", new EventBatch(3.0, List.of(new BlockStored(new long[] {78}, 2L, tokens(256), 256,
+                null, "cpu", null, null, 0, null, null, null, null, null, null)), null));
+        assertEquals(16, index.stats().sources().get(0).blockSize());
     }
 }

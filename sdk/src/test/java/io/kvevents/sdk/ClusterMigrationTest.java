@@ -300,6 +300,29 @@ class ClusterMigrationTest {
      * disable --restore puts back what enable saved, and with it every later change to those objects (unlike
      * disable, which keeps them): the Deployment, its Service and the gateway read as before the enable.
      */
+    /**
+     * A model named by the annotation AIBrix reads (e3e10f9 pkg/constants/model.go ModelNameFromMetadata), as enable
+     * finds it, is found in its backup too. Found in review: restore read only the label, so a model whose name a label
+     * cannot hold ("org/llama") could be enabled by that name but not restored by it.
+     */
+    @Test
+    void aModelNamedByItsAnnotationIsRestoredByThatName() {
+        fabric8.apps().deployments().inNamespace("default").withName("llama-3-8b").edit(d -> {
+            d.getMetadata().setAnnotations(new java.util.HashMap<>(Map.of("model.aibrix.ai/name", "org/llama")));
+            var vllm = d.getSpec().getTemplate().getSpec().getContainers().get(0);
+            vllm.setArgs(vllm.getArgs().stream().map(a -> a.startsWith("--served-model-name=") ? "--served-model-name=org/llama"
+                    : a).toList());
+            return d;
+        });
+        String before = deploymentYaml();
+        Path backups = dir.resolve("backup");
+        ClusterMigration.enable(context, "org/llama", MigrationPlanTest.OPTIONS, apply(ClusterMigration.DryRun.NONE, backups));
+        List<String> lines = ClusterMigration.restore(context, "org/llama", backups, MigrationPlanTest.OPTIONS,
+                apply(ClusterMigration.DryRun.NONE, null));
+        assertTrue(lines.contains("deployment.apps/llama-3-8b restored"), lines.toString());
+        assertEquals(withoutServerFields(before), withoutServerFields(deploymentYaml()));
+    }
+
     @Test
     void restorePutsBackTheSavedObjectsWithTheirLaterChangesGone() throws Exception {
         String before = deploymentYaml();

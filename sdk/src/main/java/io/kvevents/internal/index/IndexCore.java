@@ -280,21 +280,22 @@ public final class IndexCore {
      * A store without a kind (every engine before groups) counts.
      */
     private static boolean prefixMatchable(SourceState s, BlockStored e) {
-        if (e.groupIdx() != null && s.otherGroups.contains(e.groupIdx())) {
-            // a group already known as not full attention, in a store that names no kind: vLLM's offloading connector
-            // sends such placeholders (vllm 5ac26849 offloading/events.py _placeholder_stored: group_idx, no
-            // kv_cache_spec), and its removals are skipped by group too
+        if (e.groupIdx() == null) {
+            return true;
+        }
+        if (s.otherGroups.contains(e.groupIdx())) {
+            // a group already known as not full attention, its kind named or not: vLLM's offloading connector stores
+            // such a group as a placeholder without kind (vllm 5ac26849 offloading/events.py _placeholder_stored:
+            // group_idx, no kv_cache_spec), and its removals are skipped by group too
             return false;
         }
         String kind = e.kvCacheSpecKind();
-        if (kind == null || BlockStored.FULL_ATTENTION_KINDS.contains(kind) || e.groupIdx() == null) {
+        if (kind == null || BlockStored.FULL_ATTENTION_KINDS.contains(kind)) {
             return true;
         }
-        if (!s.otherGroups.contains(e.groupIdx())) {
-            Set<Integer> groups = new java.util.HashSet<>(s.otherGroups);
-            groups.add(e.groupIdx());
-            s.otherGroups = Set.copyOf(groups);
-        }
+        Set<Integer> groups = new java.util.HashSet<>(s.otherGroups);
+        groups.add(e.groupIdx());
+        s.otherGroups = Set.copyOf(groups);
         return false;
     }
 
@@ -345,7 +346,9 @@ public final class IndexCore {
                 return;
             }
         }
-        s.blockSize = bs;
+        if (s.blockSize == 0 || e.showsBlockSize()) {
+            s.blockSize = bs; // another tier's store names its own block size (Mooncake's database's)
+        }
         int n = Math.min(hashes.length, tokens.length / bs);
         List<?> extra = e.extraKeys();
         // Engines before extra_keys existed still hashed the LoRA name into every block: do the same.
@@ -359,18 +362,12 @@ public final class IndexCore {
         long saltedFirst = extra == null && e.cacheSalt() != null && e.parentBlockHash() == null
                 ? ExtraKeys.hash(lora == null ? List.of(e.cacheSalt()) : List.of(lora, e.cacheSalt())) : loraOnly;
         for (int i = 0; i < n; i++) {
-            long extraHash = extra == null ? (i == 0 ? saltedFirst : loraOnly)
-                    : i < extra.size() ? ExtraKeys.hash(extra.get(i)) : 0;
-            prev = Mix.block(prev, tokens, i * bs, bs, extraHash);
-            if (!gpu) {
-                // Another tier's store of a block this source holds on GPU is that block: vLLM's offloading connector
-                // sends its extra keys as None ("Deferred", 5ac26849 offloading/events.py), so keys computed here
-                // would lose a cache salt or image hashes the GPU store carried
-                long known = s.gpu.get(hashes[i]);
-                if (known != CuckooTable.MISSING) {
-                    prev = known;
-                }
-            }
+            // Another tier's store of a block this source holds on GPU is that block: vLLM's offloading connector sends
+            // its extra keys as None ("Deferred", 5ac26849 offloading/events.py), so a key computed here would lose a
+            // cache salt or image hashes the GPU store carried
+            long known = gpu ? CuckooTable.MISSING : s.gpu.get(hashes[i]);
+            prev = known != CuckooTable.MISSING ? known : Mix.block(prev, tokens, i * bs, bs, extra == null
+                    ? (i == 0 ? saltedFirst : loraOnly) : i < extra.size() ? ExtraKeys.hash(extra.get(i)) : 0);
             keys[i] = prev;
         }
         // The slots of the next window are read while this one is placed: their misses have a window's time to arrive.

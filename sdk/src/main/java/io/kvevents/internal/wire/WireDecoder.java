@@ -549,7 +549,7 @@ public final class WireDecoder {
             throw wrongType("token_ids", t);
         }
         int n = arrayHeader();
-        int[] out = new int[n];
+        int[] out = n == 0 ? NO_TOKENS : new int[n]; // the offloading connector's placeholders send [] (no tokens)
         int i = tokensInPlace(out);
         try {
             for (; i < n; i++) {
